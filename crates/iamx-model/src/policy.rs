@@ -1,0 +1,266 @@
+//! Policies and statements of the authorization program, with provenance.
+
+use crate::condition::{Attributes, Condition};
+use crate::pattern::Pattern;
+use crate::request::{Principal, PrincipalKind};
+use crate::tri::Tri;
+use serde::Serialize;
+use std::fmt;
+use std::sync::Arc;
+
+/// Allow or deny.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Effect {
+    /// Grants.
+    Allow,
+    /// Explicitly denies; overrides every allow.
+    Deny,
+}
+
+impl fmt::Display for Effect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        })
+    }
+}
+
+/// Where a statement came from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Origin {
+    /// The file it was read from, when known.
+    pub file: Option<Arc<str>>,
+    /// The policy's name or ARN.
+    pub policy: Arc<str>,
+    /// Index of the statement in the policy (0-based).
+    pub statement: usize,
+    /// The statement's `Sid`.
+    pub sid: Option<String>,
+    /// 1-based line of the statement in the file (0 when unknown).
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} statement {}", self.policy, self.statement)?;
+        if let Some(sid) = &self.sid {
+            write!(f, " (Sid `{sid}`)")?;
+        }
+        if let Some(file) = &self.file {
+            write!(f, " at {file}")?;
+            if self.line > 0 {
+                write!(f, ":{}:{}", self.line, self.column)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An entry of a `Principal`/`NotPrincipal` element.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum PrincipalEntry {
+    /// `"*"` or `{"AWS": "*"}`: everyone, anonymous callers included.
+    Anyone,
+    /// An account (`"111122223333"` or `arn:aws:iam::111122223333:root`):
+    /// delegates to that account's own policies.
+    Account(String),
+    /// A user, role, assumed-role session or federated-user ARN.
+    Arn(String),
+    /// A service principal (`ec2.amazonaws.com`), lowercased.
+    Service(String),
+    /// A federated identity provider (SAML provider ARN or OIDC provider name).
+    Federated(String),
+    /// An S3 canonical user id.
+    CanonicalUser(String),
+}
+
+/// How a principal entry matched the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PrincipalMatch {
+    /// It did not.
+    No,
+    /// Through the caller's account: the account's own policies must allow too.
+    Account,
+    /// Directly (wildcard, role ARN for a session, service, federated).
+    Direct,
+    /// By the caller's own user ARN or role-session ARN: AWS does not apply the
+    /// caller's permissions boundary or session policy to such a grant.
+    Named,
+}
+
+impl PrincipalEntry {
+    /// How this entry matches `p`.
+    pub fn matches(&self, p: &Principal) -> PrincipalMatch {
+        match self {
+            PrincipalEntry::Anyone => PrincipalMatch::Direct,
+            PrincipalEntry::Account(a) => {
+                let iam = matches!(
+                    p.kind,
+                    PrincipalKind::User
+                        | PrincipalKind::Role
+                        | PrincipalKind::AssumedRole
+                        | PrincipalKind::FederatedUser
+                        | PrincipalKind::Root
+                );
+                if iam && p.account.as_deref() == Some(a.as_str()) {
+                    PrincipalMatch::Account
+                } else {
+                    PrincipalMatch::No
+                }
+            }
+            PrincipalEntry::Arn(arn) => {
+                if *arn == p.id {
+                    match p.kind {
+                        PrincipalKind::User
+                        | PrincipalKind::AssumedRole
+                        | PrincipalKind::FederatedUser => PrincipalMatch::Named,
+                        _ => PrincipalMatch::Direct,
+                    }
+                } else if p.role_arn.as_deref() == Some(arn.as_str()) {
+                    PrincipalMatch::Direct
+                } else {
+                    PrincipalMatch::No
+                }
+            }
+            PrincipalEntry::Service(s) => {
+                if p.kind == PrincipalKind::Service && p.id.eq_ignore_ascii_case(s) {
+                    PrincipalMatch::Direct
+                } else {
+                    PrincipalMatch::No
+                }
+            }
+            PrincipalEntry::Federated(s) => {
+                if p.kind == PrincipalKind::WebIdentity && p.id == *s {
+                    PrincipalMatch::Direct
+                } else {
+                    PrincipalMatch::No
+                }
+            }
+            PrincipalEntry::CanonicalUser(s) => {
+                if p.kind == PrincipalKind::CanonicalUser && p.id == *s {
+                    PrincipalMatch::Direct
+                } else {
+                    PrincipalMatch::No
+                }
+            }
+        }
+    }
+}
+
+/// A `Principal` or `NotPrincipal` element.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PrincipalSpec {
+    /// `NotPrincipal`.
+    pub negated: bool,
+    /// The entries (ORed).
+    pub entries: Vec<PrincipalEntry>,
+}
+
+impl PrincipalSpec {
+    /// How the element matches the caller. For `NotPrincipal`, AWS checks the
+    /// caller and its account separately: the caller is excluded only when
+    /// both its own ARN (or service/provider name) and, for IAM principals, its
+    /// account are listed.
+    pub fn matches(&self, p: &Principal) -> PrincipalMatch {
+        if !self.negated {
+            return self
+                .entries
+                .iter()
+                .map(|e| e.matches(p))
+                .max()
+                .unwrap_or(PrincipalMatch::No);
+        }
+        // the caller itself: its exact ARN (a role ARN does not list its
+        // sessions), service or provider name, or the account for its root
+        let listed_self = self.entries.iter().any(|e| match e {
+            PrincipalEntry::Anyone => true,
+            PrincipalEntry::Account(_) => p.kind == PrincipalKind::Root && e.matches(p) != PrincipalMatch::No,
+            PrincipalEntry::Arn(a) => *a == p.id,
+            _ => e.matches(p) != PrincipalMatch::No,
+        });
+        let needs_account = matches!(
+            p.kind,
+            PrincipalKind::User
+                | PrincipalKind::Role
+                | PrincipalKind::AssumedRole
+                | PrincipalKind::FederatedUser
+        );
+        let listed_account = !needs_account
+            || self.entries.iter().any(|e| {
+                matches!(e, PrincipalEntry::Anyone)
+                    || matches!(e, PrincipalEntry::Account(a) if p.account.as_deref() == Some(a.as_str()))
+            });
+        if listed_self && listed_account {
+            PrincipalMatch::No
+        } else {
+            PrincipalMatch::Direct
+        }
+    }
+}
+
+/// `Action`/`NotAction` (case-insensitive patterns).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ActionSpec {
+    /// `NotAction`.
+    pub negated: bool,
+    /// The patterns (ORed), case-insensitive.
+    pub patterns: Vec<Pattern>,
+}
+
+impl ActionSpec {
+    /// Whether the element matches an action already lowercased.
+    pub fn matches_lc(&self, action_lc: &str) -> bool {
+        let hit = self
+            .patterns
+            .iter()
+            .any(|p| p.matches_normalized(action_lc, &crate::pattern::NoVars).is_true());
+        hit != self.negated
+    }
+}
+
+/// `Resource`/`NotResource` (case-sensitive patterns, may hold variables).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ResourceSpec {
+    /// `NotResource`.
+    pub negated: bool,
+    /// The patterns (ORed).
+    pub patterns: Vec<Pattern>,
+}
+
+impl ResourceSpec {
+    /// Whether the element matches `resource`.
+    pub fn matches(&self, resource: &str, attrs: &dyn Attributes) -> Tri {
+        let hit = Tri::any(self.patterns.iter().map(|p| p.matches_with(resource, attrs)));
+        if self.negated { hit.not() } else { hit }
+    }
+}
+
+/// One statement of a policy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Statement {
+    /// Allow or Deny.
+    pub effect: Effect,
+    /// `Principal`/`NotPrincipal` (resource-based policies only).
+    pub principal: Option<PrincipalSpec>,
+    /// `Action`/`NotAction`.
+    pub action: ActionSpec,
+    /// `Resource`/`NotResource`; `None` where the policy type has none (trust policies).
+    pub resource: Option<ResourceSpec>,
+    /// The condition (`Condition::True` when absent).
+    pub condition: Condition,
+    /// Provenance.
+    pub origin: Arc<Origin>,
+}
+
+/// One policy document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    /// Name or ARN used in explanations.
+    pub name: Arc<str>,
+    /// The statements.
+    pub statements: Vec<Statement>,
+}
