@@ -171,11 +171,23 @@ impl AwsOp {
     pub fn value_kind(self) -> ValueKind {
         use AwsOp::*;
         match self {
-            StringEquals | StringNotEquals | StringEqualsIgnoreCase | StringNotEqualsIgnoreCase
-            | StringLike | StringNotLike => ValueKind::String,
-            NumericEquals | NumericNotEquals | NumericLessThan | NumericLessThanEquals
-            | NumericGreaterThan | NumericGreaterThanEquals => ValueKind::Number,
-            DateEquals | DateNotEquals | DateLessThan | DateLessThanEquals | DateGreaterThan
+            StringEquals
+            | StringNotEquals
+            | StringEqualsIgnoreCase
+            | StringNotEqualsIgnoreCase
+            | StringLike
+            | StringNotLike => ValueKind::String,
+            NumericEquals
+            | NumericNotEquals
+            | NumericLessThan
+            | NumericLessThanEquals
+            | NumericGreaterThan
+            | NumericGreaterThanEquals => ValueKind::Number,
+            DateEquals
+            | DateNotEquals
+            | DateLessThan
+            | DateLessThanEquals
+            | DateGreaterThan
             | DateGreaterThanEquals => ValueKind::Date,
             Bool => ValueKind::Bool,
             BinaryEquals => ValueKind::Binary,
@@ -364,7 +376,11 @@ impl AwsClause {
         };
         if self.op == AwsOp::Null {
             // a present key: `Null: true` fails, `Null: false` holds
-            return Tri::any(self.values.iter().map(|v| Tri::from(matches!(v, CondValue::Bool(false)))));
+            return Tri::any(
+                self.values
+                    .iter()
+                    .map(|v| Tri::from(matches!(v, CondValue::Bool(false)))),
+            );
         }
         let items = value.values();
         let negated = self.op.is_negated();
@@ -392,7 +408,10 @@ impl AwsClause {
     /// The clause's value when the key is absent from the request.
     pub fn absent_result(&self) -> bool {
         if self.op == AwsOp::Null {
-            return self.values.iter().any(|v| matches!(v, CondValue::Bool(true)));
+            return self
+                .values
+                .iter()
+                .any(|v| matches!(v, CondValue::Bool(true)));
         }
         match self.qualifier {
             SetQualifier::ForAllValues => true,

@@ -49,7 +49,11 @@ impl fmt::Display for Diagnostic {
             Severity::Warning => "warning",
         };
         match &self.file {
-            Some(file) => write!(f, "{sev}: {file}:{}:{}: {}", self.line, self.column, self.message)?,
+            Some(file) => write!(
+                f,
+                "{sev}: {file}:{}:{}: {}",
+                self.line, self.column, self.message
+            )?,
             None => write!(f, "{sev}: {}:{}: {}", self.line, self.column, self.message)?,
         }
         if !self.path.is_empty() {
@@ -73,11 +77,16 @@ impl JsonPath {
     #[must_use]
     pub fn key(&self, k: &str) -> JsonPath {
         let simple = !k.is_empty()
-            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         if simple {
             JsonPath(format!("{}.{k}", self.0))
         } else {
-            JsonPath(format!("{}[{}]", self.0, serde_json::Value::String(k.to_owned())))
+            JsonPath(format!(
+                "{}[{}]",
+                self.0,
+                serde_json::Value::String(k.to_owned())
+            ))
         }
     }
 

@@ -194,7 +194,9 @@ impl View<'_> {
         let p = &self.req.principal;
         let s = |x: &str| Some(Value::One(Scalar::Str(x.to_owned())));
         match key_lc {
-            "aws:principalarn" if p.kind != PrincipalKind::Anonymous && p.kind != PrincipalKind::Service => {
+            "aws:principalarn"
+                if p.kind != PrincipalKind::Anonymous && p.kind != PrincipalKind::Service =>
+            {
                 // for a session, aws:PrincipalArn is the role's ARN
                 s(p.role_arn.as_deref().unwrap_or(&p.id))
             }
@@ -210,7 +212,9 @@ impl View<'_> {
             "aws:username" if p.kind == PrincipalKind::User => p.name.as_deref().and_then(s),
             "aws:userid" => p.unique_id.as_deref().and_then(s),
             "aws:resourceaccount" => self.req.resource_account.as_deref().and_then(s),
-            "aws:principalisawsservice" => Some(Value::One(Scalar::Bool(p.kind == PrincipalKind::Service))),
+            "aws:principalisawsservice" => {
+                Some(Value::One(Scalar::Bool(p.kind == PrincipalKind::Service)))
+            }
             "aws:principalservicename" if p.kind == PrincipalKind::Service => s(&p.id),
             _ => None,
         }
@@ -362,7 +366,9 @@ pub fn evaluate(prog: &AwsProgram, req: &Request) -> Decision {
         None
     };
     let session = match (&prog.session, iam_caller) {
-        (Some(s), true) => Some(ev.policies(std::slice::from_ref(s), Layer::SessionPolicy, None, false)),
+        (Some(s), true) => {
+            Some(ev.policies(std::slice::from_ref(s), Layer::SessionPolicy, None, false))
+        }
         _ => None,
     };
     // SCPs restrict IAM principals and the root user of member accounts
@@ -370,17 +376,21 @@ pub fn evaluate(prog: &AwsProgram, req: &Request) -> Decision {
     let mut scp_levels = Vec::new();
     if let (Some(levels), true) = (&prog.scps, scp_applies) {
         for l in levels {
-            scp_levels.push((l.name.clone(), ev.policies(&l.policies, Layer::Scp, Some(&l.name), false)));
+            scp_levels.push((
+                l.name.clone(),
+                ev.policies(&l.policies, Layer::Scp, Some(&l.name), false),
+            ));
         }
     }
     let mut rcp_levels = Vec::new();
+    // RCPs restrict every caller of the resource's account, service principals
+    // included (AWS's own RCP examples exempt them with aws:PrincipalIsAWSService)
     if let Some(levels) = &prog.rcps {
-        if p.kind != PrincipalKind::Service {
-            for l in levels {
-                rcp_levels.push((l.name.clone(), ev.policies(&l.policies, Layer::Rcp, Some(&l.name), true)));
-            }
-        } else {
-            notes.push("resource control policies do not restrict service principals".to_owned());
+        for l in levels {
+            rcp_levels.push((
+                l.name.clone(),
+                ev.policies(&l.policies, Layer::Rcp, Some(&l.name), true),
+            ));
         }
     }
     let res_layer = match prog.resource_policy_kind {
@@ -460,9 +470,12 @@ pub fn evaluate(prog: &AwsProgram, req: &Request) -> Decision {
             return rp_direct.clone().or(rp_named.clone());
         }
         if !same_account {
-            return id_side
-                .clone()
-                .and(rp_named.clone().or(rp_direct.clone()).or(rp_account.clone()));
+            return id_side.clone().and(
+                rp_named
+                    .clone()
+                    .or(rp_direct.clone())
+                    .or(rp_account.clone()),
+            );
         }
         match prog.resource_policy_kind {
             ResourcePolicyKind::Generic => id_side.clone().or(rp_strong.clone()),
@@ -493,7 +506,15 @@ pub fn evaluate(prog: &AwsProgram, req: &Request) -> Decision {
         }
     };
     if access.is_false() && blocked.is_none() {
-        blocked = Some(access_block(prog, &id_allow, &boundary_ok, &session_ok, &resource, iam_caller, p.kind));
+        blocked = Some(access_block(
+            prog,
+            &id_allow,
+            &boundary_ok,
+            &session_ok,
+            &resource,
+            iam_caller,
+            p.kind,
+        ));
     }
     let allowed = gates.and(access);
 
@@ -545,26 +566,47 @@ fn access_block(
         message: message.to_owned(),
     };
     if !iam_caller && kind != PrincipalKind::Root {
-        return msg(res_layer, "no resource-based policy statement allows this caller");
+        return msg(
+            res_layer,
+            "no resource-based policy statement allows this caller",
+        );
     }
     if id_allow.is_true() && boundary_ok.is_false() {
-        return msg(Layer::PermissionBoundary, "the permissions boundary does not allow the action");
+        return msg(
+            Layer::PermissionBoundary,
+            "the permissions boundary does not allow the action",
+        );
     }
     if id_allow.is_true() && session_ok.is_false() {
-        return msg(Layer::SessionPolicy, "the session policy does not allow the action");
+        return msg(
+            Layer::SessionPolicy,
+            "the session policy does not allow the action",
+        );
     }
     if id_allow.is_true() {
         return msg(
             res_layer,
             match prog.resource_policy_kind {
-                ResourcePolicyKind::KmsKey => "the key policy does not allow the caller or its account",
-                ResourcePolicyKind::RoleTrust => "the trust policy does not allow the caller or its account",
-                ResourcePolicyKind::Generic => "the resource-based policy does not allow the cross-account caller",
+                ResourcePolicyKind::KmsKey => {
+                    "the key policy does not allow the caller or its account"
+                }
+                ResourcePolicyKind::RoleTrust => {
+                    "the trust policy does not allow the caller or its account"
+                }
+                ResourcePolicyKind::Generic => {
+                    "the resource-based policy does not allow the cross-account caller"
+                }
             },
         );
     }
     if resource.allow_any().is_true() {
-        return msg(Layer::Identity, "no identity-based policy allows the action (the resource policy only delegates to the account, or the request is cross-account)");
+        return msg(
+            Layer::Identity,
+            "no identity-based policy allows the action (the resource policy only delegates to the account, or the request is cross-account)",
+        );
     }
-    msg(Layer::Identity, "no identity-based or resource-based policy allows the action (implicit deny)")
+    msg(
+        Layer::Identity,
+        "no identity-based or resource-based policy allows the action (implicit deny)",
+    )
 }

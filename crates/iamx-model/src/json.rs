@@ -295,9 +295,7 @@ impl Parser<'_> {
     fn hex4(&mut self) -> Result<u32, JsonSyntaxError> {
         let mut v = 0u32;
         for _ in 0..4 {
-            let c = self
-                .peek()
-                .ok_or_else(|| self.err("unterminated string"))?;
+            let c = self.peek().ok_or_else(|| self.err("unterminated string"))?;
             let d = char::from(c)
                 .to_digit(16)
                 .ok_or_else(|| self.err("invalid `\\u` escape: expected 4 hex digits"))?;
@@ -508,11 +506,17 @@ mod tests {
         let t = "{\n  \"a\": [1, -2.5e3, true, null],\n  \"b\": \"x\\u00e9\\n\"\n}";
         let v = parse(t).unwrap();
         let a = v.get("a").unwrap();
-        assert_eq!(&t[a.span.start as usize..a.span.end as usize], "[1, -2.5e3, true, null]");
+        assert_eq!(
+            &t[a.span.start as usize..a.span.end as usize],
+            "[1, -2.5e3, true, null]"
+        );
         assert_eq!(v.get("b").unwrap().as_str(), Some("xé\n"));
         let idx = LineIndex::new(t);
         assert_eq!(idx.line_col(t, a.span.start as usize), (2, 8));
-        assert_eq!(v.to_serde(), serde_json::from_str::<serde_json::Value>(t).unwrap());
+        assert_eq!(
+            v.to_serde(),
+            serde_json::from_str::<serde_json::Value>(t).unwrap()
+        );
     }
 
     #[test]

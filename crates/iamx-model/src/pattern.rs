@@ -368,7 +368,10 @@ mod tests {
         let p = Pattern::new(
             vec![
                 Seg::Lit("home/".into()),
-                Seg::Var(Var { key: "aws:username".into(), default: None }),
+                Seg::Var(Var {
+                    key: "aws:username".into(),
+                    default: None,
+                }),
                 Seg::Lit("/".into()),
                 Seg::Star,
             ],
@@ -378,12 +381,22 @@ mod tests {
         assert_eq!(p.matches_with("home/Al*ce/x", &V), Tri::True);
         assert_eq!(p.matches_with("home/Alice/x", &V), Tri::False);
         let d = Pattern::new(
-            vec![Seg::Var(Var { key: "x".into(), default: Some("none".into()) })],
+            vec![Seg::Var(Var {
+                key: "x".into(),
+                default: Some("none".into()),
+            })],
             Case::Sensitive,
             "${x, 'none'}",
         );
         assert_eq!(d.matches_with("none", &V), Tri::True);
-        let m = Pattern::new(vec![Seg::Var(Var { key: "tags".into(), default: None })], Case::Sensitive, "");
+        let m = Pattern::new(
+            vec![Seg::Var(Var {
+                key: "tags".into(),
+                default: None,
+            })],
+            Case::Sensitive,
+            "",
+        );
         assert!(matches!(m.matches_with("a", &V), Tri::Unknown(_)));
     }
 

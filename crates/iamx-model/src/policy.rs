@@ -178,7 +178,9 @@ impl PrincipalSpec {
         // sessions), service or provider name, or the account for its root
         let listed_self = self.entries.iter().any(|e| match e {
             PrincipalEntry::Anyone => true,
-            PrincipalEntry::Account(_) => p.kind == PrincipalKind::Root && e.matches(p) != PrincipalMatch::No,
+            PrincipalEntry::Account(_) => {
+                p.kind == PrincipalKind::Root && e.matches(p) != PrincipalMatch::No
+            }
             PrincipalEntry::Arn(a) => *a == p.id,
             _ => e.matches(p) != PrincipalMatch::No,
         });
@@ -214,10 +216,10 @@ pub struct ActionSpec {
 impl ActionSpec {
     /// Whether the element matches an action already lowercased.
     pub fn matches_lc(&self, action_lc: &str) -> bool {
-        let hit = self
-            .patterns
-            .iter()
-            .any(|p| p.matches_normalized(action_lc, &crate::pattern::NoVars).is_true());
+        let hit = self.patterns.iter().any(|p| {
+            p.matches_normalized(action_lc, &crate::pattern::NoVars)
+                .is_true()
+        });
         hit != self.negated
     }
 }
@@ -234,7 +236,11 @@ pub struct ResourceSpec {
 impl ResourceSpec {
     /// Whether the element matches `resource`.
     pub fn matches(&self, resource: &str, attrs: &dyn Attributes) -> Tri {
-        let hit = Tri::any(self.patterns.iter().map(|p| p.matches_with(resource, attrs)));
+        let hit = Tri::any(
+            self.patterns
+                .iter()
+                .map(|p| p.matches_with(resource, attrs)),
+        );
         if self.negated { hit.not() } else { hit }
     }
 }

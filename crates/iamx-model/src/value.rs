@@ -181,10 +181,7 @@ fn format_number(n: f64) -> String {
 fn epoch_seconds_to_ms(n: f64) -> Option<i64> {
     let ms = n * 1000.0;
     if ms.is_finite() && ms.abs() < 1e17 {
-        #[expect(
-            clippy::cast_possible_truncation,
-            reason = "range checked just above"
-        )]
+        #[expect(clippy::cast_possible_truncation, reason = "range checked just above")]
         Some(ms.round() as i64)
     } else {
         None
@@ -376,8 +373,14 @@ mod tests {
     fn dates() {
         assert_eq!(parse_date("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_date("2020-01-01"), Some(1_577_836_800_000));
-        assert_eq!(parse_date("2020-01-01T01:00:00+01:00"), Some(1_577_836_800_000));
-        assert_eq!(parse_date("2020-01-01T00:00:00.5Z"), Some(1_577_836_800_500));
+        assert_eq!(
+            parse_date("2020-01-01T01:00:00+01:00"),
+            Some(1_577_836_800_000)
+        );
+        assert_eq!(
+            parse_date("2020-01-01T00:00:00.5Z"),
+            Some(1_577_836_800_500)
+        );
         assert_eq!(parse_date("1577836800"), Some(1_577_836_800_000));
         assert_eq!(parse_date("yesterday"), None);
         assert_eq!(parse_date("2020-13-01"), None);
@@ -394,7 +397,11 @@ mod tests {
         assert!(!c6.contains("10.0.0.1".parse().unwrap()));
         assert!(Cidr::parse("10.0.0.300/8").is_none());
         assert!(Cidr::parse("10.0.0.0/33").is_none());
-        assert!(Cidr::parse("0.0.0.0/0").unwrap().contains("1.2.3.4".parse().unwrap()));
+        assert!(
+            Cidr::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("1.2.3.4".parse().unwrap())
+        );
     }
 
     proptest::proptest! {

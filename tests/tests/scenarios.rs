@@ -1,0 +1,72 @@
+//! The conformance tables: every scenario in `corpus/scenarios/<provider>/`
+//! decided through the same path as `iamx eval --request`, compared with its
+//! expected decision.
+
+use iamx::{LoadOptions, Workspace};
+use std::path::{Path, PathBuf};
+
+fn corpus(sub: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("corpus")
+        .join(sub)
+}
+
+/// Runs every scenario file of one provider; returns (scenarios run, failures).
+fn check(provider: &str) -> (usize, Vec<String>) {
+    let dir = corpus(&format!("scenarios/{provider}"));
+    let ws = Workspace::load(&[dir], &LoadOptions::default()).expect("scenario folder readable");
+    let errors: Vec<String> = ws.errors().map(ToString::to_string).collect();
+    assert!(
+        errors.is_empty(),
+        "scenario files must load cleanly:\n{}",
+        errors.join("\n")
+    );
+    let mut names = std::collections::BTreeSet::new();
+    let mut failures = Vec::new();
+    for case in &ws.requests {
+        let name = case.name.clone().expect("every scenario has a name");
+        assert!(
+            names.insert(name.clone()),
+            "duplicate scenario name `{name}`"
+        );
+        let expected = case
+            .expected
+            .as_deref()
+            .expect("every scenario has `expected`");
+        assert!(
+            matches!(
+                expected,
+                "allowed" | "explicitly_denied" | "not_allowed" | "unknown"
+            ),
+            "`{name}`: bad expected decision `{expected}`"
+        );
+        let d = ws.decide_case(case);
+        if d.outcome.as_str() != expected {
+            failures.push(format!(
+                "{name}: expected {expected}, got {} ({:?}; blocked by {:?}; doc: {})",
+                d.outcome,
+                d.outcome,
+                d.explanation.blocked_by.as_ref().map(|b| &b.message),
+                case.doc.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    (ws.requests.len(), failures)
+}
+
+#[test]
+fn aws_conformance_table() {
+    let (n, failures) = check("aws");
+    println!("aws scenarios: {n} run, {} failed", failures.len());
+    assert!(
+        n >= 150,
+        "the AWS table must hold at least 150 scenarios, has {n}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} scenario(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
