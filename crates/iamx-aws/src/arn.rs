@@ -41,13 +41,31 @@ impl<'a> Arn<'a> {
 
 fn component(allow_wild: bool) -> impl Fn(&str) -> IResult<&str, &str> {
     move |i: &str| {
-        take_while(move |c: char| {
-            c.is_ascii_alphanumeric()
-                || c == '-'
-                || c == '_'
-                || c == '.'
-                || (allow_wild && (c == '*' || c == '?'))
-        })(i)
+        if !allow_wild {
+            return take_while(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')(i);
+        }
+        // in a policy's Resource: wildcards, and `${...}` variables (whose
+        // keys may themselves hold `:`) as a unit
+        let mut end = 0;
+        let bytes = i.as_bytes();
+        while let Some(&b) = bytes.get(end) {
+            if b == b':' {
+                break;
+            }
+            if b == b'$' && bytes.get(end + 1) == Some(&b'{') {
+                match i.get(end..).and_then(|r| r.find('}')) {
+                    Some(close) => end += close + 1,
+                    None => break,
+                }
+                continue;
+            }
+            let ok = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'*' | b'?' | b'$');
+            if !ok {
+                break;
+            }
+            end += 1;
+        }
+        Ok((i.get(end..).unwrap_or(""), i.get(..end).unwrap_or("")))
     }
 }
 
@@ -115,7 +133,7 @@ fn parse_with(text: &str, allow_wild: bool) -> Result<Arn<'_>, ArnError> {
             what: "service",
         });
     }
-    if arn.resource.is_empty() {
+    if arn.resource.is_empty() && !allow_wild {
         return Err(ArnError::Empty {
             arn: text.to_owned(),
             what: "resource",
@@ -155,6 +173,9 @@ mod tests {
         let l = parse_arn("arn:aws:lambda:us-east-1:111122223333:function:f:prod").unwrap();
         assert_eq!(l.resource_type_and_id(), ("function", "f:prod"));
         assert!(parse_arn_pattern("arn:aws:s3:*:*:b*").is_ok());
+        // AWS managed policies hold both of these
+        assert!(parse_arn_pattern("arn:*:kms:*:${aws:PrincipalAccount}:key/*").is_ok());
+        assert!(parse_arn_pattern("arn:aws:organizations::*:").is_ok());
         assert!(parse_arn("arn:aws:s3:*:*:b").is_err());
         assert_eq!(
             parse_arn("arn:aws:s3"),

@@ -56,7 +56,7 @@ pub fn detect(json: &Json) -> Option<AwsFormat> {
                 Some(AwsFormat::ResourcePolicies)
             } else if has("request") {
                 Some(AwsFormat::Requests)
-            } else if has("document") && has("arn") {
+            } else if has("document") && (has("arn") || has("name")) {
                 Some(AwsFormat::ManagedPolicyRecord)
             } else if has("Statement")
                 || has("Policy")
@@ -120,16 +120,15 @@ pub fn load_json(src: &Source, json: &Json, opts: PolicyOptions<'_>) -> Option<F
         AwsFormat::ResourcePolicies => out.env.read_resource_policies(json, opts, &mut sink),
         AwsFormat::Requests => out.requests = read_request_file(json, opts, &mut sink),
         AwsFormat::ManagedPolicyRecord => {
-            let arn = json
-                .get("arn")
-                .and_then(Json::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            let name = json
-                .get("name")
-                .and_then(Json::as_str)
-                .unwrap_or(&arn)
-                .to_owned();
+            let name = json.get("name").and_then(Json::as_str).unwrap_or("unnamed").to_owned();
+            let arn = match json.get("arn").and_then(Json::as_str) {
+                Some(a) => a.to_owned(),
+                None => {
+                    let arn = format!("arn:aws:iam::aws:policy/{name}");
+                    sink.warn(json.span, &root, format!("managed policy record has no `arn`; assuming `{arn}`"));
+                    arn
+                }
+            };
             if let Some(doc) = json.get("document") {
                 let o = PolicyOptions {
                     ptype: PolicyType::Identity,

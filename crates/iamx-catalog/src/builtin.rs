@@ -9,10 +9,9 @@ const BUILTIN: &str = include_str!("../data/builtin.txt");
 impl Catalog {
     /// A small catalog compiled into the binary, for use without data files.
     ///
-    /// It covers the services of a small organisation: cloudformation,
-    /// dynamodb, glue, iam, kms, lambda, logs, organizations, s3,
-    /// secretsmanager, sns, sqs, ssm and sts completely, and about 75 common
-    /// ec2 actions. It keeps names and access levels only: resource types and
+    /// It covers the services of a small organisation completely:
+    /// cloudformation, cloudtrail, cloudwatch, dynamodb, ec2, glue, iam, kms,
+    /// lambda, logs, organizations, s3, secretsmanager, sns, sqs, ssm and sts. It keeps names and access levels only: resource types and
     /// condition keys are empty. Derived from cloud-copilot iam-data (MIT
     /// licence, see `data/NOTICE` in this crate).
     #[must_use]
@@ -73,6 +72,8 @@ mod tests {
             prefixes,
             [
                 "cloudformation",
+                "cloudtrail",
+                "cloudwatch",
                 "dynamodb",
                 "ec2",
                 "glue",

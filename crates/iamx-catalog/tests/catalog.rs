@@ -260,14 +260,12 @@ fn builtin_is_a_faithful_subset() {
     for service in builtin.services() {
         let real = catalog.service(service.prefix()).unwrap();
         assert_eq!(service.name(), real.name());
-        if service.prefix() != "ec2" {
-            assert_eq!(
-                service.action_count(),
-                real.action_count(),
-                "{}",
-                service.prefix()
-            );
-        }
+        assert_eq!(
+            service.action_count(),
+            real.action_count(),
+            "{}",
+            service.prefix()
+        );
     }
 }
 
