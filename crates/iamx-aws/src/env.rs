@@ -563,14 +563,15 @@ impl AwsEnvironment {
                 sink.error(e.span, &ep, "resource policy entry has no `policy`");
                 continue;
             };
+            // a role's resource policy is its trust policy (no `Resource` element)
+            let is_role = parse_arn(resource)
+                .is_ok_and(|a| a.service == "iam" && a.resource.starts_with("role/"));
+            let ptype = if is_role { PolicyType::Trust } else { PolicyType::Resource };
             if let Some(pol) = read_policy_value(
                 doc,
                 &ep.key("policy"),
                 &format!("{resource} resource policy"),
-                PolicyOptions {
-                    ptype: PolicyType::Resource,
-                    ..opts
-                },
+                PolicyOptions { ptype, ..opts },
                 sink,
             ) {
                 self.resource_policies.push(ResourcePolicy {
@@ -798,7 +799,15 @@ impl AwsEnvironment {
         let p = &req.principal;
         let kind = infer_resource_policy_kind(&req.action, &req.resource);
         let resource_policy = match kind {
-            ResourcePolicyKind::RoleTrust => self.role(&req.resource).and_then(|r| r.trust.clone()),
+            ResourcePolicyKind::RoleTrust => self
+                .role(&req.resource)
+                .and_then(|r| r.trust.clone())
+                .or_else(|| {
+                    self.resource_policies
+                        .iter()
+                        .find(|rp| rp.resource == req.resource)
+                        .map(|rp| rp.policy.clone())
+                }),
             _ => {
                 let hits: Vec<&ResourcePolicy> = self
                     .resource_policies

@@ -75,6 +75,8 @@ pub fn detect(json: &Json) -> Option<AwsFormat> {
                 None
             }
         }
+        // a policy document given as a JSON string (as `--policy-document` takes it)
+        JsonValue::String(s) if s.contains("\"Statement\"") => Some(AwsFormat::PolicyDocument),
         JsonValue::Array(items) => {
             let first = items.first()?;
             (first.get("request").is_some()).then_some(AwsFormat::Requests)

@@ -101,7 +101,7 @@ pub fn read_policy_value(
                     sink.error(
                         json.span,
                         path,
-                        format!("invalid JSON in embedded policy document: {} (at byte {} of the string)", e.message, e.offset),
+                        format!("invalid JSON in embedded policy document: {} (at byte {} of the string, inner path {})", e.message, e.offset, e.path),
                     );
                     return None;
                 }

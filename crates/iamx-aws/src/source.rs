@@ -45,7 +45,7 @@ impl Source {
                 file: Some(self.name.clone()),
                 line,
                 column,
-                path: String::new(),
+                path: e.path,
                 help: None,
             }
         })

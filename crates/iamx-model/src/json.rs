@@ -134,13 +134,15 @@ impl Json {
     }
 }
 
-/// A syntax error: what and where (byte offset).
+/// A syntax error: what and where (byte offset and JSON path).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JsonSyntaxError {
     /// Lowercase one-line message.
     pub message: String,
     /// Byte offset of the error.
     pub offset: usize,
+    /// JSON path of the innermost value being read (`$.Statement[0]`).
+    pub path: String,
 }
 
 impl fmt::Display for JsonSyntaxError {
@@ -159,6 +161,7 @@ pub fn parse(text: &str) -> Result<Json, JsonSyntaxError> {
     let mut p = Parser {
         s: text.as_bytes(),
         pos: 0,
+        path: Vec::new(),
     };
     if p.s.starts_with(&[0xEF, 0xBB, 0xBF]) {
         p.pos = 3;
@@ -177,6 +180,7 @@ pub fn parse_stream(text: &str) -> Result<Vec<Json>, JsonSyntaxError> {
     let mut p = Parser {
         s: text.as_bytes(),
         pos: 0,
+        path: Vec::new(),
     };
     if p.s.starts_with(&[0xEF, 0xBB, 0xBF]) {
         p.pos = 3;
@@ -191,16 +195,44 @@ pub fn parse_stream(text: &str) -> Result<Vec<Json>, JsonSyntaxError> {
     }
 }
 
+/// One step of the path to the value being read: a key (its byte span,
+/// rendered only on error) or an index.
+enum Step {
+    Key(usize, usize),
+    Index(usize),
+}
+
 struct Parser<'a> {
     s: &'a [u8],
     pos: usize,
+    path: Vec<Step>,
 }
 
 impl Parser<'_> {
     fn err(&self, message: impl Into<String>) -> JsonSyntaxError {
+        self.err_at(message, self.pos)
+    }
+
+    fn err_at(&self, message: impl Into<String>, offset: usize) -> JsonSyntaxError {
+        let mut path = String::from("$");
+        for step in &self.path {
+            match step {
+                Step::Index(i) => path.push_str(&format!("[{i}]")),
+                Step::Key(a, b) => {
+                    let k = self.s.get(*a..*b).map(String::from_utf8_lossy).unwrap_or_default();
+                    if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                        path.push('.');
+                        path.push_str(&k);
+                    } else {
+                        path.push_str(&format!("[\"{k}\"]"));
+                    }
+                }
+            }
+        }
         JsonSyntaxError {
             message: message.into(),
-            offset: self.pos.min(self.s.len()),
+            offset: offset.min(self.s.len()),
+            path,
         }
     }
 
@@ -320,19 +352,12 @@ impl Parser<'_> {
             }
             if self.pos > run_start {
                 let run = self.s.get(run_start..self.pos).unwrap_or_default();
-                let run = std::str::from_utf8(run).map_err(|e| JsonSyntaxError {
-                    message: "invalid UTF-8 in string".into(),
-                    offset: run_start + e.valid_up_to(),
-                })?;
+                let run = std::str::from_utf8(run)
+                    .map_err(|e| self.err_at("invalid UTF-8 in string", run_start + e.valid_up_to()))?;
                 out.push_str(run);
             }
             match self.peek() {
-                None => {
-                    return Err(JsonSyntaxError {
-                        message: "unterminated string".into(),
-                        offset: open,
-                    });
-                }
+                None => return Err(self.err_at("unterminated string", open)),
                 Some(b'"') => {
                     self.pos += 1;
                     return Ok(out);
@@ -378,6 +403,9 @@ impl Parser<'_> {
                         }
                     }
                 }
+                Some(b'\n') => {
+                    return Err(self.err_at("unterminated string (a string cannot span lines)", open));
+                }
                 Some(_) => return Err(self.err("control character in string (escape it)")),
             }
         }
@@ -393,7 +421,9 @@ impl Parser<'_> {
         }
         loop {
             self.ws();
+            self.path.push(Step::Index(items.len()));
             items.push(self.value(depth + 1)?);
+            self.path.pop();
             self.ws();
             match self.peek() {
                 Some(b',') => {
@@ -440,7 +470,12 @@ impl Parser<'_> {
             }
             self.pos += 1;
             self.ws();
+            self.path.push(Step::Key(
+                key.span.start as usize + 1,
+                (key.span.end as usize).saturating_sub(1),
+            ));
             let v = self.value(depth + 1)?;
+            self.path.pop();
             members.push((key, v));
             self.ws();
             match self.peek() {
