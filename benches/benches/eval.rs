@@ -17,7 +17,6 @@ use iamx_aws::{PolicyOptions, PolicyType, parse_policy_text};
 use iamx_model::{
     AwsProgram, Context, OrgLevel, Outcome, Policy, Request, ResourcePolicyKind, Value, evaluate,
 };
-use std::fmt::Write as _;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
@@ -288,56 +287,72 @@ fn requests() -> Vec<Request> {
         "arn:aws:iam::444455556666:user/bob",
     ];
     const IPS: [&str; 4] = ["10.1.2.3", "203.0.113.9", "192.168.3.20", "2001:db8::5"];
-    const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-2"];
+    const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
     const MISSES: [&str; 4] = [
         "iam:CreateUser",
         "rds:DeleteDBInstance",
         "ec2:RunInstances",
         "sts:GetCallerIdentity",
     ];
-    let pick = |xs: &[&'static str], k: usize| xs.get(k % xs.len()).copied().unwrap_or("");
+    let pick = |xs: &[&'static str], k: u64| {
+        let i = usize::try_from(k % 64).unwrap_or(0);
+        xs.get(i % xs.len()).copied().unwrap_or("")
+    };
+    // xorshift64: deterministic, and its bits are not correlated as a
+    // multiplicative hash's are
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut rng = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
     let mut out = Vec::with_capacity(64);
     for k in 0..64usize {
-        // a cheap deterministic shuffle so neighbouring requests differ
-        let h = k.wrapping_mul(2_654_435_761) >> 7;
-        let principal = match iamx_aws::parse_principal(pick(&PRINCIPALS, h)) {
+        let principal = match iamx_aws::parse_principal(pick(&PRINCIPALS, rng())) {
             Ok(p) => p,
             Err(e) => {
                 eprintln!("notice: {e}");
                 continue;
             }
         };
-        let s = service(h >> 3);
+        let si = usize::try_from(rng() % 10).unwrap_or(0);
+        let s = service(si);
         let act = match k % 8 {
-            0 | 7 => pick(&MISSES, h >> 5).to_owned(),
-            _ => action(s, h >> 2),
+            // one in four asks for something no identity policy is about
+            0 | 5 => pick(&MISSES, rng()).to_owned(),
+            _ => action(s, usize::try_from(rng() % 4).unwrap_or(0)),
         };
-        let mut resource = String::from(s.arn);
-        let _ = match (h >> 4) % 5 {
-            0 => write!(resource, "app-{}-data", h % 10),
-            1 => write!(resource, "app-{}-data/reports/q1.csv", h % 10),
-            2 => write!(resource, "home-bucket-{}/home/alice/notes.txt", h % 10),
-            3 => write!(resource, "shared-{}", h % 10),
-            _ => write!(resource, "unrelated-{k}"),
-        };
-        let resource = if act.starts_with("s3:") && (h >> 4) % 5 == 2 {
-            format!("arn:aws:s3:::home-bucket-{}/home/alice/notes.txt", h % 10)
+        // mostly the resources of the policy about that service
+        let n = if rng() % 4 == 0 {
+            rng() % 10
         } else {
-            resource
+            si as u64
+        };
+        let resource = match (s.prefix, rng() % 4) {
+            ("s3", 0) => format!("arn:aws:s3:::home-bucket-{n}/home/alice/notes.txt"),
+            ("s3", 1) => format!("arn:aws:s3:::app-{n}-data/reports/q1.csv"),
+            (_, 0 | 1) => format!("{}app-{n}-data", s.arn),
+            (_, 2) => format!("{}shared-{n}", s.arn),
+            _ => format!("{}unrelated-{k}", s.arn),
         };
         let mut ctx = Context::new();
-        ctx.insert(
-            "aws:PrincipalTag/team",
-            Value::str(format!("team-{}", h % 3)),
-        );
-        ctx.insert("aws:SourceIp", Value::str(pick(&IPS, h >> 1)));
-        ctx.insert("aws:RequestedRegion", Value::str(pick(&REGIONS, h >> 6)));
+        let team = rng() % 3;
+        ctx.insert("aws:PrincipalTag/team", Value::str(format!("team-{team}")));
+        ctx.insert("aws:SourceIp", Value::str(pick(&IPS, rng())));
+        // one request in eight outside the allowed regions
+        let region = if rng() % 8 == 0 {
+            "ap-southeast-2"
+        } else {
+            pick(&REGIONS, rng())
+        };
+        ctx.insert("aws:RequestedRegion", Value::str(region));
         ctx.insert(
             "aws:SecureTransport",
             Value::str(if k % 9 == 4 { "false" } else { "true" }),
         );
         ctx.insert("aws:CurrentTime", Value::str("2026-03-01T12:00:00Z"));
-        if k % 3 == 0 {
+        if k % 2 == 0 {
             ctx.insert("aws:MultiFactorAuthPresent", Value::str("true"));
         }
         if k % 4 == 1 {

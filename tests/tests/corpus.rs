@@ -18,7 +18,10 @@ fn iamx() -> Command {
 fn relative(path: &Path) -> String {
     let root = root().canonicalize().expect("workspace root");
     let p = path.canonicalize().expect("corpus file");
-    p.strip_prefix(&root).expect("under the root").display().to_string()
+    p.strip_prefix(&root)
+        .expect("under the root")
+        .display()
+        .to_string()
 }
 
 #[test]
@@ -28,10 +31,20 @@ fn aws_err_corpus() {
         let out = iamx().args(["load", &rel]).output().expect("runs");
         assert_eq!(out.status.code(), Some(2), "{rel} must exit 2");
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error: ")).collect();
-        assert_eq!(errors.len(), 1, "{rel}: exactly one error expected, got:\n{stderr}");
+        let errors: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect();
+        assert_eq!(
+            errors.len(),
+            1,
+            "{rel}: exactly one error expected, got:\n{stderr}"
+        );
         let line = errors[0];
-        assert!(line.contains(&format!("{rel}:")), "{rel}: the error names the file: {line}");
+        assert!(
+            line.contains(&format!("{rel}:")),
+            "{rel}: the error names the file: {line}"
+        );
         assert!(!stderr.contains("panicked"), "{rel}: no panic");
         insta::assert_snapshot!(stderr);
     });

@@ -15,7 +15,11 @@ fn glob(p: &[char], t: &[char], ci: bool) -> bool {
         (Some(('*', rest)), _) => glob(rest, t, ci) || (!t.is_empty() && glob(p, &t[1..], ci)),
         (Some(('?', rest)), Some((_, trest))) => glob(rest, trest, ci),
         (Some((a, rest)), Some((b, trest))) => {
-            let eq = if ci { a.eq_ignore_ascii_case(b) } else { a == b };
+            let eq = if ci {
+                a.eq_ignore_ascii_case(b)
+            } else {
+                a == b
+            };
             eq && glob(rest, trest, ci)
         }
         (Some(_), None) => false,
@@ -24,7 +28,9 @@ fn glob(p: &[char], t: &[char], ci: bool) -> bool {
 
 fn matches_any(patterns: &[String], text: &str, ci: bool) -> bool {
     let t: Vec<char> = text.chars().collect();
-    patterns.iter().any(|p| glob(&p.chars().collect::<Vec<_>>(), &t, ci))
+    patterns
+        .iter()
+        .any(|p| glob(&p.chars().collect::<Vec<_>>(), &t, ci))
 }
 
 #[derive(Debug, Clone)]
@@ -37,7 +43,11 @@ struct Stmt {
 }
 
 fn action_pattern() -> impl Strategy<Value = String> {
-    ("(s3|S3|ec2|s\\?)", "(Get|get|Put|\\*|\\?|Object|OBJECT){1,3}").prop_map(|(s, n)| format!("{s}:{n}"))
+    (
+        "(s3|S3|ec2|s\\?)",
+        "(Get|get|Put|\\*|\\?|Object|OBJECT){1,3}",
+    )
+        .prop_map(|(s, n)| format!("{s}:{n}"))
 }
 
 fn action() -> impl Strategy<Value = String> {
@@ -60,13 +70,15 @@ fn stmt() -> impl Strategy<Value = Stmt> {
         any::<bool>(),
         prop::collection::vec(resource_pattern(), 1..4),
     )
-        .prop_map(|(deny, not_action, actions, not_resource, resources)| Stmt {
-            deny,
-            not_action,
-            actions,
-            not_resource,
-            resources,
-        })
+        .prop_map(
+            |(deny, not_action, actions, not_resource, resources)| Stmt {
+                deny,
+                not_action,
+                actions,
+                not_resource,
+                resources,
+            },
+        )
 }
 
 fn reference(s: &Stmt, action: &str, resource: &str) -> bool {
@@ -79,9 +91,23 @@ fn policy_json(stmts: &[Stmt]) -> String {
         .iter()
         .map(|s| {
             let mut o = serde_json::Map::new();
-            o.insert("Effect".into(), (if s.deny { "Deny" } else { "Allow" }).into());
-            o.insert((if s.not_action { "NotAction" } else { "Action" }).into(), s.actions.clone().into());
-            o.insert((if s.not_resource { "NotResource" } else { "Resource" }).into(), s.resources.clone().into());
+            o.insert(
+                "Effect".into(),
+                (if s.deny { "Deny" } else { "Allow" }).into(),
+            );
+            o.insert(
+                (if s.not_action { "NotAction" } else { "Action" }).into(),
+                s.actions.clone().into(),
+            );
+            o.insert(
+                (if s.not_resource {
+                    "NotResource"
+                } else {
+                    "Resource"
+                })
+                .into(),
+                s.resources.clone().into(),
+            );
             serde_json::Value::Object(o)
         })
         .collect();

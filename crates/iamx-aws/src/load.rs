@@ -63,12 +63,10 @@ pub fn detect(json: &Json) -> Option<AwsFormat> {
                 || has("PolicyDocument")
                 || has("ResourcePolicy")
                 || has("PolicyVersion")
-            {
-                Some(AwsFormat::PolicyDocument)
-            } else if json
-                .get("Attributes")
-                .and_then(|a| a.get("Policy"))
-                .is_some()
+                || json
+                    .get("Attributes")
+                    .and_then(|a| a.get("Policy"))
+                    .is_some()
             {
                 Some(AwsFormat::PolicyDocument)
             } else {
@@ -122,12 +120,20 @@ pub fn load_json(src: &Source, json: &Json, opts: PolicyOptions<'_>) -> Option<F
         AwsFormat::ResourcePolicies => out.env.read_resource_policies(json, opts, &mut sink),
         AwsFormat::Requests => out.requests = read_request_file(json, opts, &mut sink),
         AwsFormat::ManagedPolicyRecord => {
-            let name = json.get("name").and_then(Json::as_str).unwrap_or("unnamed").to_owned();
+            let name = json
+                .get("name")
+                .and_then(Json::as_str)
+                .unwrap_or("unnamed")
+                .to_owned();
             let arn = match json.get("arn").and_then(Json::as_str) {
                 Some(a) => a.to_owned(),
                 None => {
                     let arn = format!("arn:aws:iam::aws:policy/{name}");
-                    sink.warn(json.span, &root, format!("managed policy record has no `arn`; assuming `{arn}`"));
+                    sink.warn(
+                        json.span,
+                        &root,
+                        format!("managed policy record has no `arn`; assuming `{arn}`"),
+                    );
                     arn
                 }
             };

@@ -426,9 +426,7 @@ fn read_statement(
         (Some(a), None) => read_actions(a, &path.key("Action"), false, opts, sink),
         (None, Some(a)) => read_actions(a, &path.key("NotAction"), true, opts, sink),
     };
-    let Some(action) = action else {
-        return None;
-    };
+    let action = action?;
 
     // Resource / NotResource
     let resource = match (json.get("Resource"), json.get("NotResource")) {
@@ -669,11 +667,11 @@ fn read_resources(
         case: Case::Sensitive,
     };
     for (s, vj, vpath) in values {
-        if s != "*" {
-            if let Err(e) = parse_arn_pattern(s) {
-                sink.error(vj.span, &vpath, format!("invalid resource: {e}"));
-                return None;
-            }
+        if s != "*"
+            && let Err(e) = parse_arn_pattern(s)
+        {
+            sink.error(vj.span, &vpath, format!("invalid resource: {e}"));
+            return None;
         }
         match parse_pattern(s, syntax) {
             Ok(p) => patterns.push(p),

@@ -355,7 +355,7 @@ impl Condition {
             Condition::True => Tri::True,
             Condition::All(cs) => Tri::all(cs.iter().map(|c| c.eval(attrs))),
             Condition::Any(cs) => Tri::any(cs.iter().map(|c| c.eval(attrs))),
-            Condition::Not(c) => c.eval(attrs).not(),
+            Condition::Not(c) => !c.eval(attrs),
             Condition::Aws(c) => c.eval(attrs),
             Condition::Unsupported(r) => Tri::Unknown(r.clone()),
         }
@@ -386,7 +386,7 @@ impl AwsClause {
         let negated = self.op.is_negated();
         let elem = |s: &Scalar| -> Tri {
             let any = Tri::any(self.values.iter().map(|v| self.base_match(s, v, attrs)));
-            if negated { any.not() } else { any }
+            if negated { !any } else { any }
         };
         match self.qualifier {
             SetQualifier::Single => match value.as_ref() {
@@ -397,7 +397,7 @@ impl AwsClause {
                     let any = Tri::any(v.iter().map(|s| {
                         Tri::any(self.values.iter().map(|cv| self.base_match(s, cv, attrs)))
                     }));
-                    if negated { any.not() } else { any }
+                    if negated { !any } else { any }
                 }
             },
             SetQualifier::ForAnyValue => Tri::any(items.iter().map(elem)),

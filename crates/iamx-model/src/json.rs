@@ -219,8 +219,15 @@ impl Parser<'_> {
             match step {
                 Step::Index(i) => path.push_str(&format!("[{i}]")),
                 Step::Key(a, b) => {
-                    let k = self.s.get(*a..*b).map(String::from_utf8_lossy).unwrap_or_default();
-                    if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                    let k = self
+                        .s
+                        .get(*a..*b)
+                        .map(String::from_utf8_lossy)
+                        .unwrap_or_default();
+                    if !k.is_empty()
+                        && k.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                    {
                         path.push('.');
                         path.push_str(&k);
                     } else {
@@ -352,8 +359,9 @@ impl Parser<'_> {
             }
             if self.pos > run_start {
                 let run = self.s.get(run_start..self.pos).unwrap_or_default();
-                let run = std::str::from_utf8(run)
-                    .map_err(|e| self.err_at("invalid UTF-8 in string", run_start + e.valid_up_to()))?;
+                let run = std::str::from_utf8(run).map_err(|e| {
+                    self.err_at("invalid UTF-8 in string", run_start + e.valid_up_to())
+                })?;
                 out.push_str(run);
             }
             match self.peek() {
@@ -404,7 +412,9 @@ impl Parser<'_> {
                     }
                 }
                 Some(b'\n') => {
-                    return Err(self.err_at("unterminated string (a string cannot span lines)", open));
+                    return Err(
+                        self.err_at("unterminated string (a string cannot span lines)", open)
+                    );
                 }
                 Some(_) => return Err(self.err("control character in string (escape it)")),
             }

@@ -241,7 +241,7 @@ impl ResourceSpec {
                 .iter()
                 .map(|p| p.matches_with(resource, attrs)),
         );
-        if self.negated { hit.not() } else { hit }
+        if self.negated { !hit } else { hit }
     }
 }
 

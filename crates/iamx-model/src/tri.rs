@@ -40,6 +40,19 @@ impl From<bool> for Tri {
     }
 }
 
+impl std::ops::Not for Tri {
+    type Output = Tri;
+
+    /// Kleene negation.
+    fn not(self) -> Tri {
+        match self {
+            Tri::True => Tri::False,
+            Tri::False => Tri::True,
+            u @ Tri::Unknown(_) => u,
+        }
+    }
+}
+
 impl Tri {
     /// An unknown with a reason.
     pub fn unknown(msg: impl Into<Arc<str>>) -> Tri {
@@ -54,16 +67,6 @@ impl Tri {
     /// Definitely false.
     pub fn is_false(&self) -> bool {
         matches!(self, Tri::False)
-    }
-
-    /// Kleene negation.
-    #[must_use]
-    pub fn not(self) -> Tri {
-        match self {
-            Tri::True => Tri::False,
-            Tri::False => Tri::True,
-            u @ Tri::Unknown(_) => u,
-        }
     }
 
     /// Kleene conjunction (false wins over unknown).
@@ -122,7 +125,7 @@ mod tests {
         assert_eq!(Tri::False.and(u.clone()), Tri::False);
         assert_eq!(Tri::True.or(u.clone()), Tri::True);
         assert_eq!(Tri::False.or(u.clone()), u);
-        assert_eq!(u.clone().not(), u);
+        assert_eq!(!u.clone(), u);
         assert_eq!(Tri::any([Tri::False, Tri::False]), Tri::False);
         assert_eq!(Tri::all([]), Tri::True);
     }

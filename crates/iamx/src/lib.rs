@@ -292,23 +292,23 @@ impl Workspace {
             // a principal the environment knows is its own resource (sts:AssumeRole on a role)
             self.aws.role(resource).map(|r| r.account.clone())
         });
-        if let Some(org) = &self.aws.organization {
-            if let Some(id) = &org.id {
-                let accounts = org.accounts();
-                let in_org = |a: &Option<String>| {
-                    a.as_deref().is_some_and(|a| {
-                        accounts.contains(&a) || org.management_account.as_deref() == Some(a)
-                    })
-                };
-                if in_org(&p.account)
-                    && ctx.get("aws:PrincipalOrgID").is_none()
-                    && p.kind != PrincipalKind::Service
-                {
-                    ctx.insert("aws:PrincipalOrgID", Value::str(id.clone()));
-                }
-                if in_org(&resource_account) && ctx.get("aws:ResourceOrgID").is_none() {
-                    ctx.insert("aws:ResourceOrgID", Value::str(id.clone()));
-                }
+        if let Some(org) = &self.aws.organization
+            && let Some(id) = &org.id
+        {
+            let accounts = org.accounts();
+            let in_org = |a: &Option<String>| {
+                a.as_deref().is_some_and(|a| {
+                    accounts.contains(&a) || org.management_account.as_deref() == Some(a)
+                })
+            };
+            if in_org(&p.account)
+                && ctx.get("aws:PrincipalOrgID").is_none()
+                && p.kind != PrincipalKind::Service
+            {
+                ctx.insert("aws:PrincipalOrgID", Value::str(id.clone()));
+            }
+            if in_org(&resource_account) && ctx.get("aws:ResourceOrgID").is_none() {
+                ctx.insert("aws:ResourceOrgID", Value::str(id.clone()));
             }
         }
         if resource_account.is_none() {
