@@ -18,7 +18,7 @@ pub mod load;
 pub mod policy;
 pub mod principal;
 pub mod request;
-pub mod source;
+
 pub mod vars;
 
 pub use env::{AwsEnvironment, Organization};
@@ -26,4 +26,4 @@ pub use load::{AwsFormat, FileLoad, detect, load_json};
 pub use policy::{ActionChecker, PolicyOptions, PolicyType, parse_policy_text};
 pub use principal::parse_principal;
 pub use request::RequestCase;
-pub use source::{Sink, Source};
+pub use iamx_model::source::{self, Sink, Source};

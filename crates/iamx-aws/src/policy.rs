@@ -7,7 +7,7 @@
 //! `Unsupported` condition, so any evaluation that touches it is `Unknown`.
 
 use crate::arn::{is_account_id, parse_arn_pattern};
-use crate::source::{Sink, Source};
+use iamx_model::source::{Sink, Source};
 use crate::vars::{PatternSyntax, parse_pattern};
 use iamx_catalog::{ActionCheck, Catalog};
 use iamx_model::json::{Json, JsonValue};
@@ -329,11 +329,11 @@ fn read_statement(
             Some("Deny") => Effect::Deny,
             Some(other) => {
                 let help = if other.eq_ignore_ascii_case("allow")
-                    || crate::source::edit_distance(other, "Allow") <= 2
+                    || iamx_model::source::edit_distance(other, "Allow") <= 2
                 {
                     "did you mean `Allow`?"
                 } else if other.eq_ignore_ascii_case("deny")
-                    || crate::source::edit_distance(other, "Deny") <= 2
+                    || iamx_model::source::edit_distance(other, "Deny") <= 2
                 {
                     "did you mean `Deny`?"
                 } else {
@@ -713,7 +713,7 @@ fn operator_suggestion(name: &str) -> Option<String> {
         .iter()
         .map(|op| {
             (
-                crate::source::edit_distance(
+                iamx_model::source::edit_distance(
                     &bare.to_ascii_lowercase(),
                     &op.name().to_ascii_lowercase(),
                 ),

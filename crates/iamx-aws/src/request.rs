@@ -4,7 +4,7 @@
 use crate::arn::{is_account_id, parse_arn};
 use crate::policy::{PolicyOptions, PolicyType, read_policy_value};
 use crate::principal::parse_principal;
-use crate::source::Sink;
+use iamx_model::source::Sink;
 use iamx_model::json::{Json, JsonValue};
 use iamx_model::{
     AwsProgram, Context, JsonPath, OrgLevel, Policy, Request, ResourcePolicyKind, Scalar, Value,

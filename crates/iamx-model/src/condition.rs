@@ -23,6 +23,8 @@ pub enum Condition {
     Not(Box<Condition>),
     /// One AWS operator applied to one key.
     Aws(Box<AwsClause>),
+    /// A CEL (GCP) or ABAC (Azure) expression.
+    Expr(Box<crate::expr::Expr>),
     /// A construct iamx cannot evaluate: always `Unknown` with this reason.
     Unsupported(Reason),
 }
@@ -307,6 +309,7 @@ impl fmt::Display for Condition {
             Condition::Any(cs) => join(f, cs, " OR "),
             Condition::Not(c) => write!(f, "NOT ({c})"),
             Condition::Aws(c) => write!(f, "{c}"),
+            Condition::Expr(e) => write!(f, "{e}"),
             Condition::Unsupported(r) => write!(f, "<unsupported: {r}>"),
         }
     }
@@ -337,6 +340,39 @@ pub trait Attributes: VarSource {
     /// Whether the provider always supplies this key in real requests, so that
     /// its absence means "not told", not "absent".
     fn always_supplied(&self, key_lc: &str) -> bool;
+
+    /// The action being decided (for ABAC `ActionMatches`).
+    fn action(&self) -> &str {
+        ""
+    }
+
+    /// The sub-operation (for ABAC `SubOperationMatches`).
+    fn sub_operation(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// Lets expressions read a request through [`Attributes`]: attribute names
+/// are case-insensitive; `Value::Null` is "explicitly absent".
+struct ExprAdapter<'a>(&'a dyn Attributes);
+
+impl crate::expr::ExprEnv for ExprAdapter<'_> {
+    fn attribute(&self, name: &str) -> Option<Option<Cow<'_, Value>>> {
+        let v = self.0.attr(&name.to_ascii_lowercase())?;
+        if matches!(v.as_ref(), Value::Null) {
+            Some(None)
+        } else {
+            Some(Some(v))
+        }
+    }
+
+    fn action(&self) -> &str {
+        self.0.action()
+    }
+
+    fn sub_operation(&self) -> Option<&str> {
+        self.0.sub_operation()
+    }
 }
 
 impl Condition {
@@ -357,6 +393,7 @@ impl Condition {
             Condition::Any(cs) => Tri::any(cs.iter().map(|c| c.eval(attrs))),
             Condition::Not(c) => !c.eval(attrs),
             Condition::Aws(c) => c.eval(attrs),
+            Condition::Expr(e) => e.eval(&ExprAdapter(attrs)),
             Condition::Unsupported(r) => Tri::Unknown(r.clone()),
         }
     }
@@ -365,7 +402,8 @@ impl Condition {
 impl AwsClause {
     /// Evaluates this clause per AWS's documented rules.
     pub fn eval(&self, attrs: &dyn Attributes) -> Tri {
-        let Some(value) = attrs.attr(&self.key_lc) else {
+        let value = attrs.attr(&self.key_lc).filter(|v| !matches!(v.as_ref(), Value::Null));
+        let Some(value) = value else {
             if attrs.always_supplied(&self.key_lc) {
                 return Tri::unknown(format!(
                     "the request context does not give `{}`, which AWS always supplies",
@@ -399,6 +437,7 @@ impl AwsClause {
                     }));
                     if negated { !any } else { any }
                 }
+                Value::Null => Tri::from(self.absent_result()),
             },
             SetQualifier::ForAnyValue => Tri::any(items.iter().map(elem)),
             SetQualifier::ForAllValues => Tri::all(items.iter().map(elem)),

@@ -38,6 +38,16 @@ pub enum Layer {
     KeyPolicy,
     /// Role trust policy.
     TrustPolicy,
+    /// GCP allow-policy binding.
+    RoleBinding,
+    /// GCP deny policy rule.
+    DenyPolicy,
+    /// GCP principal access boundary.
+    PrincipalAccessBoundary,
+    /// Azure role assignment.
+    RoleAssignment,
+    /// Azure deny assignment.
+    DenyAssignment,
 }
 
 impl fmt::Display for Layer {
@@ -51,6 +61,11 @@ impl fmt::Display for Layer {
             Layer::ResourcePolicy => "resource-based policy",
             Layer::KeyPolicy => "key policy",
             Layer::TrustPolicy => "trust policy",
+            Layer::RoleBinding => "role binding",
+            Layer::DenyPolicy => "deny policy",
+            Layer::PrincipalAccessBoundary => "principal access boundary",
+            Layer::RoleAssignment => "role assignment",
+            Layer::DenyAssignment => "deny assignment",
         })
     }
 }
@@ -228,6 +243,7 @@ impl VarSource for View<'_> {
             Some(v) => match v.as_ref() {
                 Value::One(s) => VarValue::One(Cow::Owned(s.as_string().into_owned())),
                 Value::Set(_) => VarValue::Many,
+                Value::Null => VarValue::Missing,
             },
         }
     }

@@ -20,10 +20,14 @@
 pub mod condition;
 pub mod diag;
 pub mod eval;
+pub mod expr;
+pub mod gcp;
+pub mod azure;
 pub mod json;
 pub mod pattern;
 pub mod policy;
 pub mod request;
+pub mod source;
 pub mod tri;
 pub mod value;
 

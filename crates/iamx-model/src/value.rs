@@ -86,6 +86,9 @@ pub enum Value {
     One(Scalar),
     /// A multi-valued key (e.g. `aws:TagKeys`); may be empty.
     Set(Vec<Scalar>),
+    /// Given as explicitly absent (JSON `null`): the attribute does not exist
+    /// on the resource, which is different from "not told".
+    Null,
 }
 
 impl Value {
@@ -99,6 +102,7 @@ impl Value {
         match self {
             Value::One(s) => std::slice::from_ref(s),
             Value::Set(v) => v,
+            Value::Null => &[],
         }
     }
 }

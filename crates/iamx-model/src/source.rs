@@ -1,7 +1,7 @@
 //! Input text with its name, and the diagnostics sink parsers report into.
 
-use iamx_model::json::{self, Json, LineIndex, Span};
-use iamx_model::{Diagnostic, JsonPath, Severity};
+use crate::json::{self, Json, LineIndex, Span};
+use crate::{Diagnostic, JsonPath, Severity};
 use std::sync::Arc;
 
 /// One input: its name (a file path, usually) and text.
