@@ -6,8 +6,8 @@
 use crate::arn::{is_account_id, parse_arn};
 use crate::policy::{PolicyOptions, PolicyType, read_policy_value};
 use crate::request::{account_of_arn, infer_resource_policy_kind};
-use iamx_model::source::Sink;
 use iamx_model::json::{Json, JsonValue};
+use iamx_model::source::Sink;
 use iamx_model::{
     ActionSpec, AwsProgram, Case, Condition, Effect, JsonPath, OrgLevel, Origin, Pattern, Policy,
     Principal, PrincipalKind, Reason, Request, ResourcePolicyKind, ResourceSpec, Statement,

@@ -22,8 +22,8 @@ pub mod request;
 pub mod vars;
 
 pub use env::{AwsEnvironment, Organization};
+pub use iamx_model::source::{self, Sink, Source};
 pub use load::{AwsFormat, FileLoad, detect, load_json};
 pub use policy::{ActionChecker, PolicyOptions, PolicyType, parse_policy_text};
 pub use principal::parse_principal;
 pub use request::RequestCase;
-pub use iamx_model::source::{self, Sink, Source};

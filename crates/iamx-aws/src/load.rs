@@ -3,8 +3,8 @@
 use crate::env::{AwsEnvironment, ManagedPolicy};
 use crate::policy::{PolicyOptions, PolicyType, read_policy_value};
 use crate::request::{RequestCase, read_request_file};
-use iamx_model::source::{Sink, Source};
 use iamx_model::json::{Json, JsonValue};
+use iamx_model::source::{Sink, Source};
 use iamx_model::{Diagnostic, JsonPath, Policy};
 use std::sync::Arc;
 

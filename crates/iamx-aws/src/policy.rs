@@ -7,10 +7,10 @@
 //! `Unsupported` condition, so any evaluation that touches it is `Unknown`.
 
 use crate::arn::{is_account_id, parse_arn_pattern};
-use iamx_model::source::{Sink, Source};
 use crate::vars::{PatternSyntax, parse_pattern};
 use iamx_catalog::{ActionCheck, Catalog};
 use iamx_model::json::{Json, JsonValue};
+use iamx_model::source::{Sink, Source};
 use iamx_model::{
     ActionSpec, AwsClause, AwsOp, Case, CondValue, Condition, Effect, JsonPath, Origin, Pattern,
     Policy, PrincipalEntry, PrincipalSpec, Reason, ResourceSpec, SetQualifier, Statement,

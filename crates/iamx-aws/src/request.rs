@@ -4,29 +4,14 @@
 use crate::arn::{is_account_id, parse_arn};
 use crate::policy::{PolicyOptions, PolicyType, read_policy_value};
 use crate::principal::parse_principal;
-use iamx_model::source::Sink;
 use iamx_model::json::{Json, JsonValue};
+use iamx_model::source::Sink;
 use iamx_model::{
     AwsProgram, Context, JsonPath, OrgLevel, Policy, Request, ResourcePolicyKind, Scalar, Value,
 };
 use std::sync::Arc;
 
-/// One request with everything that decides it.
-#[derive(Clone, Debug)]
-pub struct RequestCase {
-    /// Scenario name, when the file gives one.
-    pub name: Option<String>,
-    /// Scenario documentation.
-    pub doc: Option<String>,
-    /// Expected decision (`allowed`, ...), for scenario tables.
-    pub expected: Option<String>,
-    /// The request.
-    pub request: Request,
-    /// The program that decides it.
-    pub program: AwsProgram,
-    /// 1-based line of the case in its file.
-    pub line: u32,
-}
+pub use iamx_model::program::Case as RequestCase;
 
 const CASE_KEYS: [&str; 13] = [
     "name",
@@ -438,7 +423,7 @@ fn read_case(
             resource_account,
             context,
         },
-        program,
+        program: iamx_model::Program::Aws(program),
         line,
     })
 }

@@ -110,7 +110,8 @@ pub fn scope_covers(scope: &str, target: &str) -> bool {
         return false;
     }
     let head = target.get(..sl);
-    head.is_some_and(|h| h.eq_ignore_ascii_case(s)) && (tl == sl || target.as_bytes().get(sl) == Some(&b'/'))
+    head.is_some_and(|h| h.eq_ignore_ascii_case(s))
+        && (tl == sl || target.as_bytes().get(sl) == Some(&b'/'))
 }
 
 struct View<'a> {
@@ -172,7 +173,12 @@ pub fn evaluate_azure(prog: &AzureProgram, req: &Request) -> Decision {
         let who = (everyone || d.principals.iter().any(|p| prog.identities.contains(p)))
             && !d.exclude.iter().any(|p| prog.identities.contains(p));
         if who && d.blocks.iter().any(|b| b.covers(op, data)) {
-            hits.push(hit(Layer::DenyAssignment, Effect::Deny, &d.origin, &Tri::True));
+            hits.push(hit(
+                Layer::DenyAssignment,
+                Effect::Deny,
+                &d.origin,
+                &Tri::True,
+            ));
             denied = true;
         }
     }
@@ -229,7 +235,10 @@ mod tests {
     #[test]
     fn scopes() {
         assert!(scope_covers("/", "/subscriptions/a"));
-        assert!(scope_covers("/subscriptions/A", "/subscriptions/a/resourceGroups/x"));
+        assert!(scope_covers(
+            "/subscriptions/A",
+            "/subscriptions/a/resourceGroups/x"
+        ));
         assert!(!scope_covers("/subscriptions/a", "/subscriptions/ab"));
         assert!(scope_covers("/subscriptions/a/", "/subscriptions/a"));
     }

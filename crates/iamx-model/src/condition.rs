@@ -402,7 +402,9 @@ impl Condition {
 impl AwsClause {
     /// Evaluates this clause per AWS's documented rules.
     pub fn eval(&self, attrs: &dyn Attributes) -> Tri {
-        let value = attrs.attr(&self.key_lc).filter(|v| !matches!(v.as_ref(), Value::Null));
+        let value = attrs
+            .attr(&self.key_lc)
+            .filter(|v| !matches!(v.as_ref(), Value::Null));
         let Some(value) = value else {
             if attrs.always_supplied(&self.key_lc) {
                 return Tri::unknown(format!(

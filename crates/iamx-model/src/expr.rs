@@ -405,7 +405,10 @@ impl Expr {
             Expr::Not(x) => x.truth(env).map(|b| !b),
             other => match other.value(env)? {
                 V::Bool(b) => Ok(b),
-                v => Err(unknown(format!("`{other}` is not a boolean (it is {})", kind(&v)))),
+                v => Err(unknown(format!(
+                    "`{other}` is not a boolean (it is {})",
+                    kind(&v)
+                ))),
             },
         }
     }
@@ -415,9 +418,15 @@ impl Expr {
             Expr::Str(s) => Ok(V::Str(s.clone())),
             Expr::Num(n) => Ok(V::Num(*n)),
             Expr::Bool(b) => Ok(V::Bool(*b)),
-            Expr::List(xs) => xs.iter().map(|x| x.value(env)).collect::<Result<Vec<_>, _>>().map(V::List),
+            Expr::List(xs) => xs
+                .iter()
+                .map(|x| x.value(env))
+                .collect::<Result<Vec<_>, _>>()
+                .map(V::List),
             Expr::Attr(name) => match env.attribute(name) {
-                None => Err(unknown(format!("the request does not give attribute `{name}`"))),
+                None => Err(unknown(format!(
+                    "the request does not give attribute `{name}`"
+                ))),
                 Some(None) => Ok(V::Absent),
                 Some(Some(v)) => Ok(match v.as_ref() {
                     Value::One(s) => attr_scalar(name, s),
@@ -433,14 +442,21 @@ impl Expr {
             Expr::In(x, list) => {
                 let x = x.value(env)?;
                 match list.value(env)? {
-                    V::List(items) => Ok(V::Bool(items.iter().any(|i| *i == x))),
+                    V::List(items) => Ok(V::Bool(items.contains(&x))),
                     v => Err(unknown(format!("`in` needs a list, found {}", kind(&v)))),
                 }
             }
             Expr::Call(f, args) => call(*f, args, env),
-            Expr::AzOp { op, quantifier, lhs, rhs } => az_op(*op, *quantifier, lhs, rhs, env).map(V::Bool),
+            Expr::AzOp {
+                op,
+                quantifier,
+                lhs,
+                rhs,
+            } => az_op(*op, *quantifier, lhs, rhs, env).map(V::Bool),
             Expr::Exists(name) => match env.attribute(name) {
-                None => Err(unknown(format!("the request does not give attribute `{name}`"))),
+                None => Err(unknown(format!(
+                    "the request does not give attribute `{name}`"
+                ))),
                 Some(v) => Ok(V::Bool(v.is_some())),
             },
             Expr::ActionMatches(p) => Ok(V::Bool(p.matches(env.action()))),
@@ -531,22 +547,40 @@ fn tz_offset_ms(t: i64, tz: Option<&str>) -> Result<i64, Reason> {
     if let Some(sign) = name.chars().next().filter(|c| *c == '+' || *c == '-') {
         let rest = name.get(1..).unwrap_or("");
         let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
-        let (h, m): (i64, i64) = (h.parse().map_err(|_| unknown(format!("bad time zone `{name}`")))?, m.parse().map_err(|_| unknown(format!("bad time zone `{name}`")))?);
+        let (h, m): (i64, i64) = (
+            h.parse()
+                .map_err(|_| unknown(format!("bad time zone `{name}`")))?,
+            m.parse()
+                .map_err(|_| unknown(format!("bad time zone `{name}`")))?,
+        );
         let off = (h * 3600 + m * 60) * 1000;
         return Ok(if sign == '+' { off } else { -off });
     }
-    let tz: chrono_tz::Tz = name.parse().map_err(|_| unknown(format!("unknown time zone `{name}`")))?;
-    let utc = chrono::DateTime::from_timestamp_millis(t).ok_or_else(|| unknown("timestamp out of range"))?;
-    let off = tz.offset_from_utc_datetime(&utc.naive_utc()).fix().local_minus_utc();
+    let tz: chrono_tz::Tz = name
+        .parse()
+        .map_err(|_| unknown(format!("unknown time zone `{name}`")))?;
+    let utc = chrono::DateTime::from_timestamp_millis(t)
+        .ok_or_else(|| unknown("timestamp out of range"))?;
+    let off = tz
+        .offset_from_utc_datetime(&utc.naive_utc())
+        .fix()
+        .local_minus_utc();
     Ok(i64::from(off) * 1000)
 }
 
 fn call(f: Func, args: &[Expr], env: &dyn ExprEnv) -> R {
-    let vals: Vec<V> = args.iter().map(|a| a.value(env)).collect::<Result<_, _>>()?;
+    let vals: Vec<V> = args
+        .iter()
+        .map(|a| a.value(env))
+        .collect::<Result<_, _>>()?;
     let s = |i: usize| -> Result<&str, Reason> {
         match vals.get(i) {
             Some(V::Str(x)) => Ok(x.as_str()),
-            Some(v) => Err(unknown(format!("`{}` expects a string, found {}", f.name(), kind(v)))),
+            Some(v) => Err(unknown(format!(
+                "`{}` expects a string, found {}",
+                f.name(),
+                kind(v)
+            ))),
             None => Err(unknown(format!("`{}` is missing an argument", f.name()))),
         }
     };
@@ -559,22 +593,46 @@ fn call(f: Func, args: &[Expr], env: &dyn ExprEnv) -> R {
             Some(V::List(x)) => Ok(V::Num(x.len() as f64)),
             _ => Err(unknown("`size` expects a string or list")),
         },
-        Func::Timestamp => parse_date(s(0)?)
-            .map(V::Time)
-            .ok_or_else(|| unknown(format!("`timestamp` cannot read `{}`", s(0).unwrap_or_default()))),
-        Func::Duration => parse_duration(s(0)?)
-            .map(V::Dur)
-            .ok_or_else(|| unknown(format!("`duration` cannot read `{}`", s(0).unwrap_or_default()))),
-        Func::GetHours | Func::GetMinutes | Func::GetSeconds | Func::GetDayOfWeek | Func::GetDayOfMonth
-        | Func::GetDate | Func::GetDayOfYear | Func::GetMonth | Func::GetFullYear => {
+        Func::Timestamp => parse_date(s(0)?).map(V::Time).ok_or_else(|| {
+            unknown(format!(
+                "`timestamp` cannot read `{}`",
+                s(0).unwrap_or_default()
+            ))
+        }),
+        Func::Duration => parse_duration(s(0)?).map(V::Dur).ok_or_else(|| {
+            unknown(format!(
+                "`duration` cannot read `{}`",
+                s(0).unwrap_or_default()
+            ))
+        }),
+        Func::GetHours
+        | Func::GetMinutes
+        | Func::GetSeconds
+        | Func::GetDayOfWeek
+        | Func::GetDayOfMonth
+        | Func::GetDate
+        | Func::GetDayOfYear
+        | Func::GetMonth
+        | Func::GetFullYear => {
             let t = match vals.first() {
                 Some(V::Time(t)) => *t,
-                Some(v) => return Err(unknown(format!("`{}` expects a timestamp, found {}", f.name(), kind(v)))),
+                Some(v) => {
+                    return Err(unknown(format!(
+                        "`{}` expects a timestamp, found {}",
+                        f.name(),
+                        kind(v)
+                    )));
+                }
                 None => return Err(unknown(format!("`{}` needs a receiver", f.name()))),
             };
             let tz = match vals.get(1) {
                 Some(V::Str(z)) => Some(z.as_str()),
-                Some(v) => return Err(unknown(format!("a time zone is a string, found {}", kind(v)))),
+                Some(v) => {
+                    return Err(unknown(format!(
+                        "a time zone is a string, found {}",
+                        kind(v)
+                    )));
+                }
                 None => None,
             };
             let local = t + tz_offset_ms(t, tz)?;
@@ -585,7 +643,9 @@ fn call(f: Func, args: &[Expr], env: &dyn ExprEnv) -> R {
             let year: i64 = iso.get(0..4).and_then(|y| y.parse().ok()).unwrap_or(1970);
             let month: i64 = iso.get(5..7).and_then(|y| y.parse().ok()).unwrap_or(1);
             let dom: i64 = iso.get(8..10).and_then(|y| y.parse().ok()).unwrap_or(1);
-            let jan1 = parse_date(&format!("{year:04}-01-01")).unwrap_or(0).div_euclid(86_400_000);
+            let jan1 = parse_date(&format!("{year:04}-01-01"))
+                .unwrap_or(0)
+                .div_euclid(86_400_000);
             let n = match f {
                 Func::GetHours => sod / 3600,
                 Func::GetMinutes => (sod % 3600) / 60,
@@ -604,17 +664,26 @@ fn call(f: Func, args: &[Expr], env: &dyn ExprEnv) -> R {
             // receiver is `resource`; tags come as attributes `resource.tags`
             // (the set of keys given) and `resource.tag/<key>` (a value)
             let ids = matches!(f, Func::MatchTagId | Func::HasTagKeyId);
-            let (set_attr, prefix) = if ids { ("resource.tagids", "resource.tagid/") } else { ("resource.tags", "resource.tag/") };
+            let (set_attr, prefix) = if ids {
+                ("resource.tagids", "resource.tagid/")
+            } else {
+                ("resource.tags", "resource.tag/")
+            };
             let key = s(0)?;
             if env.attribute(set_attr).is_none() {
-                return Err(unknown(format!("the request does not give the resource's tags (`{}`)", f.name())));
+                return Err(unknown(format!(
+                    "the request does not give the resource's tags (`{}`)",
+                    f.name()
+                )));
             }
             let v = env.attribute(&format!("{prefix}{key}")).flatten();
             match f {
                 Func::HasTagKey | Func::HasTagKeyId => Ok(V::Bool(v.is_some())),
                 _ => {
                     let want = s(1)?;
-                    Ok(V::Bool(v.is_some_and(|v| matches!(v.as_ref(), Value::One(x) if x.as_string() == want))))
+                    Ok(V::Bool(v.is_some_and(
+                        |v| matches!(v.as_ref(), Value::One(x) if x.as_string() == want),
+                    )))
                 }
             }
         }
@@ -623,7 +692,14 @@ fn call(f: Func, args: &[Expr], env: &dyn ExprEnv) -> R {
 
 fn az_single(op: AzOp, l: &V, r: &V) -> Result<bool, Reason> {
     use AzOp::*;
-    let bad = || unknown(format!("`{}` cannot compare {} with {}", op.name(), kind(l), kind(r)));
+    let bad = || {
+        unknown(format!(
+            "`{}` cannot compare {} with {}",
+            op.name(),
+            kind(l),
+            kind(r)
+        ))
+    };
     let num = |v: &V| match v {
         V::Num(n) => Some(*n),
         V::Str(s) => crate::value::parse_number(s),
@@ -645,10 +721,12 @@ fn az_single(op: AzOp, l: &V, r: &V) -> Result<bool, Reason> {
             (V::Str(a), V::Str(b)) => a == b,
             _ => return Err(bad()),
         },
-        StringEqualsIgnoreCase | StringNotEqualsIgnoreCase | GuidEquals | GuidNotEquals => match (l, r) {
-            (V::Str(a), V::Str(b)) => a.eq_ignore_ascii_case(b),
-            _ => return Err(bad()),
-        },
+        StringEqualsIgnoreCase | StringNotEqualsIgnoreCase | GuidEquals | GuidNotEquals => {
+            match (l, r) {
+                (V::Str(a), V::Str(b)) => a.eq_ignore_ascii_case(b),
+                _ => return Err(bad()),
+            }
+        }
         StringLike | StringNotLike => match (l, r) {
             (V::Str(a), V::Str(b)) => Pattern::glob(b, Case::Sensitive).matches(a),
             _ => return Err(bad()),
@@ -661,9 +739,15 @@ fn az_single(op: AzOp, l: &V, r: &V) -> Result<bool, Reason> {
             (V::Str(a), V::Str(b)) => a.to_ascii_lowercase().starts_with(&b.to_ascii_lowercase()),
             _ => return Err(bad()),
         },
-        NumericEquals | NumericNotEquals | NumericLessThan | NumericLessThanEquals | NumericGreaterThan
+        NumericEquals
+        | NumericNotEquals
+        | NumericLessThan
+        | NumericLessThanEquals
+        | NumericGreaterThan
         | NumericGreaterThanEquals => {
-            let (Some(a), Some(b)) = (num(l), num(r)) else { return Err(bad()) };
+            let (Some(a), Some(b)) = (num(l), num(r)) else {
+                return Err(bad());
+            };
             match op {
                 NumericEquals | NumericNotEquals => a == b,
                 NumericLessThan => a < b,
@@ -672,9 +756,15 @@ fn az_single(op: AzOp, l: &V, r: &V) -> Result<bool, Reason> {
                 _ => a >= b,
             }
         }
-        DateTimeEquals | DateTimeNotEquals | DateTimeLessThan | DateTimeLessThanEquals | DateTimeGreaterThan
+        DateTimeEquals
+        | DateTimeNotEquals
+        | DateTimeLessThan
+        | DateTimeLessThanEquals
+        | DateTimeGreaterThan
         | DateTimeGreaterThanEquals => {
-            let (Some(a), Some(b)) = (time(l), time(r)) else { return Err(bad()) };
+            let (Some(a), Some(b)) = (time(l), time(r)) else {
+                return Err(bad());
+            };
             match op {
                 DateTimeEquals | DateTimeNotEquals => a == b,
                 DateTimeLessThan => a < b,
@@ -684,7 +774,9 @@ fn az_single(op: AzOp, l: &V, r: &V) -> Result<bool, Reason> {
             }
         }
         BoolEquals | BoolNotEquals => {
-            let (Some(a), Some(b)) = (boolean(l), boolean(r)) else { return Err(bad()) };
+            let (Some(a), Some(b)) = (boolean(l), boolean(r)) else {
+                return Err(bad());
+            };
             a == b
         }
         ListContains | ListNotContains => match l {
@@ -695,7 +787,13 @@ fn az_single(op: AzOp, l: &V, r: &V) -> Result<bool, Reason> {
     Ok(base != op.is_negated())
 }
 
-fn az_op(op: AzOp, q: Quantifier, lhs: &Expr, rhs: &Expr, env: &dyn ExprEnv) -> Result<bool, Reason> {
+fn az_op(
+    op: AzOp,
+    q: Quantifier,
+    lhs: &Expr,
+    rhs: &Expr,
+    env: &dyn ExprEnv,
+) -> Result<bool, Reason> {
     let l = lhs.value(env)?;
     let r = rhs.value(env)?;
     if l == V::Absent {
@@ -711,7 +809,10 @@ fn az_op(op: AzOp, q: Quantifier, lhs: &Expr, rhs: &Expr, env: &dyn ExprEnv) -> 
             return az_single(op, &l, &r);
         }
         return match (&l, &r) {
-            (V::List(_), _) => Err(unknown(format!("`{}` on a multi-valued attribute needs a quantifier such as ForAnyOfAnyValues", op.name()))),
+            (V::List(_), _) => Err(unknown(format!(
+                "`{}` on a multi-valued attribute needs a quantifier such as ForAnyOfAnyValues",
+                op.name()
+            ))),
             // a set on the right of a single-valued operator: any of them
             (_, V::List(rs)) => {
                 let mut acc = Ok(false);
@@ -758,7 +859,10 @@ fn az_op(op: AzOp, q: Quantifier, lhs: &Expr, rhs: &Expr, env: &dyn ExprEnv) -> 
             }
         })
         .collect();
-    let exists = matches!(q, Quantifier::ForAnyOfAnyValues | Quantifier::ForAnyOfAllValues);
+    let exists = matches!(
+        q,
+        Quantifier::ForAnyOfAnyValues | Quantifier::ForAnyOfAllValues
+    );
     let mut acc: Result<bool, Reason> = Ok(!exists);
     for r in per_left {
         match (r, exists) {
@@ -804,7 +908,9 @@ impl fmt::Display for Expr {
                     }
                     f.write_str(")")
                 } else {
-                    let (recv, rest) = args.split_first().map_or((None, &[][..]), |(r, rest)| (Some(r), rest));
+                    let (recv, rest) = args
+                        .split_first()
+                        .map_or((None, &[][..]), |(r, rest)| (Some(r), rest));
                     if let Some(r) = recv {
                         write!(f, "{r}.")?;
                     }
@@ -818,7 +924,12 @@ impl fmt::Display for Expr {
                     f.write_str(")")
                 }
             }
-            Expr::AzOp { op, quantifier, lhs, rhs } => {
+            Expr::AzOp {
+                op,
+                quantifier,
+                lhs,
+                rhs,
+            } => {
                 if *quantifier != Quantifier::None {
                     write!(f, "{}:", quantifier.name())?;
                 }
@@ -868,41 +979,99 @@ mod tests {
         for (k, v) in pairs {
             c.insert(k, v.clone());
         }
-        Env(c, "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read")
+        Env(
+            c,
+            "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
+        )
     }
 
     #[test]
     fn cel_like() {
-        let e = env(&[("resource.name", Value::str("projects/_/buckets/b/objects/x")), ("request.time", Value::str("2026-03-01T10:30:00Z"))]);
-        let starts = Expr::Call(Func::StartsWith, vec![Expr::Attr("resource.name".into()), Expr::Str("projects/_/buckets/b/".into())]);
+        let e = env(&[
+            (
+                "resource.name",
+                Value::str("projects/_/buckets/b/objects/x"),
+            ),
+            ("request.time", Value::str("2026-03-01T10:30:00Z")),
+        ]);
+        let starts = Expr::Call(
+            Func::StartsWith,
+            vec![
+                Expr::Attr("resource.name".into()),
+                Expr::Str("projects/_/buckets/b/".into()),
+            ],
+        );
         assert_eq!(starts.eval(&e), Tri::True);
-        let before = Expr::Cmp(CmpOp::Lt, Box::new(Expr::Attr("request.time".into())), Box::new(Expr::Call(Func::Timestamp, vec![Expr::Str("2026-04-01T00:00:00Z".into())])));
+        let before = Expr::Cmp(
+            CmpOp::Lt,
+            Box::new(Expr::Attr("request.time".into())),
+            Box::new(Expr::Call(
+                Func::Timestamp,
+                vec![Expr::Str("2026-04-01T00:00:00Z".into())],
+            )),
+        );
         assert_eq!(before.eval(&e), Tri::True);
-        let hours = Expr::Cmp(CmpOp::Eq, Box::new(Expr::Call(Func::GetHours, vec![Expr::Attr("request.time".into()), Expr::Str("Europe/Berlin".into())])), Box::new(Expr::Num(11.0)));
+        let hours = Expr::Cmp(
+            CmpOp::Eq,
+            Box::new(Expr::Call(
+                Func::GetHours,
+                vec![
+                    Expr::Attr("request.time".into()),
+                    Expr::Str("Europe/Berlin".into()),
+                ],
+            )),
+            Box::new(Expr::Num(11.0)),
+        );
         assert_eq!(hours.eval(&e), Tri::True);
         // 2026-03-01 is a Sunday
-        let dow = Expr::Cmp(CmpOp::Eq, Box::new(Expr::Call(Func::GetDayOfWeek, vec![Expr::Attr("request.time".into())])), Box::new(Expr::Num(0.0)));
+        let dow = Expr::Cmp(
+            CmpOp::Eq,
+            Box::new(Expr::Call(
+                Func::GetDayOfWeek,
+                vec![Expr::Attr("request.time".into())],
+            )),
+            Box::new(Expr::Num(0.0)),
+        );
         assert_eq!(dow.eval(&e), Tri::True);
-        let missing = Expr::Cmp(CmpOp::Eq, Box::new(Expr::Attr("resource.type".into())), Box::new(Expr::Str("x".into())));
+        let missing = Expr::Cmp(
+            CmpOp::Eq,
+            Box::new(Expr::Attr("resource.type".into())),
+            Box::new(Expr::Str("x".into())),
+        );
         assert!(matches!(missing.eval(&e), Tri::Unknown(_)));
         // false && error = false
-        assert_eq!(Expr::And(vec![Expr::Bool(false), missing.clone()]).eval(&e), Tri::False);
-        assert_eq!(Expr::Or(vec![missing, Expr::Bool(true)]).eval(&e), Tri::True);
+        assert_eq!(
+            Expr::And(vec![Expr::Bool(false), missing.clone()]).eval(&e),
+            Tri::False
+        );
+        assert_eq!(
+            Expr::Or(vec![missing, Expr::Bool(true)]).eval(&e),
+            Tri::True
+        );
     }
 
     #[test]
     fn abac_like() {
-        let e = env(&[("@Resource[tags]", Value::Set(vec![Scalar::Str("a".into()), Scalar::Str("b".into())]))]);
+        let e = env(&[(
+            "@Resource[tags]",
+            Value::Set(vec![Scalar::Str("a".into()), Scalar::Str("b".into())]),
+        )]);
         let q = |q| Expr::AzOp {
             op: AzOp::StringEquals,
             quantifier: q,
             lhs: Box::new(Expr::Attr("@Resource[tags]".into())),
-            rhs: Box::new(Expr::List(vec![Expr::Str("a".into()), Expr::Str("c".into())])),
+            rhs: Box::new(Expr::List(vec![
+                Expr::Str("a".into()),
+                Expr::Str("c".into()),
+            ])),
         };
         assert_eq!(q(Quantifier::ForAnyOfAnyValues).eval(&e), Tri::True);
         assert_eq!(q(Quantifier::ForAllOfAnyValues).eval(&e), Tri::False);
         assert_eq!(q(Quantifier::ForAnyOfAllValues).eval(&e), Tri::False);
-        let am = Expr::ActionMatches(Pattern::glob("Microsoft.Storage/*/blobs/read", Case::Insensitive));
+        let am = Expr::ActionMatches(Pattern::glob(
+            "Microsoft.Storage/*/blobs/read",
+            Case::Insensitive,
+        ));
         assert_eq!(am.eval(&e), Tri::True);
     }
 }

@@ -151,8 +151,14 @@ pub fn evaluate_gcp(prog: &GcpProgram, req: &Request) -> Decision {
     // 1. deny policies
     let mut deny = Tri::False;
     for rule in &prog.denies {
-        let who = rule.denied_principals.iter().any(|p| prog.v2_identities.contains(p))
-            && !rule.exception_principals.iter().any(|p| prog.v2_identities.contains(p));
+        let who = rule
+            .denied_principals
+            .iter()
+            .any(|p| prog.v2_identities.contains(p))
+            && !rule
+                .exception_principals
+                .iter()
+                .any(|p| prog.v2_identities.contains(p));
         let what = rule.denied_permissions.iter().any(|p| p.matches(&v2))
             && !rule.exception_permissions.iter().any(|p| p.matches(&v2));
         if !(who && what) {
@@ -171,15 +177,17 @@ pub fn evaluate_gcp(prog: &GcpProgram, req: &Request) -> Decision {
     let boundary_ok = if prog.boundaries.is_empty() {
         true
     } else {
-        let ok = prog
-            .boundaries
-            .iter()
-            .any(|b| b.resources.iter().any(|r| prog.resource_chain.iter().any(|c| c == r)));
+        let ok = prog.boundaries.iter().any(|b| {
+            b.resources
+                .iter()
+                .any(|r| prog.resource_chain.iter().any(|c| c == r))
+        });
         if !ok {
             blocked = Some(Block {
                 layer: Layer::PrincipalAccessBoundary,
                 level: None,
-                message: "no principal access boundary policy of the caller covers the resource".to_owned(),
+                message: "no principal access boundary policy of the caller covers the resource"
+                    .to_owned(),
             });
         }
         ok
@@ -215,7 +223,9 @@ pub fn evaluate_gcp(prog: &GcpProgram, req: &Request) -> Decision {
         blocked = Some(Block {
             layer: Layer::RoleBinding,
             level: None,
-            message: "no binding on the resource or its ancestors grants the permission to the caller".to_owned(),
+            message:
+                "no binding on the resource or its ancestors grants the permission to the caller"
+                    .to_owned(),
         });
     }
     let allowed = Tri::from(boundary_ok).and(allow);

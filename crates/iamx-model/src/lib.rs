@@ -17,15 +17,16 @@
 //! This crate does no IO. It also holds the span-keeping JSON reader
 //! ([`json`]) and the diagnostic type every frontend reports with.
 
+pub mod azure;
 pub mod condition;
 pub mod diag;
 pub mod eval;
 pub mod expr;
 pub mod gcp;
-pub mod azure;
 pub mod json;
 pub mod pattern;
 pub mod policy;
+pub mod program;
 pub mod request;
 pub mod source;
 pub mod tri;
@@ -42,6 +43,7 @@ pub use policy::{
     ActionSpec, Effect, Origin, Policy, PrincipalEntry, PrincipalMatch, PrincipalSpec,
     ResourceSpec, Statement,
 };
+pub use program::{Case as RequestCase, Program, decide};
 pub use request::{Principal, PrincipalKind, Request};
 pub use tri::{Reason, Tri};
 pub use value::{Cidr, Context, Scalar, Value};

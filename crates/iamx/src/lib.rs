@@ -334,7 +334,7 @@ impl Workspace {
 
     /// Decides one case of a request file.
     pub fn decide_case(&self, case: &RequestCase) -> Decision {
-        model::evaluate(&case.program, &case.request)
+        model::decide(&case.program, &case.request)
     }
 }
 

@@ -1,0 +1,1 @@
+//! iamx-azure: being written.

@@ -1,0 +1,1 @@
+//! iamx-gcp: being written.
