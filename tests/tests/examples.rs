@@ -139,3 +139,43 @@ fn missing_always_supplied_key_is_unknown() {
         "{v:#}"
     );
 }
+
+#[test]
+fn session_policy_limits_a_role_session() {
+    let args = [
+        "eval",
+        "examples",
+        "--principal",
+        "arn:aws:sts::111122223333:assumed-role/payments-admin/bob",
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::examplecorp-payments-prod/reports/q1.csv",
+        "--context",
+        "aws:SecureTransport=true",
+        "--context",
+        "aws:RequestedRegion=us-east-1",
+        "--format",
+        "json",
+    ];
+    let decision = |extra: &[&str]| -> serde_json::Value {
+        let out = iamx().args(args).args(extra).output().expect("runs");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    assert_eq!(decision(&[])["decision"], "allowed");
+    let limited = decision(&[
+        "--session-policy",
+        "corpus/aws/ok/session-policy-list-only.json",
+    ]);
+    assert_eq!(limited["decision"], "not_allowed", "{limited:#}");
+    assert_eq!(
+        limited["blockedBy"]["layer"], "session-policy",
+        "{limited:#}"
+    );
+}

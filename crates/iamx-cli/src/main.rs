@@ -62,6 +62,9 @@ enum Command {
         /// A self-contained request file (see corpus/README.md).
         #[arg(long)]
         request: Option<PathBuf>,
+        /// A session policy the caller's session was created with (AWS).
+        #[arg(long, value_name = "FILE", conflicts_with = "request")]
+        session_policy: Option<PathBuf>,
     },
 }
 
@@ -126,6 +129,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             resource,
             context,
             request,
+            session_policy,
         } => {
             if let Some(file) = request {
                 let mut all = paths.clone();
@@ -155,7 +159,21 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             let ctx = iamx::parse_context_args(context).map_err(|e| usage(&e))?;
             let ws = load(cli, paths)?;
             let (req, notes) = ws.request(p, a, r, ctx).map_err(|e| usage(&e))?;
-            let d = ws.decide(&req);
+            let session = match session_policy {
+                None => None,
+                Some(f) => {
+                    let text = std::fs::read_to_string(f)
+                        .map_err(|e| usage(&format!("cannot read `{}`: {e}", f.display())))?;
+                    match iamx::parse_session_policy(&f.display().to_string(), &text) {
+                        Ok(p) => Some(p),
+                        Err(diags) => {
+                            diags.iter().for_each(print_diag);
+                            return Err(Failure::Input);
+                        }
+                    }
+                }
+            };
+            let d = ws.decide_with_session(&req, session);
             print_decisions(
                 cli.format,
                 std::iter::once((&req, &d, None, notes.as_slice())),

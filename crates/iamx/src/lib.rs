@@ -328,13 +328,38 @@ impl Workspace {
 
     /// Decides a request against the loaded environment.
     pub fn decide(&self, req: &Request) -> Decision {
-        let prog = self.aws.program_for(req);
+        self.decide_with_session(req, None)
+    }
+
+    /// Decides a request made with a session policy (the policy passed to
+    /// `AssumeRole` or `GetFederationToken`).
+    pub fn decide_with_session(
+        &self,
+        req: &Request,
+        session: Option<Arc<model::Policy>>,
+    ) -> Decision {
+        let mut prog = self.aws.program_for(req);
+        prog.session = session;
         model::evaluate(&prog, req)
     }
 
     /// Decides one case of a request file.
     pub fn decide_case(&self, case: &RequestCase) -> Decision {
         model::decide(&case.program, &case.request)
+    }
+}
+
+/// Reads a session policy from text (a policy document or CLI output holding
+/// one); errors are located diagnostics.
+pub fn parse_session_policy(name: &str, text: &str) -> Result<Arc<model::Policy>, Vec<Diagnostic>> {
+    let opts = PolicyOptions {
+        ptype: PolicyType::Session,
+        actions: None,
+    };
+    let (policy, diags) = iamx_aws::parse_policy_text(name, text, opts);
+    match policy {
+        Some(p) if !diags.iter().any(Diagnostic::is_error) => Ok(Arc::new(p)),
+        _ => Err(diags),
     }
 }
 
