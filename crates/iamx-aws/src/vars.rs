@@ -44,11 +44,10 @@ fn default_value(i: &str) -> IResult<&str, &str> {
 }
 
 fn variable(i: &str) -> IResult<&str, Piece<'_>> {
+    // no white space inside `${ }` except around the default's comma
     let (i, _) = tag("${")(i)?;
-    let (i, _) = multispace0(i)?;
     let (i, key) = take_while1(is_key_char)(i)?;
     let (i, default) = opt(default_value).parse(i)?;
-    let (i, _) = multispace0(i)?;
     let (i, _) = char('}')(i)?;
     Ok((i, Piece::Var(key, default)))
 }
@@ -203,5 +202,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(lit.as_literal(), Some("${aws:username}"));
+        // white space inside the braces is an error, as the grammar says
+        assert!(parse_pattern("${ aws:username}", RES).is_err());
+        assert!(parse_pattern("${aws:username }", RES).is_err());
     }
 }
