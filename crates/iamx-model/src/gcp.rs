@@ -89,9 +89,13 @@ pub struct GcpProgram {
     pub boundaries: Vec<GcpBoundary>,
 }
 
-/// `storage.objects.get` → `storage.googleapis.com/objects.get`.
+/// `storage.objects.get` → `storage.googleapis.com/objects.get`. The
+/// Resource Manager's permissions (`resourcemanager.projects.delete`) use the
+/// service name `cloudresourcemanager.googleapis.com`, as Google documents
+/// for deny policies.
 pub fn v2_permission(permission: &str) -> String {
     match permission.split_once('.') {
+        Some(("resourcemanager", rest)) => format!("cloudresourcemanager.googleapis.com/{rest}"),
         Some((svc, rest)) => format!("{svc}.googleapis.com/{rest}"),
         None => permission.to_owned(),
     }
@@ -251,5 +255,26 @@ pub fn evaluate_gcp(prog: &GcpProgram, req: &Request) -> Decision {
             blocked_by: blocked,
             notes,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v2_names() {
+        assert_eq!(
+            v2_permission("storage.objects.get"),
+            "storage.googleapis.com/objects.get"
+        );
+        assert_eq!(
+            v2_permission("resourcemanager.projects.delete"),
+            "cloudresourcemanager.googleapis.com/projects.delete"
+        );
+        assert!(
+            v2_permission_pattern("storage.googleapis.com/objects.*")
+                .matches("storage.googleapis.com/objects.get")
+        );
     }
 }
