@@ -11,6 +11,11 @@
 //! cross-account, several principals), so throughput is in decisions.
 //!
 //! Target: at least 500,000 decisions per second on one core.
+//!
+//! Before measuring, the outcome counts under each program are printed; with
+//! `IAMX_BENCH_VERBOSE=1` every request's outcome is listed too
+//! (`cargo bench -p iamx-benches --bench eval -- nomatch` prints them without
+//! running the measurements).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use iamx_aws::{PolicyOptions, PolicyType, parse_policy_text};

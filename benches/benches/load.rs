@@ -68,6 +68,9 @@ fn sanity(ws: &Workspace, files: usize) {
         ws.errors().count(),
         ws.warnings().count(),
     );
+    for d in ws.diagnostics.iter().take(3) {
+        eprintln!("  e.g. {d}");
+    }
 }
 
 fn managed_policies(c: &mut Criterion) {

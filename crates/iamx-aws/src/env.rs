@@ -254,10 +254,10 @@ pub fn missing_policy(arn: &str, why: &str) -> Arc<Policy> {
         condition: Condition::Unsupported(Reason::new(format!("policy `{arn}` {why}"))),
         origin: origin.clone(),
     };
-    Arc::new(Policy {
-        name: Arc::from(arn),
-        statements: vec![any(Effect::Allow), any(Effect::Deny)],
-    })
+    Arc::new(Policy::new(
+        Arc::from(arn),
+        vec![any(Effect::Allow), any(Effect::Deny)],
+    ))
 }
 
 impl AwsEnvironment {
@@ -820,13 +820,12 @@ impl AwsEnvironment {
                 match hits.as_slice() {
                     [] => None,
                     [one] => Some(one.policy.clone()),
-                    many => Some(Arc::new(Policy {
-                        name: Arc::from(format!("{} resource policies", req.resource)),
-                        statements: many
-                            .iter()
+                    many => Some(Arc::new(Policy::new(
+                        Arc::from(format!("{} resource policies", req.resource)),
+                        many.iter()
                             .flat_map(|rp| rp.policy.statements.iter().cloned())
                             .collect(),
-                    })),
+                    ))),
                 }
             }
         };

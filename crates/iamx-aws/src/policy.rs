@@ -238,7 +238,7 @@ pub fn read_policy(
             return None;
         }
     }
-    Some(Policy { name, statements })
+    Some(Policy::new(name, statements))
 }
 
 fn strings<'j>(

@@ -173,10 +173,10 @@ fn levels(
             .into_iter()
             .enumerate()
             .map(|(j, pol)| {
-                Arc::new(Policy {
-                    name: Arc::from(format!("{key}[{name}][{j}]")),
-                    statements: pol.statements.clone(),
-                })
+                Arc::new(Policy::new(
+                    Arc::from(format!("{key}[{name}][{j}]")),
+                    pol.statements.clone(),
+                ))
             })
             .collect();
         out.push(OrgLevel {

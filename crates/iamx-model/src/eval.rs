@@ -327,8 +327,12 @@ impl Evaluator<'_> {
         principal_scoped: bool,
     ) -> PolicyResult {
         let mut r = PolicyResult::none();
+        let service = self.action_lc.split_once(':').map_or("", |(s, _)| s);
         for p in policies {
-            for st in &p.statements {
+            for i in p.candidates(service) {
+                let Some(st) = p.statements.get(i) else {
+                    continue;
+                };
                 let (t, pm) = self.statement(st, principal_scoped);
                 if t.is_false() {
                     continue;
@@ -393,7 +397,7 @@ pub fn evaluate(prog: &AwsProgram, req: &Request) -> Decision {
     if let (Some(levels), true) = (&prog.scps, scp_applies) {
         for l in levels {
             scp_levels.push((
-                l.name.clone(),
+                l.name.as_str(),
                 ev.policies(&l.policies, Layer::Scp, Some(&l.name), false),
             ));
         }
@@ -404,7 +408,7 @@ pub fn evaluate(prog: &AwsProgram, req: &Request) -> Decision {
     if let Some(levels) = &prog.rcps {
         for l in levels {
             rcp_levels.push((
-                l.name.clone(),
+                l.name.as_str(),
                 ev.policies(&l.policies, Layer::Rcp, Some(&l.name), true),
             ));
         }
@@ -439,7 +443,7 @@ pub fn evaluate(prog: &AwsProgram, req: &Request) -> Decision {
         if a.is_false() && blocked.is_none() {
             blocked = Some(Block {
                 layer: Layer::Scp,
-                level: Some(name.clone()),
+                level: Some((*name).to_owned()),
                 message: format!("no service control policy at `{name}` allows the action"),
             });
         }
@@ -450,7 +454,7 @@ pub fn evaluate(prog: &AwsProgram, req: &Request) -> Decision {
         if a.is_false() && blocked.is_none() {
             blocked = Some(Block {
                 layer: Layer::Rcp,
-                level: Some(name.clone()),
+                level: Some((*name).to_owned()),
                 message: format!("no resource control policy at `{name}` allows the request"),
             });
         }

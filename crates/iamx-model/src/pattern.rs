@@ -216,6 +216,7 @@ impl Pattern {
 
     /// Like [`Pattern::matches_with`] but `text` is already lowercased when the
     /// pattern is case-insensitive (the evaluator lowercases an action once).
+    #[inline]
     pub fn matches_normalized(&self, text: &str, vars: &dyn VarSource) -> Tri {
         match &self.fast {
             Fast::Exact(l) => Tri::from(l == text),

@@ -269,4 +269,128 @@ pub struct Policy {
     pub name: Arc<str>,
     /// The statements.
     pub statements: Vec<Statement>,
+    index: ActionIndex,
+}
+
+impl Policy {
+    /// A policy from its statements.
+    pub fn new(name: Arc<str>, statements: Vec<Statement>) -> Policy {
+        Policy {
+            name,
+            statements,
+            index: ActionIndex::default(),
+        }
+    }
+
+    /// Indices of the statements whose `Action`/`NotAction` may match an
+    /// action of `service` (lowercased), in statement order. Statements that
+    /// name other services only are left out; everything else (`NotAction`,
+    /// wildcards in the service part) is always a candidate.
+    pub fn candidates(&self, service_lc: &str) -> impl Iterator<Item = usize> + '_ {
+        let idx = self.index.get(&self.statements);
+        let by = idx
+            .by_service
+            .get(service_lc)
+            .map_or(&[][..], Vec::as_slice);
+        Merge {
+            a: by,
+            b: &idx.always,
+        }
+    }
+}
+
+/// A lazily built map from lowercased service prefix to statement indices.
+#[derive(Clone, Debug, Default)]
+struct ActionIndex(std::sync::OnceLock<IndexData>);
+
+#[derive(Clone, Debug, Default)]
+struct IndexData {
+    by_service: std::collections::HashMap<String, Vec<usize>>,
+    always: Vec<usize>,
+}
+
+impl PartialEq for ActionIndex {
+    /// The index is derived from the statements: it never tells policies apart.
+    fn eq(&self, _other: &ActionIndex) -> bool {
+        true
+    }
+}
+
+impl ActionIndex {
+    fn get(&self, statements: &[Statement]) -> &IndexData {
+        self.0.get_or_init(|| {
+            let mut d = IndexData::default();
+            for (i, st) in statements.iter().enumerate() {
+                let services: Option<Vec<String>> = if st.action.negated {
+                    None
+                } else {
+                    st.action
+                        .patterns
+                        .iter()
+                        .map(|p| literal_service(p))
+                        .collect()
+                };
+                match services {
+                    Some(svcs) => {
+                        for s in svcs {
+                            let v = d.by_service.entry(s).or_default();
+                            if v.last() != Some(&i) {
+                                v.push(i);
+                            }
+                        }
+                    }
+                    None => d.always.push(i),
+                }
+            }
+            d
+        })
+    }
+}
+
+/// The literal, lowercased service prefix of an action pattern (`s3` of
+/// `s3:Get*`), or `None` when the part before `:` has a wildcard.
+fn literal_service(p: &Pattern) -> Option<String> {
+    match p.segs().first() {
+        Some(crate::pattern::Seg::Lit(l)) => {
+            let (svc, _) = l.split_once(':')?;
+            Some(svc.to_ascii_lowercase())
+        }
+        _ => None,
+    }
+}
+
+/// Merges two sorted index lists.
+struct Merge<'a> {
+    a: &'a [usize],
+    b: &'a [usize],
+}
+
+impl Iterator for Merge<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        match (self.a.split_first(), self.b.split_first()) {
+            (Some((x, ra)), Some((y, rb))) => {
+                if x <= y {
+                    self.a = ra;
+                    if x == y {
+                        self.b = rb;
+                    }
+                    Some(*x)
+                } else {
+                    self.b = rb;
+                    Some(*y)
+                }
+            }
+            (Some((x, ra)), None) => {
+                self.a = ra;
+                Some(*x)
+            }
+            (None, Some((y, rb))) => {
+                self.b = rb;
+                Some(*y)
+            }
+            (None, None) => None,
+        }
+    }
 }

@@ -71,6 +71,7 @@ impl Tri {
 
     /// Kleene conjunction (false wins over unknown).
     #[must_use]
+    #[inline]
     pub fn and(self, other: Tri) -> Tri {
         match (self, other) {
             (Tri::False, _) | (_, Tri::False) => Tri::False,
@@ -81,6 +82,7 @@ impl Tri {
 
     /// Kleene disjunction (true wins over unknown).
     #[must_use]
+    #[inline]
     pub fn or(self, other: Tri) -> Tri {
         match (self, other) {
             (Tri::True, _) | (_, Tri::True) => Tri::True,
@@ -90,6 +92,7 @@ impl Tri {
     }
 
     /// Conjunction over an iterator, stopping at the first `False`.
+    #[inline]
     pub fn all<I: IntoIterator<Item = Tri>>(it: I) -> Tri {
         let mut acc = Tri::True;
         for t in it {
@@ -102,6 +105,7 @@ impl Tri {
     }
 
     /// Disjunction over an iterator, stopping at the first `True`.
+    #[inline]
     pub fn any<I: IntoIterator<Item = Tri>>(it: I) -> Tri {
         let mut acc = Tri::False;
         for t in it {
