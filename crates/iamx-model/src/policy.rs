@@ -327,7 +327,7 @@ impl ActionIndex {
                     st.action
                         .patterns
                         .iter()
-                        .map(|p| literal_service(p))
+                        .map(literal_service)
                         .collect()
                 };
                 match services {
