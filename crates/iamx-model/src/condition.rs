@@ -341,6 +341,12 @@ pub trait Attributes: VarSource {
     /// its absence means "not told", not "absent".
     fn always_supplied(&self, key_lc: &str) -> bool;
 
+    /// Whether keys the request does not hold are unknown rather than absent
+    /// (an open context, see [`crate::value::Context::open`]).
+    fn context_open(&self) -> bool {
+        false
+    }
+
     /// The action being decided (for ABAC `ActionMatches`).
     fn action(&self) -> &str {
         ""
@@ -411,6 +417,9 @@ impl AwsClause {
                     "the request context does not give `{}`, which AWS always supplies",
                     self.key
                 ));
+            }
+            if attrs.context_open() {
+                return Tri::unknown(format!("depends on `{self}`"));
             }
             return Tri::from(self.absent_result());
         };
@@ -541,6 +550,9 @@ pub fn arn_match(p: &Pattern, text: &str, vars: &dyn VarSource) -> Tri {
                             "policy variable `${{{}}}` refers to a multi-valued key",
                             v.key
                         ));
+                    }
+                    crate::pattern::VarValue::Unknown => {
+                        return Tri::unknown(format!("depends on the value of `${{{}}}`", v.key));
                     }
                 },
             }

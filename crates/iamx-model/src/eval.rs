@@ -239,6 +239,7 @@ impl View<'_> {
 impl VarSource for View<'_> {
     fn var(&self, key: &str) -> VarValue<'_> {
         match self.attr(&key.to_ascii_lowercase()) {
+            None if self.req.context.is_open() => VarValue::Unknown,
             None => VarValue::Missing,
             Some(v) => match v.as_ref() {
                 Value::One(s) => VarValue::One(Cow::Owned(s.as_string().into_owned())),
@@ -259,6 +260,10 @@ impl Attributes for View<'_> {
 
     fn always_supplied(&self, key_lc: &str) -> bool {
         ALWAYS_SUPPLIED.contains(&key_lc)
+    }
+
+    fn context_open(&self) -> bool {
+        self.req.context.is_open()
     }
 }
 

@@ -52,6 +52,8 @@ pub enum VarValue<'a> {
     Missing,
     /// The key is multi-valued: AWS does not substitute those.
     Many,
+    /// The key is not known (an open context): the match depends on it.
+    Unknown,
 }
 
 /// Resolves policy variables.
@@ -237,6 +239,12 @@ impl Pattern {
                                 VarValue::Many => {
                                     return Tri::unknown(format!(
                                         "policy variable `${{{}}}` refers to a multi-valued key",
+                                        v.key
+                                    ));
+                                }
+                                VarValue::Unknown => {
+                                    return Tri::unknown(format!(
+                                        "depends on the value of `${{{}}}`",
                                         v.key
                                     ));
                                 }

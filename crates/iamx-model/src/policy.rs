@@ -324,11 +324,7 @@ impl ActionIndex {
                 let services: Option<Vec<String>> = if st.action.negated {
                     None
                 } else {
-                    st.action
-                        .patterns
-                        .iter()
-                        .map(literal_service)
-                        .collect()
+                    st.action.patterns.iter().map(literal_service).collect()
                 };
                 match services {
                     Some(svcs) => {

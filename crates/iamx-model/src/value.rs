@@ -108,15 +108,36 @@ impl Value {
 }
 
 /// The request context: case-insensitive keys (stored lowercased).
+///
+/// A context is *closed* by default: a key it does not hold is absent from
+/// the request, as in a real request. An *open* context (see
+/// [`Context::open`]) stands for every request that agrees with the keys it
+/// holds: a condition on any other key is `Unknown` (it depends on that key),
+/// which is how who-can and what-can tell conditional grants from
+/// unconditional ones with the concrete evaluator.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Context {
     map: BTreeMap<String, Value>,
+    open: bool,
 }
 
 impl Context {
-    /// An empty context.
+    /// An empty, closed context.
     pub fn new() -> Context {
         Context::default()
+    }
+
+    /// An empty, open context: keys it does not hold are unknown, not absent.
+    pub fn open() -> Context {
+        Context {
+            map: BTreeMap::new(),
+            open: true,
+        }
+    }
+
+    /// Whether keys not held are unknown (open) rather than absent (closed).
+    pub fn is_open(&self) -> bool {
+        self.open
     }
 
     /// Sets `key` (any case) to `value`.
