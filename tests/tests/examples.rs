@@ -15,9 +15,42 @@ fn iamx() -> Command {
     c
 }
 
-/// (expected decision, argv after `iamx`) for every command in the README.
-fn readme_commands() -> Vec<(String, Vec<String>)> {
-    let text = std::fs::read_to_string(root().join("examples/aws/README.md")).expect("README");
+/// Splits a command line the way a POSIX shell would for the simple forms
+/// the READMEs use: white space separates, single quotes group.
+fn shell_words(cmd: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut any = false;
+    for c in cmd.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                any = true;
+            }
+            c if c.is_whitespace() && !quoted => {
+                if any {
+                    out.push(std::mem::take(&mut cur));
+                    any = false;
+                }
+            }
+            c => {
+                cur.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        out.push(cur);
+    }
+    out
+}
+
+/// (expected decision, argv after `iamx`) for every command in a README:
+/// either "Expected: **X**" followed by the command on its own line, or
+/// "`iamx eval …` → **X**" on one line.
+fn readme_commands(readme: &str) -> Vec<(String, Vec<String>)> {
+    let text = std::fs::read_to_string(root().join(readme)).expect("README");
     let mut expected: Option<String> = None;
     let mut out = Vec::new();
     for line in text.lines() {
@@ -25,28 +58,34 @@ fn readme_commands() -> Vec<(String, Vec<String>)> {
             let rest = &line[i + "Expected: **".len()..];
             expected = rest.split("**").next().map(str::to_owned);
         }
-        let t = line.trim();
-        if let Some(cmd) = t
-            .strip_prefix("`iamx eval ")
-            .and_then(|c| c.strip_suffix('`'))
-        {
-            let exp = expected
-                .take()
-                .expect("an Expected line precedes each command");
-            let mut argv = vec!["eval".to_owned()];
-            argv.extend(cmd.split_whitespace().map(str::to_owned));
-            out.push((exp, argv));
+        let Some(start) = line.find("`iamx eval ") else {
+            continue;
+        };
+        let rest = &line[start + "`iamx eval ".len()..];
+        let Some(end) = rest.find('`') else { continue };
+        let cmd = &rest[..end];
+        let after = &rest[end + 1..];
+        let exp = match after.find("→ **") {
+            Some(i) => after[i + "→ **".len()..]
+                .split("**")
+                .next()
+                .map(str::to_owned),
+            None => expected.take(),
         }
+        .unwrap_or_else(|| panic!("{readme}: no expected decision for `{cmd}`"));
+        let mut argv = vec!["eval".to_owned()];
+        argv.extend(shell_words(cmd));
+        out.push((exp, argv));
     }
     out
 }
 
-#[test]
-fn readme_findings_hold() {
-    let cmds = readme_commands();
+fn check_readme(readme: &str, at_least: usize) {
+    let cmds = readme_commands(readme);
     assert!(
-        cmds.len() >= 8,
-        "the README lists its findings with commands"
+        cmds.len() >= at_least,
+        "{readme} lists its findings with commands ({} found)",
+        cmds.len()
     );
     for (expected, argv) in &cmds {
         let out = iamx()
@@ -55,15 +94,30 @@ fn readme_findings_hold() {
             .output()
             .expect("runs");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "{argv:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{readme}: {argv:?}: {stderr}");
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
         assert_eq!(
             v["decision"].as_str(),
             Some(expected.as_str()),
-            "{argv:?}:\n{v:#}"
+            "{readme}: {argv:?}:\n{v:#}"
         );
     }
-    println!("{} README commands checked", cmds.len());
+    println!("{readme}: {} commands checked", cmds.len());
+}
+
+#[test]
+fn aws_readme_findings_hold() {
+    check_readme("examples/aws/README.md", 8);
+}
+
+#[test]
+fn gcp_readme_findings_hold() {
+    check_readme("examples/gcp/README.md", 8);
+}
+
+#[test]
+fn azure_readme_findings_hold() {
+    check_readme("examples/azure/README.md", 8);
 }
 
 #[test]

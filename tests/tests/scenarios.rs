@@ -56,6 +56,38 @@ fn check(provider: &str) -> (usize, Vec<String>) {
 }
 
 #[test]
+fn gcp_conformance_table() {
+    let (n, failures) = check("gcp");
+    println!("gcp scenarios: {n} run, {} failed", failures.len());
+    assert!(
+        n >= 100,
+        "the GCP table must hold at least 100 scenarios, has {n}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} scenario(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn azure_conformance_table() {
+    let (n, failures) = check("azure");
+    println!("azure scenarios: {n} run, {} failed", failures.len());
+    assert!(
+        n >= 100,
+        "the Azure table must hold at least 100 scenarios, has {n}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} scenario(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
 fn aws_conformance_table() {
     let (n, failures) = check("aws");
     println!("aws scenarios: {n} run, {} failed", failures.len());

@@ -35,6 +35,13 @@ enum Format {
     Json,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ProviderArg {
+    Aws,
+    Gcp,
+    Azure,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Read files and directories and report what they hold.
@@ -65,6 +72,12 @@ enum Command {
         /// A session policy the caller's session was created with (AWS).
         #[arg(long, value_name = "FILE", conflicts_with = "request")]
         session_policy: Option<PathBuf>,
+        /// Azure: the operation is a data action (default: iamx guesses and says so).
+        #[arg(long, conflicts_with = "request")]
+        data_action: bool,
+        /// The cloud of the request (default: inferred from the principal and resource).
+        #[arg(long, value_enum, conflicts_with = "request")]
+        provider: Option<ProviderArg>,
     },
 }
 
@@ -130,6 +143,8 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             context,
             request,
             session_policy,
+            data_action,
+            provider,
         } => {
             if let Some(file) = request {
                 let mut all = paths.clone();
@@ -157,9 +172,15 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                 return Err(usage("give the files or directories to evaluate against"));
             }
             let ctx = iamx::parse_context_args(context).map_err(|e| usage(&e))?;
-            let ws = load(cli, paths)?;
-            let (req, notes) = ws.request(p, a, r, ctx).map_err(|e| usage(&e))?;
-            let session = match session_policy {
+            let provider = match provider {
+                Some(ProviderArg::Aws) => iamx::Provider::Aws,
+                Some(ProviderArg::Gcp) => iamx::Provider::Gcp,
+                Some(ProviderArg::Azure) => iamx::Provider::Azure,
+                None => iamx::Provider::infer(p, r).ok_or_else(|| {
+                    usage(&format!("cannot tell which cloud `{p}` and `{r}` belong to; pass `--provider aws|gcp|azure`"))
+                })?,
+            };
+            let session_policy = match session_policy {
                 None => None,
                 Some(f) => {
                     let text = std::fs::read_to_string(f)
@@ -173,7 +194,16 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                     }
                 }
             };
-            let d = ws.decide_with_session(&req, session);
+            let ws = load(cli, paths)?;
+            let query = iamx::Query {
+                principal: p.clone(),
+                action: a.clone(),
+                resource: r.clone(),
+                context: ctx,
+                data_action: data_action.then_some(true),
+                session_policy,
+            };
+            let (req, d, notes) = ws.evaluate(provider, query).map_err(|e| usage(&e))?;
             print_decisions(
                 cli.format,
                 std::iter::once((&req, &d, None, notes.as_slice())),
@@ -288,6 +318,8 @@ fn cmd_load(cli: &Cli, paths: &[PathBuf]) -> Result<(), Failure> {
     let standalone_statements: usize = ws.policies.iter().map(|p| p.statements.len()).sum();
     let warnings = ws.warnings().count();
     let org_accounts = env.organization.as_ref().map_or(0, |o| o.accounts().len());
+    let gcp = ws.gcp.counts();
+    let az = ws.azure.counts();
     let mut out = std::io::stdout().lock();
     match cli.format {
         Format::Json => {
@@ -307,6 +339,25 @@ fn cmd_load(cli: &Cli, paths: &[PathBuf]) -> Result<(), Failure> {
                     "organizationAccounts": org_accounts,
                     "policies": policies + ws.policies.iter().filter(|p| !env.managed.values().any(|m| Arc::ptr_eq(&m.policy, p))).count(),
                     "statements": statements + standalone_statements,
+                },
+                "gcp": {
+                    "roles": gcp.roles,
+                    "permissions": gcp.permissions,
+                    "allowPolicies": gcp.allow_policies,
+                    "bindings": gcp.bindings,
+                    "denyPolicies": gcp.deny_policies,
+                    "denyRules": gcp.deny_rules,
+                    "groups": gcp.groups,
+                    "principalAccessBoundaries": gcp.boundaries,
+                },
+                "azure": {
+                    "roleDefinitions": az.roles,
+                    "permissionBlocks": az.permission_blocks,
+                    "roleAssignments": az.assignments,
+                    "denyAssignments": az.deny_assignments,
+                    "managementGroups": az.management_groups,
+                    "subscriptions": az.subscriptions,
+                    "groups": az.groups,
                 },
                 "requests": ws.requests.len(),
                 "warnings": warnings,
@@ -339,6 +390,29 @@ fn cmd_load(cli: &Cli, paths: &[PathBuf]) -> Result<(), Failure> {
                 statements,
                 ws.policies.len(),
                 standalone_statements
+            );
+            let _ = writeln!(
+                out,
+                "gcp: {} roles ({} permissions), {} allow policies ({} bindings), {} deny policies ({} rules), {} groups, {} principal access boundaries",
+                gcp.roles,
+                gcp.permissions,
+                gcp.allow_policies,
+                gcp.bindings,
+                gcp.deny_policies,
+                gcp.deny_rules,
+                gcp.groups,
+                gcp.boundaries
+            );
+            let _ = writeln!(
+                out,
+                "azure: {} role definitions ({} permission blocks), {} role assignments, {} deny assignments, {} management groups, {} subscriptions, {} groups",
+                az.roles,
+                az.permission_blocks,
+                az.assignments,
+                az.deny_assignments,
+                az.management_groups,
+                az.subscriptions,
+                az.groups
             );
             if !ws.requests.is_empty() {
                 let _ = writeln!(out, "requests: {}", ws.requests.len());

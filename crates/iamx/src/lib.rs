@@ -27,14 +27,18 @@
 
 use iamx_aws::env::AwsEnvironment;
 use iamx_aws::{ActionChecker, PolicyOptions, PolicyType, RequestCase, Source};
+use iamx_azure::AzureEnvironment;
 use iamx_catalog::Catalog;
+use iamx_gcp::GcpEnvironment;
 use iamx_model::{Context, Principal, PrincipalKind, Request, Scalar, Value};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use iamx_aws as aws;
+pub use iamx_azure as azure;
 pub use iamx_catalog as catalog;
+pub use iamx_gcp as gcp;
 pub use iamx_model as model;
 pub use iamx_model::{Decision, Diagnostic, Explanation, Outcome, Severity};
 
@@ -60,6 +64,10 @@ pub struct LoadedFile {
 pub struct Workspace {
     /// The AWS environment.
     pub aws: AwsEnvironment,
+    /// The GCP environment.
+    pub gcp: GcpEnvironment,
+    /// The Azure environment.
+    pub azure: AzureEnvironment,
     /// Standalone policy documents.
     pub policies: Vec<Arc<model::Policy>>,
     /// Request files' cases.
@@ -140,39 +148,79 @@ fn error_at(name: &str, message: String) -> Diagnostic {
     }
 }
 
+/// What one file contributed, per provider.
+enum FileLoad {
+    Aws(iamx_aws::FileLoad),
+    Gcp(iamx_gcp::GcpFileLoad),
+    Azure(iamx_azure::AzureFileLoad),
+}
+
 struct Parsed {
     name: String,
     format: Option<&'static str>,
-    load: Option<iamx_aws::FileLoad>,
+    load: Option<FileLoad>,
     diagnostics: Vec<Diagnostic>,
 }
 
 fn parse_one(name: String, text: String, opts: PolicyOptions<'_>) -> Parsed {
     let src = Source::new(name.as_str(), text);
+    let done = |format: &'static str, load: FileLoad, diagnostics: Vec<Diagnostic>| Parsed {
+        name: name.clone(),
+        format: Some(format),
+        load: Some(load),
+        diagnostics,
+    };
     let json = match src.parse_json() {
         Ok(j) => j,
+        // not one JSON value: a Cloud Asset Inventory NDJSON export, or an error
         Err(d) => {
-            return Parsed {
-                name,
-                format: None,
-                load: None,
-                diagnostics: vec![d],
+            return match iamx_gcp::load_source(&src) {
+                Ok(Some(mut l)) => {
+                    let diags = std::mem::take(&mut l.diagnostics);
+                    done(
+                        l.format.map_or("gcp", iamx_gcp::GcpFormat::name),
+                        FileLoad::Gcp(l),
+                        diags,
+                    )
+                }
+                Ok(None) => Parsed {
+                    name,
+                    format: None,
+                    load: None,
+                    diagnostics: vec![d],
+                },
+                Err(e) => Parsed {
+                    name,
+                    format: None,
+                    load: None,
+                    diagnostics: vec![e],
+                },
             };
         }
     };
+    // Azure and GCP first: their request files carry `"provider"`, which the
+    // AWS detector (any object with `request`) would otherwise claim
+    if let Some(mut l) = iamx_azure::load_json(&src, &json) {
+        let diags = std::mem::take(&mut l.diagnostics);
+        return done(l.format.name(), FileLoad::Azure(l), diags);
+    }
+    if let Some(mut l) = iamx_gcp::load_json(&src, &json) {
+        let diags = std::mem::take(&mut l.diagnostics);
+        return done(
+            l.format.map_or("gcp", iamx_gcp::GcpFormat::name),
+            FileLoad::Gcp(l),
+            diags,
+        );
+    }
     match iamx_aws::load_json(&src, &json, opts) {
         Some(mut l) => {
-            let diagnostics = std::mem::take(&mut l.diagnostics);
-            Parsed {
-                name,
-                format: l.format.map(iamx_aws::AwsFormat::name),
-                load: Some(l),
-                diagnostics,
-            }
+            let diags = std::mem::take(&mut l.diagnostics);
+            let format = l.format.map_or("aws", iamx_aws::AwsFormat::name);
+            done(format, FileLoad::Aws(l), diags)
         }
         None => {
             let d = Diagnostic {
-                help: Some("iamx reads AWS policy documents, authorization details, iamx organisation/resource-policy files and request files".to_owned()),
+                help: Some("iamx reads AWS policy documents, authorization details and SCP/resource-policy files; GCP IAM policies, Cloud Asset Inventory exports, roles and deny policies; Azure role definitions, role and deny assignments; and request files (see corpus/README.md)".to_owned()),
                 line: 1,
                 column: 1,
                 path: "$".to_owned(),
@@ -241,12 +289,27 @@ impl Workspace {
                 format: p.format,
             });
             ws.diagnostics.extend(p.diagnostics);
-            if let Some(l) = p.load {
-                ws.aws.merge(l.env);
-                ws.policies.extend(l.policies);
-                ws.requests.extend(l.requests);
+            match p.load {
+                Some(FileLoad::Aws(l)) => {
+                    ws.aws.merge(l.env);
+                    ws.policies.extend(l.policies);
+                    ws.requests.extend(l.requests);
+                }
+                Some(FileLoad::Gcp(l)) => {
+                    ws.gcp.merge(l.env);
+                    ws.requests.extend(l.requests);
+                }
+                Some(FileLoad::Azure(l)) => {
+                    ws.azure.merge(l.env);
+                    ws.requests.extend(l.requests);
+                }
+                None => {}
             }
         }
+        // what only the merged inputs can tell: roles referenced but never
+        // defined, group cycles across files
+        ws.diagnostics.extend(ws.gcp.check_references());
+        ws.diagnostics.extend(ws.azure.validate());
         ws
     }
 
@@ -346,6 +409,114 @@ impl Workspace {
     /// Decides one case of a request file.
     pub fn decide_case(&self, case: &RequestCase) -> Decision {
         model::decide(&case.program, &case.request)
+    }
+}
+
+/// The three clouds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Provider {
+    /// Amazon Web Services.
+    Aws,
+    /// Google Cloud.
+    Gcp,
+    /// Microsoft Azure.
+    Azure,
+}
+
+impl Provider {
+    /// Guesses the provider of a request from how its principal and resource
+    /// are written: ARNs are AWS, `user:…`/`//service/…` GCP, `/subscriptions/…`
+    /// Azure.
+    pub fn infer(principal: &str, resource: &str) -> Option<Provider> {
+        let gcp_member = [
+            "user:",
+            "group:",
+            "serviceAccount:",
+            "domain:",
+            "principal://",
+            "principalSet://",
+            "deleted:",
+        ]
+        .iter()
+        .any(|p| principal.starts_with(p))
+            || principal == "allUsers"
+            || principal == "allAuthenticatedUsers";
+        if resource.starts_with("//") || gcp_member {
+            Some(Provider::Gcp)
+        } else if resource.starts_with("arn:") || principal.starts_with("arn:") {
+            Some(Provider::Aws)
+        } else if resource.starts_with('/') {
+            Some(Provider::Azure)
+        } else {
+            None
+        }
+    }
+}
+
+/// One question for [`Workspace::evaluate`].
+#[derive(Clone, Debug)]
+pub struct Query {
+    /// The caller as its cloud names it.
+    pub principal: String,
+    /// The action, permission or operation.
+    pub action: String,
+    /// The resource ARN, full resource name or Azure scope.
+    pub resource: String,
+    /// Context keys / condition attributes.
+    pub context: Context,
+    /// Azure: whether the operation is a data action (`None`: guess).
+    pub data_action: Option<bool>,
+    /// AWS: the session policy the caller's session carries.
+    pub session_policy: Option<Arc<model::Policy>>,
+}
+
+impl Workspace {
+    /// Builds the request for `q` in `provider`'s terms and decides it against
+    /// the loaded inputs. Returns the request, the decision and notes about
+    /// what the inputs did not say.
+    pub fn evaluate(
+        &self,
+        provider: Provider,
+        q: Query,
+    ) -> Result<(Request, Decision, Vec<String>), String> {
+        match provider {
+            Provider::Aws => {
+                let (req, notes) = self.request(&q.principal, &q.action, &q.resource, q.context)?;
+                let d = self.decide_with_session(&req, q.session_policy);
+                Ok((req, d, notes))
+            }
+            Provider::Gcp => {
+                let (req, prog) = iamx_gcp::build_request(
+                    &self.gcp,
+                    &q.principal,
+                    &q.action,
+                    &q.resource,
+                    q.context,
+                )?;
+                let d = model::gcp::evaluate_gcp(&prog, &req);
+                Ok((req, d, Vec::new()))
+            }
+            Provider::Azure => {
+                let (req, prog) = iamx_azure::build_request(
+                    &self.azure,
+                    &q.principal,
+                    &q.action,
+                    &q.resource,
+                    q.data_action,
+                    q.context,
+                )?;
+                let mut notes = Vec::new();
+                if q.data_action.is_none() {
+                    notes.push(format!(
+                        "`{}` treated as a {} action (pass --data-action to say it is a data action)",
+                        q.action,
+                        if prog.data_action { "data" } else { "control-plane" }
+                    ));
+                }
+                let d = model::azure::evaluate_azure(&prog, &req);
+                Ok((req, d, notes))
+            }
+        }
     }
 }
 

@@ -1,0 +1,613 @@
+//! An Azure environment: role definitions, role and deny assignments, the
+//! management-group tree and group membership, read from `az`/PowerShell/REST
+//! output and iamx's own small formats, and the program that decides a
+//! request in it.
+
+use crate::abac::is_guid;
+use crate::groups::{Group, group_cycles, groups_of};
+use crate::hint::is_data_action_hint;
+use crate::mgmt::{ManagementGroups, MgChain, mg_of_scope, subscription_of_scope};
+use iamx_model::azure::{
+    AzureAssignment, AzureDeny, AzureProgram, PermissionBlock, RoleSpec, scope_covers,
+};
+use iamx_model::{
+    Condition, Context, Diagnostic, Origin, Principal, PrincipalKind, Reason, Request, Severity,
+};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// A permission block that carries its own ABAC condition (Microsoft's
+/// constrained-delegation built-in roles have them). Its operations are
+/// granted only when the condition holds.
+#[derive(Clone, Debug)]
+pub struct ConditionalBlock {
+    /// Index of the block in the role's `permissions`.
+    pub index: usize,
+    /// The block, alone (shared with every program that uses it).
+    pub block: Arc<Vec<PermissionBlock>>,
+    /// Its condition.
+    pub condition: Condition,
+    /// The condition's text.
+    pub text: Option<String>,
+}
+
+/// A role definition.
+#[derive(Clone, Debug)]
+pub struct RoleDefinition {
+    /// The GUID (lowercased): `name` in `az` output, `Id` in PowerShell, the
+    /// last segment of `id`.
+    pub guid: String,
+    /// The full resource id, when the input gives it.
+    pub id: Option<String>,
+    /// The display name (`roleName`; PowerShell's `Name`).
+    pub name: String,
+    /// Whether it is a custom role (`roleType`/`IsCustom`), when known.
+    pub custom: Option<bool>,
+    /// Description.
+    pub description: Option<String>,
+    /// `assignableScopes`.
+    pub assignable_scopes: Vec<String>,
+    /// The permission blocks without a condition of their own.
+    pub blocks: Arc<Vec<PermissionBlock>>,
+    /// The permission blocks with a condition of their own.
+    pub conditional: Vec<ConditionalBlock>,
+    /// Where it was read.
+    pub origin: Arc<Origin>,
+}
+
+impl RoleDefinition {
+    /// Number of permission blocks.
+    pub fn block_count(&self) -> usize {
+        self.blocks.len() + self.conditional.len()
+    }
+}
+
+/// A role assignment as read.
+#[derive(Clone, Debug)]
+pub struct RoleAssignment {
+    /// Full resource id.
+    pub id: Option<String>,
+    /// Its GUID name.
+    pub name: Option<String>,
+    /// The assignee's object id (lowercased).
+    pub principal_id: String,
+    /// `User`, `Group`, `ServicePrincipal`, `ForeignGroup`, …
+    pub principal_type: Option<String>,
+    /// UPN or display name, when the export carries it.
+    pub principal_name: Option<String>,
+    /// `roleDefinitionId` as written.
+    pub role_definition_id: String,
+    /// The role's GUID (last segment of `roleDefinitionId`, lowercased).
+    pub role_guid: String,
+    /// `roleDefinitionName`, when the export carries it.
+    pub role_definition_name: Option<String>,
+    /// The scope.
+    pub scope: String,
+    /// The ABAC condition (`Condition::True` when none).
+    pub condition: Condition,
+    /// The condition's text.
+    pub condition_text: Option<String>,
+    /// Where it was read.
+    pub origin: Arc<Origin>,
+    /// The JSON path of the assignment in its file.
+    pub json_path: String,
+}
+
+/// A deny assignment as read.
+#[derive(Clone, Debug)]
+pub struct DenyAssignment {
+    /// Full resource id.
+    pub id: Option<String>,
+    /// Its GUID name.
+    pub name: Option<String>,
+    /// `denyAssignmentName`.
+    pub display_name: Option<String>,
+    /// Denied permissions.
+    pub blocks: Vec<PermissionBlock>,
+    /// The scope.
+    pub scope: String,
+    /// Denied principals' object ids (lowercased); the all-principals id
+    /// `00000000-0000-0000-0000-000000000000` stands for everyone.
+    pub principals: Vec<String>,
+    /// Exempted object ids (lowercased).
+    pub exclude: Vec<String>,
+    /// Applies at its own scope only.
+    pub do_not_apply_to_child_scopes: bool,
+    /// `isSystemProtected`.
+    pub system_protected: bool,
+    /// Where it was read.
+    pub origin: Arc<Origin>,
+}
+
+/// Everything loaded about Azure.
+#[derive(Clone, Debug, Default)]
+pub struct AzureEnvironment {
+    /// Role definitions by lowercased GUID.
+    pub roles: BTreeMap<String, RoleDefinition>,
+    /// Role assignments.
+    pub assignments: Vec<RoleAssignment>,
+    /// Deny assignments.
+    pub denies: Vec<DenyAssignment>,
+    /// The management-group tree.
+    pub management_groups: ManagementGroups,
+    /// Groups by lowercased object id.
+    pub groups: BTreeMap<String, Group>,
+}
+
+/// What an environment holds, for listings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AzureCounts {
+    /// Role definitions.
+    pub roles: usize,
+    /// Permission blocks of all role definitions.
+    pub permission_blocks: usize,
+    /// ABAC conditions read (role-definition blocks and assignments).
+    pub conditions: usize,
+    /// Role assignments.
+    pub assignments: usize,
+    /// Deny assignments.
+    pub deny_assignments: usize,
+    /// Management groups.
+    pub management_groups: usize,
+    /// Subscriptions placed in the tree.
+    pub subscriptions: usize,
+    /// Groups.
+    pub groups: usize,
+}
+
+/// One thing the program builder needs to know about roles: how to find one.
+pub(crate) trait RoleLookup {
+    fn role(&self, guid: &str) -> Option<&RoleDefinition>;
+}
+
+impl RoleLookup for BTreeMap<String, RoleDefinition> {
+    fn role(&self, guid: &str) -> Option<&RoleDefinition> {
+        self.get(guid)
+    }
+}
+
+fn mg_applies(scope: &str, chain: &MgChain) -> Option<Result<bool, String>> {
+    let mg = mg_of_scope(scope)?;
+    Some(match chain {
+        MgChain::Known(list) => Ok(list.iter().any(|m| m.eq_ignore_ascii_case(mg))),
+        MgChain::Unknown(why) => Err(why.clone()),
+    })
+}
+
+/// Lowers the assignments and deny assignments that reach `target` into a
+/// program. Shared by environments and request files.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site per program source (environment, request file); a struct would only rename the list"
+)]
+pub(crate) fn assemble(
+    roles: &dyn RoleLookup,
+    assignments: &[RoleAssignment],
+    denies: &[DenyAssignment],
+    target: &str,
+    chain: &MgChain,
+    identities: BTreeSet<String>,
+    data_action: bool,
+    sub_operation: Option<String>,
+) -> AzureProgram {
+    let mut out = AzureProgram {
+        identities,
+        data_action,
+        sub_operation,
+        assignments: Vec::new(),
+        denies: Vec::new(),
+    };
+    for a in assignments {
+        let reach = if scope_covers(&a.scope, target) {
+            Ok(true)
+        } else {
+            mg_applies(&a.scope, chain).unwrap_or(Ok(false))
+        };
+        let condition = match reach {
+            Ok(false) => continue,
+            Ok(true) => a.condition.clone(),
+            Err(why) => Condition::All(vec![
+                Condition::Unsupported(Reason::new(format!(
+                    "role assignment at `{}` may reach `{target}`: {why}",
+                    a.scope
+                ))),
+                a.condition.clone(),
+            ]),
+        };
+        let base =
+            |role_name: String, role: RoleSpec, condition: Condition, origin| AzureAssignment {
+                principal_id: a.principal_id.clone(),
+                role_name,
+                role,
+                scope: a.scope.clone(),
+                condition,
+                origin,
+            };
+        match roles.role(&a.role_guid) {
+            Some(def) => {
+                if !def.blocks.is_empty() || def.conditional.is_empty() {
+                    out.assignments.push(base(
+                        def.name.clone(),
+                        RoleSpec::Blocks(def.blocks.clone()),
+                        condition.clone(),
+                        a.origin.clone(),
+                    ));
+                }
+                for c in &def.conditional {
+                    let both = if condition.is_true() {
+                        c.condition.clone()
+                    } else {
+                        Condition::All(vec![condition.clone(), c.condition.clone()])
+                    };
+                    let origin = Arc::new(Origin {
+                        policy: Arc::from(format!(
+                            "{} through permission block {} of `{}`, which has its own condition",
+                            a.origin.policy, c.index, def.name
+                        )),
+                        ..(*a.origin).clone()
+                    });
+                    out.assignments.push(base(
+                        def.name.clone(),
+                        RoleSpec::Blocks(c.block.clone()),
+                        both,
+                        origin,
+                    ));
+                }
+            }
+            None => {
+                let name = a
+                    .role_definition_name
+                    .clone()
+                    .unwrap_or_else(|| a.role_guid.clone());
+                out.assignments.push(base(
+                    name.clone(),
+                    RoleSpec::Unknown(Reason::new(format!(
+                        "role definition `{}` (`{name}`) is not in the inputs",
+                        a.role_guid
+                    ))),
+                    condition,
+                    a.origin.clone(),
+                ));
+            }
+        }
+    }
+    for d in denies {
+        let exact = d
+            .scope
+            .trim_end_matches('/')
+            .eq_ignore_ascii_case(target.trim_end_matches('/'));
+        let reach = if d.do_not_apply_to_child_scopes {
+            exact
+        } else {
+            // a deny whose management group may or may not be above the
+            // target is left out: the model has no unknown deny, and an
+            // unconditional one would deny where Azure may allow
+            scope_covers(&d.scope, target) || matches!(mg_applies(&d.scope, chain), Some(Ok(true)))
+        };
+        if reach {
+            out.denies.push(AzureDeny {
+                principals: d.principals.clone(),
+                exclude: d.exclude.clone(),
+                blocks: d.blocks.clone(),
+                scope: d.scope.clone(),
+                origin: d.origin.clone(),
+            });
+        }
+    }
+    out
+}
+
+impl AzureEnvironment {
+    /// Adds everything `other` holds. For role definitions with the same
+    /// GUID the first wins; group members are united.
+    pub fn merge(&mut self, other: AzureEnvironment) {
+        for (k, v) in other.roles {
+            self.roles.entry(k).or_insert(v);
+        }
+        self.assignments.extend(other.assignments);
+        self.denies.extend(other.denies);
+        self.management_groups.merge(other.management_groups);
+        for (k, g) in other.groups {
+            self.add_group(k, g);
+        }
+    }
+
+    /// Whether nothing is loaded.
+    pub fn is_empty(&self) -> bool {
+        self.roles.is_empty()
+            && self.assignments.is_empty()
+            && self.denies.is_empty()
+            && self.management_groups.is_empty()
+            && self.groups.is_empty()
+    }
+
+    /// What the environment holds.
+    pub fn counts(&self) -> AzureCounts {
+        let role_conditions: usize = self.roles.values().map(|r| r.conditional.len()).sum();
+        let assignment_conditions = self
+            .assignments
+            .iter()
+            .filter(|a| a.condition_text.is_some())
+            .count();
+        AzureCounts {
+            roles: self.roles.len(),
+            permission_blocks: self.roles.values().map(RoleDefinition::block_count).sum(),
+            conditions: role_conditions + assignment_conditions,
+            assignments: self.assignments.len(),
+            deny_assignments: self.denies.len(),
+            management_groups: self.management_groups.groups.len(),
+            subscriptions: self.management_groups.subscriptions.len(),
+            groups: self.groups.len(),
+        }
+    }
+
+    /// Checks that need every file: an assignment whose role definition is
+    /// not loaded (its grants are `unknown`), group membership cycles. Call
+    /// after merging.
+    pub fn validate(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        if self.roles.is_empty()
+            && let Some(a) = self.assignments.first()
+        {
+            // one warning, not one per assignment
+            out.push(Diagnostic {
+                severity: Severity::Warning,
+                message: format!(
+                    "{} role assignment(s) but no role definitions are loaded: what they grant is unknown",
+                    self.assignments.len()
+                ),
+                file: a.origin.file.clone(),
+                line: a.origin.line,
+                column: a.origin.column,
+                path: a.json_path.clone(),
+                help: Some(
+                    "load the role definitions too (`az role definition list`)".to_owned(),
+                ),
+            });
+        }
+        for a in self.assignments.iter().filter(|_| !self.roles.is_empty()) {
+            if self.roles.contains_key(&a.role_guid) {
+                continue;
+            }
+            let name = a
+                .role_definition_name
+                .as_deref()
+                .map_or_else(String::new, |n| format!(" (`{n}`)"));
+            out.push(Diagnostic {
+                severity: Severity::Warning,
+                message: format!(
+                    "role assignment references role definition `{}`{name}, which is not in the inputs: what it grants is unknown",
+                    a.role_guid
+                ),
+                file: a.origin.file.clone(),
+                line: a.origin.line,
+                column: a.origin.column,
+                path: format!("{}.roleDefinitionId", a.json_path),
+                help: Some(
+                    "load the role definitions too (`az role definition list`)".to_owned(),
+                ),
+            });
+        }
+        for cycle in group_cycles(&self.groups) {
+            let Some(g) = cycle.first().and_then(|g| self.groups.get(g)) else {
+                continue;
+            };
+            out.push(Diagnostic {
+                severity: Severity::Warning,
+                message: format!(
+                    "group membership cycle: {}",
+                    cycle
+                        .iter()
+                        .map(|g| format!("`{g}`"))
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                ),
+                file: g.origin.file.clone(),
+                line: g.origin.line,
+                column: g.origin.column,
+                path: String::new(),
+                help: None,
+            });
+        }
+        out
+    }
+
+    /// The caller's identities: its object id and every group it belongs
+    /// to, directly or through nested groups (lowercased).
+    pub fn identities(&self, principal_id: &str) -> BTreeSet<String> {
+        let mut ids = groups_of(&self.groups, principal_id);
+        ids.insert(principal_id.to_ascii_lowercase());
+        ids
+    }
+
+    /// Whether `op` is taken as a data action when the caller does not say:
+    /// [`is_data_action_hint`], or some loaded role lists `op` literally (no
+    /// wildcard) among its `dataActions`/`notDataActions` and none lists it
+    /// among its `actions`/`notActions`.
+    pub fn guess_data_action(&self, op: &str) -> bool {
+        if is_data_action_hint(op) {
+            return true;
+        }
+        let lc = op.to_ascii_lowercase();
+        let literal = |ps: &[iamx_model::Pattern]| ps.iter().any(|p| p.as_literal() == Some(&lc));
+        let mut data = false;
+        for r in self.roles.values() {
+            let blocks = r
+                .blocks
+                .iter()
+                .chain(r.conditional.iter().flat_map(|c| c.block.iter()));
+            for b in blocks {
+                if literal(&b.actions) || literal(&b.not_actions) {
+                    return false;
+                }
+                data = data || literal(&b.data_actions) || literal(&b.not_data_actions);
+            }
+        }
+        data
+    }
+
+    /// Builds the program deciding a request in this environment: the
+    /// caller is `req.principal.id` (an object id), the scope
+    /// `req.resource`, the operation `req.action`; request attributes for
+    /// ABAC conditions travel in `req.context`.
+    ///
+    /// The program holds the role and deny assignments whose scope reaches
+    /// the request's scope: `/`, a prefix of it at a `/` boundary
+    /// (case-insensitive), or a management group above its subscription in
+    /// the loaded tree. An assignment at a management group whose place
+    /// relative to the scope is unknown (the subscription is not in the tree)
+    /// is kept with an unknown condition; such a deny assignment is left out.
+    pub fn program_for(
+        &self,
+        req: &Request,
+        data_action: bool,
+        sub_operation: Option<&str>,
+    ) -> AzureProgram {
+        let chain = self.management_groups.chain(&req.resource);
+        assemble(
+            &self.roles,
+            &self.assignments,
+            &self.denies,
+            &req.resource,
+            &chain,
+            self.identities(&req.principal.id),
+            data_action,
+            sub_operation.map(str::to_owned),
+        )
+    }
+
+    /// Every object id the inputs mention (assignees, group ids and
+    /// members, deny principals), lowercased.
+    pub fn known_principals(&self) -> BTreeSet<String> {
+        let mut out: BTreeSet<String> = self
+            .assignments
+            .iter()
+            .map(|a| a.principal_id.clone())
+            .collect();
+        for g in self.groups.values() {
+            out.insert(g.id.clone());
+            out.extend(g.members.iter().cloned());
+        }
+        for d in &self.denies {
+            out.extend(d.principals.iter().cloned());
+            out.extend(d.exclude.iter().cloned());
+        }
+        out
+    }
+
+    /// Finds a principal by object id, or by a name the inputs carry
+    /// (`principalName` of role assignments, a group's `displayName`),
+    /// case-insensitively. Returns the object id (lowercased), its name and
+    /// its type when known.
+    pub fn resolve_principal(
+        &self,
+        who: &str,
+    ) -> Result<(String, Option<String>, Option<String>), String> {
+        let w = who.trim();
+        let lc = if is_guid(w) {
+            crate::abac::hyphenated(w).to_ascii_lowercase()
+        } else {
+            w.to_ascii_lowercase()
+        };
+        let named = |id: &str| {
+            let a = self.assignments.iter().find(|a| a.principal_id == id);
+            let name = a
+                .and_then(|a| a.principal_name.clone())
+                .or_else(|| self.groups.get(id).and_then(|g| g.display_name.clone()));
+            let kind = a
+                .and_then(|a| a.principal_type.clone())
+                .or_else(|| self.groups.contains_key(id).then(|| "Group".to_owned()));
+            (name, kind)
+        };
+        if is_guid(w) || self.known_principals().contains(&lc) {
+            let (name, kind) = named(&lc);
+            return Ok((lc, name, kind));
+        }
+        let mut ids: BTreeSet<String> = self
+            .assignments
+            .iter()
+            .filter(|a| {
+                a.principal_name
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(w))
+            })
+            .map(|a| a.principal_id.clone())
+            .collect();
+        ids.extend(
+            self.groups
+                .values()
+                .filter(|g| {
+                    g.display_name
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(w))
+                })
+                .map(|g| g.id.clone()),
+        );
+        let mut it = ids.into_iter();
+        match (it.next(), it.next()) {
+            (Some(id), None) => {
+                let (name, kind) = named(&id);
+                Ok((id, name, kind))
+            }
+            (Some(a), Some(b)) => Err(format!(
+                "principal `{w}` is ambiguous: it names `{a}`, `{b}`{}; give the object id",
+                if it.next().is_some() { " and more" } else { "" }
+            )),
+            (None, _) => Err(format!(
+                "unknown Azure principal `{w}`: give an object id, or a name the inputs carry (`principalName` of a role assignment, a group's `displayName`)"
+            )),
+        }
+    }
+}
+
+/// The request and program for `iamx eval` on loaded inputs: `principal` is
+/// an object id or a name the inputs carry ([`AzureEnvironment::resolve_principal`]),
+/// `action` an operation name, `scope` the resource id. `data_action`
+/// `None` lets [`AzureEnvironment::guess_data_action`] decide.
+pub fn build_request(
+    env: &AzureEnvironment,
+    principal: &str,
+    action: &str,
+    scope: &str,
+    data_action: Option<bool>,
+    context: Context,
+) -> Result<(Request, AzureProgram), String> {
+    if action.trim().is_empty() {
+        return Err("the operation is empty".to_owned());
+    }
+    if !scope.starts_with('/') {
+        return Err(format!(
+            "Azure scope `{scope}` must start with `/` (`/subscriptions/…`, `/providers/Microsoft.Management/managementGroups/…` or `/`)"
+        ));
+    }
+    let (id, name, kind) = env.resolve_principal(principal)?;
+    let data = data_action.unwrap_or_else(|| env.guess_data_action(action));
+    let req = Request {
+        principal: azure_principal(id, name, kind.as_deref()),
+        action: action.trim().to_owned(),
+        resource: scope.to_owned(),
+        resource_account: subscription_of_scope(scope).map(str::to_ascii_lowercase),
+        context,
+    };
+    let program = env.program_for(&req, data, None);
+    Ok((req, program))
+}
+
+/// A caller for the model's request: an object id with its name.
+pub(crate) fn azure_principal(id: String, name: Option<String>, kind: Option<&str>) -> Principal {
+    let service = kind.is_some_and(|k| {
+        k.eq_ignore_ascii_case("ServicePrincipal") || k.eq_ignore_ascii_case("MSI")
+    });
+    Principal {
+        id: id.clone(),
+        kind: if service {
+            PrincipalKind::Service
+        } else {
+            PrincipalKind::User
+        },
+        account: None,
+        role_arn: None,
+        name,
+        unique_id: Some(id),
+    }
+}
