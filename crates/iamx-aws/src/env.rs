@@ -797,6 +797,81 @@ impl AwsEnvironment {
         )
     }
 
+    /// Builds a request against this environment: the caller is enriched from
+    /// it (unique id, role path, tags as `aws:PrincipalTag/…`, organisation
+    /// id), and the resource account found from resource policies, the ARN or
+    /// the roles it knows. Explicit `context` entries win. Returns notes on
+    /// what the inputs did not say.
+    pub fn build_request(
+        &self,
+        principal: &str,
+        action: &str,
+        resource: &str,
+        context: iamx_model::Context,
+    ) -> Result<(Request, Vec<String>), String> {
+        let mut notes = Vec::new();
+        let mut p: Principal = crate::principal::parse_principal(principal)?;
+        if !self.resolve_principal(&mut p) {
+            notes.push(format!("principal `{principal}` is not in the loaded inputs: only resource-based policies and the organisation can speak for it"));
+        }
+        let (req, more) = self.request_for(p, action, resource, context);
+        notes.extend(more);
+        Ok((req, notes))
+    }
+
+    /// Like [`AwsEnvironment::build_request`] for a caller already resolved.
+    pub fn request_for(
+        &self,
+        p: Principal,
+        action: &str,
+        resource: &str,
+        context: iamx_model::Context,
+    ) -> (Request, Vec<String>) {
+        use iamx_model::{Scalar, Value};
+        let mut notes = Vec::new();
+        let mut ctx = context;
+        for (k, v) in self.principal_tags(&p) {
+            let key = format!("aws:PrincipalTag/{k}");
+            if ctx.get(&key).is_none() {
+                ctx.insert(&key, Value::One(Scalar::Str(v)));
+            }
+        }
+        let resource_account = self
+            .resource_account(resource)
+            .or_else(|| self.role(resource).map(|r| r.account.clone()));
+        if let Some(org) = &self.organization
+            && let Some(id) = &org.id
+        {
+            let in_org = |a: &Option<String>| {
+                a.as_deref().is_some_and(|a| {
+                    org.management_account.as_deref() == Some(a) || org.path_to(a).is_some()
+                })
+            };
+            if in_org(&p.account)
+                && ctx.get("aws:PrincipalOrgID").is_none()
+                && p.kind != PrincipalKind::Service
+            {
+                ctx.insert("aws:PrincipalOrgID", Value::str(id.clone()));
+            }
+            if in_org(&resource_account) && ctx.get("aws:ResourceOrgID").is_none() {
+                ctx.insert("aws:ResourceOrgID", Value::str(id.clone()));
+            }
+        }
+        if resource_account.is_none() {
+            notes.push(format!("the account owning `{resource}` is unknown"));
+        }
+        (
+            Request {
+                principal: p,
+                action: action.to_owned(),
+                resource: resource.to_owned(),
+                resource_account,
+                context: ctx,
+            },
+            notes,
+        )
+    }
+
     /// Builds the program deciding `req` in this environment.
     pub fn program_for(&self, req: &Request) -> AwsProgram {
         let p = &req.principal;

@@ -42,8 +42,79 @@ enum ProviderArg {
     Azure,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum GraphFormat {
+    Dot,
+    Mermaid,
+    Json,
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// The one-screen report of an environment: counts per cloud, admins,
+    /// public or cross-organisation access, escalation paths, conditional grants.
+    Audit {
+        /// Files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Every principal that can act on a resource, and how.
+    WhoCan {
+        /// Files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The resource: an ARN, a GCP resource name, an Azure scope.
+        #[arg(long)]
+        resource: String,
+        /// Only this action.
+        #[arg(long)]
+        action: Option<String>,
+    },
+    /// Everything a principal can reach, and how.
+    WhatCan {
+        /// Files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The principal as its cloud names it.
+        #[arg(long)]
+        principal: String,
+        /// Only this service (`s3`, `storage`, `Microsoft.Storage`).
+        #[arg(long)]
+        service: Option<String>,
+    },
+    /// Escalation and lateral-movement paths from a principal, shortest first.
+    Paths {
+        /// Files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The principal.
+        #[arg(long)]
+        from: String,
+        /// `admin` (default) or a principal/node to reach.
+        #[arg(long)]
+        to: Option<String>,
+        /// Longest path, in steps.
+        #[arg(long, default_value_t = 6)]
+        max_len: usize,
+        /// Most paths to list.
+        #[arg(long, default_value_t = 20)]
+        max_paths: usize,
+    },
+    /// Export the permission graph (whole, or around one node).
+    Graph {
+        /// Files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// dot, mermaid or json.
+        #[arg(long = "graph-format", value_enum, default_value_t = GraphFormat::Dot)]
+        graph_format: GraphFormat,
+        /// Only the nodes within `--depth` of this node.
+        #[arg(long)]
+        around: Option<String>,
+        /// Depth for `--around`.
+        #[arg(long, default_value_t = 2)]
+        depth: usize,
+    },
     /// Read files and directories and report what they hold.
     Load {
         /// Files or directories.
@@ -134,6 +205,72 @@ fn load(cli: &Cli, paths: &[PathBuf]) -> Result<Workspace, Failure> {
 
 fn run(cli: &Cli) -> Result<(), Failure> {
     match &cli.command {
+        Command::Audit { paths } => cmd_audit(cli, paths),
+        Command::WhoCan {
+            paths,
+            resource,
+            action,
+        } => {
+            let ws = load(cli, paths)?;
+            let builtin = iamx::catalog::Catalog::builtin();
+            let inp = ws.inputs(&builtin);
+            let v = iamx::analysis::who_can(&inp, resource, action.as_deref())
+                .map_err(|e| usage(&e))?;
+            print_accesses(cli.format, &format!("who can act on {resource}"), &v);
+            Ok(())
+        }
+        Command::WhatCan {
+            paths,
+            principal,
+            service,
+        } => {
+            let ws = load(cli, paths)?;
+            let builtin = iamx::catalog::Catalog::builtin();
+            let inp = ws.inputs(&builtin);
+            let v = iamx::analysis::what_can(&inp, principal, service.as_deref())
+                .map_err(|e| usage(&e))?;
+            print_accesses(cli.format, &format!("what {principal} can reach"), &v);
+            Ok(())
+        }
+        Command::Paths {
+            paths,
+            from,
+            to,
+            max_len,
+            max_paths,
+        } => {
+            let ws = load(cli, paths)?;
+            let builtin = iamx::catalog::Catalog::builtin();
+            let inp = ws.inputs(&builtin);
+            let g = iamx::analysis::graph::build(&inp);
+            let ps = iamx::analysis::graph::paths(&g, from, to.as_deref(), *max_len, *max_paths)
+                .map_err(|e| usage(&e))?;
+            print_paths(cli.format, from, &ps);
+            Ok(())
+        }
+        Command::Graph {
+            paths,
+            graph_format,
+            around,
+            depth,
+        } => {
+            let ws = load(cli, paths)?;
+            let builtin = iamx::catalog::Catalog::builtin();
+            let inp = ws.inputs(&builtin);
+            let mut g = iamx::analysis::graph::build(&inp);
+            if let Some(name) = around {
+                let n = iamx::analysis::graph::find_node(&g, name)
+                    .ok_or_else(|| usage(&format!("no node `{name}` in the graph")))?;
+                g = g.around(n, *depth);
+            }
+            let text = match graph_format {
+                GraphFormat::Dot => g.to_dot(),
+                GraphFormat::Mermaid => g.to_mermaid(),
+                GraphFormat::Json => serde_json::to_string_pretty(&g.to_json()).unwrap_or_default(),
+            };
+            let _ = writeln!(std::io::stdout().lock(), "{}", text.trim_end());
+            Ok(())
+        }
         Command::Load { paths } => cmd_load(cli, paths),
         Command::Eval {
             paths,
@@ -425,5 +562,186 @@ fn cmd_load(cli: &Cli, paths: &[PathBuf]) -> Result<(), Failure> {
             );
         }
     }
+    Ok(())
+}
+
+fn print_accesses(format: Format, title: &str, v: &[iamx::analysis::Access]) {
+    let mut out = std::io::stdout().lock();
+    if format == Format::Json {
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(v).unwrap_or_default()
+        );
+        return;
+    }
+    let _ = writeln!(out, "{title}: {} principal/resource pairs", v.len());
+    for a in v {
+        let cond = a.actions.iter().filter(|x| x.conditional).count();
+        let _ = writeln!(
+            out,
+            "- [{}] {} ({}) on {}: {} action(s){}",
+            a.cloud,
+            a.principal,
+            a.kind,
+            a.resource,
+            a.actions.len(),
+            if cond > 0 {
+                format!(", {cond} conditional")
+            } else {
+                String::new()
+            }
+        );
+        let _ = writeln!(out, "    via: {}", a.via.join("; "));
+        const SHOWN: usize = 12;
+        for x in a.actions.iter().take(SHOWN) {
+            match &x.condition {
+                Some(c) if x.conditional => {
+                    let _ = writeln!(out, "    {} (if: {c})", x.action);
+                }
+                _ => {
+                    let _ = writeln!(out, "    {}", x.action);
+                }
+            }
+        }
+        if a.actions.len() > SHOWN {
+            let _ = writeln!(
+                out,
+                "    … {} more (--format json lists all)",
+                a.actions.len() - SHOWN
+            );
+        }
+        for gr in a.grants.iter().take(3) {
+            let _ = writeln!(out, "    granted by {gr}");
+        }
+    }
+}
+
+fn print_paths(format: Format, from: &str, ps: &[iamx::analysis::graph::Path]) {
+    let mut out = std::io::stdout().lock();
+    if format == Format::Json {
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(ps).unwrap_or_default()
+        );
+        return;
+    }
+    let _ = writeln!(out, "paths from {from}: {}", ps.len());
+    for (i, p) in ps.iter().enumerate() {
+        let _ = writeln!(out, "{}. {} step(s)", i + 1, p.steps.len());
+        for st in &p.steps {
+            let mut line = format!("   {} → {} [{}", st.from, st.to, st.kind);
+            if let Some(perm) = &st.permission {
+                line.push_str(&format!(": {perm}"));
+            }
+            line.push(']');
+            if let Some(d) = &st.detail {
+                line.push_str(&format!(" {d}"));
+            }
+            if let Some(c) = &st.condition {
+                line.push_str(&format!(" (if: {c})"));
+            }
+            let _ = writeln!(out, "{line}");
+        }
+    }
+}
+
+fn cmd_audit(cli: &Cli, paths: &[PathBuf]) -> Result<(), Failure> {
+    let ws = load(cli, paths)?;
+    let builtin = iamx::catalog::Catalog::builtin();
+    let inp = ws.inputs(&builtin);
+    let g = iamx::analysis::graph::build(&inp);
+    let warnings: Vec<String> = ws.warnings().map(ToString::to_string).collect();
+    let a = iamx::analysis::audit::audit(&inp, &g, warnings);
+    let mut out = std::io::stdout().lock();
+    if cli.format == Format::Json {
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&a).unwrap_or_default()
+        );
+        return Ok(());
+    }
+    let _ = writeln!(out, "iamx audit: {} files", ws.files.len());
+    for (cloud, c) in &a.counts {
+        let _ = writeln!(
+            out,
+            "  {cloud}: {} principals, {} groups, {} grants, {} denies",
+            c.principals, c.groups, c.grants, c.denies
+        );
+    }
+    let _ = writeln!(out, "admin-equivalent principals: {}", a.admins.len());
+    for f in &a.admins {
+        let cond = f
+            .condition
+            .as_ref()
+            .map(|c| format!(" (if: {c})"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  [{}] {} administers {} via {}{cond}",
+            f.cloud, f.principal, f.scope, f.permission
+        );
+    }
+    let _ = writeln!(
+        out,
+        "public or cross-organisation access: {}",
+        a.public_access.len()
+    );
+    for x in &a.public_access {
+        let names: Vec<&str> = x
+            .actions
+            .iter()
+            .take(4)
+            .map(|y| y.action.as_str())
+            .collect();
+        let more = if x.actions.len() > 4 {
+            format!(" +{}", x.actions.len() - 4)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  [{}] {} ({}) on {}: {}{more}",
+            x.cloud,
+            x.principal,
+            x.kind,
+            x.resource,
+            names.join(", ")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "escalation paths to admin: {}",
+        a.escalation_paths.len()
+    );
+    for p in &a.escalation_paths {
+        let steps: Vec<String> = p
+            .path
+            .steps
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} ({})",
+                    s.to,
+                    s.permission.clone().unwrap_or_else(|| s.kind.clone())
+                )
+            })
+            .collect();
+        let _ = writeln!(out, "  {} → {}", p.from, steps.join(" → "));
+    }
+    let _ = writeln!(out, "conditional grants: {}", a.conditional_grants.len());
+    for c in a.conditional_grants.iter().take(10) {
+        let _ = writeln!(out, "  [{}] {} if {}", c.cloud, c.grant, c.condition);
+    }
+    if a.conditional_grants.len() > 10 {
+        let _ = writeln!(
+            out,
+            "  … {} more (--format json lists all)",
+            a.conditional_grants.len() - 10
+        );
+    }
+    let _ = writeln!(out, "warnings from loading: {}", a.warnings.len());
     Ok(())
 }

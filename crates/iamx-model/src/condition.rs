@@ -412,14 +412,14 @@ impl AwsClause {
             .attr(&self.key_lc)
             .filter(|v| !matches!(v.as_ref(), Value::Null));
         let Some(value) = value else {
+            if attrs.context_open() {
+                return Tri::unknown(format!("depends on `{self}`"));
+            }
             if attrs.always_supplied(&self.key_lc) {
                 return Tri::unknown(format!(
                     "the request context does not give `{}`, which AWS always supplies",
                     self.key
                 ));
-            }
-            if attrs.context_open() {
-                return Tri::unknown(format!("depends on `{self}`"));
             }
             return Tri::from(self.absent_result());
         };

@@ -30,15 +30,17 @@ use iamx_aws::{ActionChecker, PolicyOptions, PolicyType, RequestCase, Source};
 use iamx_azure::AzureEnvironment;
 use iamx_catalog::Catalog;
 use iamx_gcp::GcpEnvironment;
-use iamx_model::{Context, Principal, PrincipalKind, Request, Scalar, Value};
+use iamx_model::{Context, Request, Scalar, Value};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use iamx_analysis as analysis;
 pub use iamx_aws as aws;
 pub use iamx_azure as azure;
 pub use iamx_catalog as catalog;
 pub use iamx_gcp as gcp;
+pub use iamx_graph as graph;
 pub use iamx_model as model;
 pub use iamx_model::{Decision, Diagnostic, Explanation, Outcome, Severity};
 
@@ -318,6 +320,17 @@ impl Workspace {
         self.catalog.as_deref()
     }
 
+    /// The inputs of the analyses (who-can, what-can, paths, audit), with the
+    /// catalog given at load time or the built-in one.
+    pub fn inputs<'a>(&'a self, builtin: &'a Catalog) -> analysis::Inputs<'a> {
+        analysis::Inputs {
+            aws: &self.aws,
+            gcp: &self.gcp,
+            azure: &self.azure,
+            catalog: self.catalog.as_deref().unwrap_or(builtin),
+        }
+    }
+
     /// The errors among the diagnostics.
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(|d| d.is_error())
@@ -339,54 +352,7 @@ impl Workspace {
         resource: &str,
         context: Context,
     ) -> Result<(Request, Vec<String>), String> {
-        let mut notes = Vec::new();
-        let mut p: Principal = iamx_aws::parse_principal(principal)?;
-        if !self.aws.resolve_principal(&mut p) {
-            notes.push(format!("principal `{principal}` is not in the loaded inputs: only resource-based policies and the organisation can speak for it"));
-        }
-        let mut ctx = context;
-        for (k, v) in self.aws.principal_tags(&p) {
-            let key = format!("aws:PrincipalTag/{k}");
-            if ctx.get(&key).is_none() {
-                ctx.insert(&key, Value::One(Scalar::Str(v)));
-            }
-        }
-        let resource_account = self.aws.resource_account(resource).or_else(|| {
-            // a principal the environment knows is its own resource (sts:AssumeRole on a role)
-            self.aws.role(resource).map(|r| r.account.clone())
-        });
-        if let Some(org) = &self.aws.organization
-            && let Some(id) = &org.id
-        {
-            let accounts = org.accounts();
-            let in_org = |a: &Option<String>| {
-                a.as_deref().is_some_and(|a| {
-                    accounts.contains(&a) || org.management_account.as_deref() == Some(a)
-                })
-            };
-            if in_org(&p.account)
-                && ctx.get("aws:PrincipalOrgID").is_none()
-                && p.kind != PrincipalKind::Service
-            {
-                ctx.insert("aws:PrincipalOrgID", Value::str(id.clone()));
-            }
-            if in_org(&resource_account) && ctx.get("aws:ResourceOrgID").is_none() {
-                ctx.insert("aws:ResourceOrgID", Value::str(id.clone()));
-            }
-        }
-        if resource_account.is_none() {
-            notes.push(format!("the account owning `{resource}` is unknown"));
-        }
-        Ok((
-            Request {
-                principal: p,
-                action: action.to_owned(),
-                resource: resource.to_owned(),
-                resource_account,
-                context: ctx,
-            },
-            notes,
-        ))
+        self.aws.build_request(principal, action, resource, context)
     }
 
     /// Decides a request against the loaded environment.

@@ -1,0 +1,742 @@
+//! AWS: who-can and what-can over users, roles, assumed roles and resource
+//! policies; can-assume edges; admin-equivalence; escalation techniques.
+
+use crate::{Access, ActionAccess, Inputs, grade};
+use iamx_aws::AwsEnvironment;
+use iamx_aws::arn::parse_arn;
+use iamx_model::{
+    Context, Decision, Effect, Layer, Policy, Principal, PrincipalEntry, PrincipalKind,
+    PrincipalMatch, Request, evaluate,
+};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// Every IAM principal the environment knows (users and roles), resolved.
+pub fn principals(env: &AwsEnvironment) -> Vec<Principal> {
+    let mut out = Vec::with_capacity(env.users.len() + env.roles.len());
+    for arn in env.users.keys().chain(env.roles.keys()) {
+        if let Ok(mut p) = iamx_aws::parse_principal(arn) {
+            env.resolve_principal(&mut p);
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn kind_name(p: &Principal) -> &'static str {
+    match p.kind {
+        PrincipalKind::User => "user",
+        PrincipalKind::Role | PrincipalKind::AssumedRole => "role",
+        PrincipalKind::Root => "account",
+        PrincipalKind::Service => "service",
+        PrincipalKind::Anonymous => "public",
+        PrincipalKind::FederatedUser => "federated-user",
+        PrincipalKind::WebIdentity => "web-identity",
+        PrincipalKind::CanonicalUser => "canonical-user",
+    }
+}
+
+/// Decides one request for `p` with an open context.
+pub fn decide_open(
+    env: &AwsEnvironment,
+    p: &Principal,
+    action: &str,
+    resource: &str,
+) -> (Request, Decision) {
+    let (req, _) = env.request_for(p.clone(), action, resource, Context::open());
+    let prog = env.program_for(&req);
+    let d = evaluate(&prog, &req);
+    (req, d)
+}
+
+/// The service prefixes whose actions may apply to `resource`.
+fn services_of(resource: &str) -> Vec<String> {
+    match parse_arn(resource) {
+        Ok(a) if a.service == "iam" => vec!["iam".into(), "sts".into()],
+        Ok(a) => vec![a.service.to_owned()],
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Where each identity policy of `p` comes from: `None` for its own,
+/// `Some(group)` for a group's.
+fn policy_sources(env: &AwsEnvironment, p: &Principal) -> Vec<(Arc<str>, Option<String>)> {
+    let mut out = Vec::new();
+    let managed = |arn: &String| env.managed.get(arn).map(|m| m.policy.name.clone());
+    match p.kind {
+        PrincipalKind::User => {
+            if let Some(u) = env.users.get(&p.id) {
+                out.extend(u.inline.iter().map(|x| (x.name.clone(), None)));
+                out.extend(u.attached.iter().filter_map(managed).map(|n| (n, None)));
+                for g in &u.groups {
+                    if let Some(gd) = env
+                        .groups
+                        .values()
+                        .find(|x| x.name == *g && x.account == u.account)
+                    {
+                        out.extend(gd.inline.iter().map(|x| (x.name.clone(), Some(g.clone()))));
+                        out.extend(
+                            gd.attached
+                                .iter()
+                                .filter_map(managed)
+                                .map(|n| (n, Some(g.clone()))),
+                        );
+                    }
+                }
+            }
+        }
+        PrincipalKind::Role | PrincipalKind::AssumedRole => {
+            if let Some(r) = p.role_arn.as_deref().and_then(|a| env.role(a)) {
+                out.extend(r.inline.iter().map(|x| (x.name.clone(), None)));
+                out.extend(r.attached.iter().filter_map(managed).map(|n| (n, None)));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// `via` labels and grant names from a decision's allow hits.
+fn chains(env: &AwsEnvironment, p: &Principal, d: &Decision) -> (Vec<String>, Vec<String>) {
+    let sources = policy_sources(env, p);
+    let mut via = BTreeSet::new();
+    let mut grants = BTreeSet::new();
+    for h in &d.explanation.statements {
+        if h.effect != Effect::Allow {
+            continue;
+        }
+        match h.layer {
+            Layer::Identity => {
+                let src = sources
+                    .iter()
+                    .find(|(n, _)| Arc::ptr_eq(n, &h.origin.policy));
+                via.insert(match src {
+                    Some((_, Some(g))) => format!("group {g}"),
+                    _ => "direct".to_owned(),
+                });
+                grants.insert(h.origin.to_string());
+            }
+            Layer::ResourcePolicy | Layer::KeyPolicy | Layer::TrustPolicy => {
+                via.insert(format!("{}", h.layer));
+                grants.insert(h.origin.to_string());
+            }
+            _ => {}
+        }
+    }
+    (via.into_iter().collect(), grants.into_iter().collect())
+}
+
+/// Candidate actions `p` might take on `resource`, read off the allow
+/// statements that could apply (over-including is fine: each is decided).
+fn candidate_actions(inp: &Inputs<'_>, p: &Principal, resource: &str) -> BTreeSet<String> {
+    let env = inp.aws;
+    let (req, _) = env.request_for(p.clone(), "*", resource, Context::open());
+    let prog = env.program_for(&req);
+    let mut specs = Vec::new();
+    let resource_may_match = |st: &iamx_model::Statement| match &st.resource {
+        None => true,
+        Some(r) if r.negated => true,
+        Some(r) => r
+            .patterns
+            .iter()
+            .any(|pat| pat.has_vars() || pat.matches(resource)),
+    };
+    for pol in &prog.identity {
+        for st in &pol.statements {
+            if st.effect == Effect::Allow && resource_may_match(st) {
+                specs.push(&st.action);
+            }
+        }
+    }
+    if let Some(rp) = &prog.resource_policy {
+        for st in &rp.statements {
+            let who = st
+                .principal
+                .as_ref()
+                .map_or(PrincipalMatch::Direct, |s| s.matches(p));
+            if st.effect == Effect::Allow && who != PrincipalMatch::No && resource_may_match(st) {
+                specs.push(&st.action);
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    for svc in services_of(resource) {
+        let actions = inp.catalog.service_actions(&svc);
+        if actions.is_empty() {
+            // no catalog entry: the literal actions the statements name
+            for spec in &specs {
+                if spec.negated {
+                    continue;
+                }
+                for pat in &spec.patterns {
+                    if let Some(l) = pat
+                        .as_literal()
+                        .filter(|l| l.starts_with(&format!("{svc}:")))
+                    {
+                        out.insert(l.to_owned());
+                    }
+                }
+            }
+            continue;
+        }
+        for a in actions {
+            let lc = a.action().to_ascii_lowercase();
+            if specs.iter().any(|s| s.matches_lc(&lc)) {
+                out.insert(a.action().to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// Roles each principal can assume (one step), decided with an open context:
+/// `(principal id, role ARN, conditional)`.
+pub fn assume_edges(env: &AwsEnvironment) -> Vec<(String, String, Option<String>)> {
+    let principals = principals(env);
+    let roles: Vec<&iamx_aws::env::Role> =
+        env.roles.values().filter(|r| r.trust.is_some()).collect();
+    let by_id: BTreeMap<&str, &Principal> = principals.iter().map(|p| (p.id.as_str(), p)).collect();
+    let mut pairs = Vec::new();
+    for r in &roles {
+        let Some(trust) = &r.trust else { continue };
+        for st in &trust.statements {
+            if st.effect != Effect::Allow {
+                continue;
+            }
+            let Some(spec) = &st.principal else { continue };
+            for p in &principals {
+                if p.role_arn.as_deref() == Some(r.arn.as_str()) {
+                    continue;
+                }
+                let named = spec.entries.iter().any(|e| match e {
+                    PrincipalEntry::Anyone => true,
+                    PrincipalEntry::Account(a) => p.account.as_deref() == Some(a.as_str()),
+                    PrincipalEntry::Arn(a) => {
+                        *a == p.id || p.role_arn.as_deref() == Some(a.as_str())
+                    }
+                    _ => false,
+                });
+                if named || spec.negated {
+                    pairs.push((p.id.clone(), r.arn.clone()));
+                }
+            }
+        }
+    }
+    pairs.sort();
+    pairs.dedup();
+    pairs
+        .par_iter()
+        .filter_map(|(pid, role)| {
+            let p = by_id.get(pid.as_str())?;
+            let (_, d) = decide_open(env, p, "sts:AssumeRole", role);
+            grade(&d).map(|(c, why)| (pid.clone(), role.clone(), if c { why } else { None }))
+        })
+        .collect()
+}
+
+/// Direct access of every principal to `resource` (no role chaining).
+fn direct(inp: &Inputs<'_>, resource: &str, action: Option<&str>) -> Vec<Access> {
+    let env = inp.aws;
+    let mut ps = principals(env);
+    ps.push(Principal::anonymous());
+    ps.par_iter()
+        .filter_map(|p| {
+            let candidates: BTreeSet<String> = match action {
+                Some(a) => std::iter::once(a.to_owned()).collect(),
+                None => candidate_actions(inp, p, resource),
+            };
+            let mut acts = Vec::new();
+            let mut via = BTreeSet::new();
+            let mut grants = BTreeSet::new();
+            for a in &candidates {
+                let (_, d) = decide_open(env, p, a, resource);
+                if let Some((conditional, condition)) = grade(&d) {
+                    acts.push(ActionAccess {
+                        action: a.clone(),
+                        conditional,
+                        condition,
+                    });
+                    let (v, g) = chains(env, p, &d);
+                    via.extend(v);
+                    grants.extend(g);
+                }
+            }
+            (!acts.is_empty()).then(|| Access {
+                cloud: "aws",
+                principal: p.id.clone(),
+                kind: kind_name(p).to_owned(),
+                resource: resource.to_owned(),
+                actions: acts,
+                via: via.into_iter().collect(),
+                grants: grants.into_iter().collect(),
+            })
+        })
+        .collect()
+}
+
+/// Who can act on an AWS resource, directly or through roles they can assume
+/// (up to three hops).
+pub fn who_can(inp: &Inputs<'_>, resource: &str, action: Option<&str>) -> Vec<Access> {
+    let mut out = direct(inp, resource, action);
+    let edges = assume_edges(inp.aws);
+    // role ARN → its access
+    let mut reach: BTreeMap<String, Access> = out
+        .iter()
+        .filter(|a| a.kind == "role")
+        .map(|a| (a.principal.clone(), a.clone()))
+        .collect();
+    for _hop in 0..3 {
+        let mut added = Vec::new();
+        for (pid, role, cond) in &edges {
+            let Some(ra) = reach.get(role) else { continue };
+            let label = format!("assumed role {role}");
+            if out
+                .iter()
+                .any(|a| a.principal == *pid && a.via.contains(&label))
+            {
+                continue;
+            }
+            let kind = if inp.aws.users.contains_key(pid) {
+                "user"
+            } else {
+                "role"
+            };
+            let actions = ra
+                .actions
+                .iter()
+                .map(|x| ActionAccess {
+                    action: x.action.clone(),
+                    conditional: x.conditional || cond.is_some(),
+                    condition: x.condition.clone().or_else(|| cond.clone()),
+                })
+                .collect();
+            added.push(Access {
+                cloud: "aws",
+                principal: pid.clone(),
+                kind: kind.to_owned(),
+                resource: resource.to_owned(),
+                actions,
+                via: vec![label],
+                grants: ra.grants.clone(),
+            });
+        }
+        if added.is_empty() {
+            break;
+        }
+        for a in &added {
+            if a.kind == "role" {
+                reach
+                    .entry(a.principal.clone())
+                    .or_insert_with(|| a.clone());
+            }
+        }
+        out.extend(added);
+    }
+    out
+}
+
+/// The resources an allow statement names, as representatives to decide on:
+/// each resource pattern as written (a pattern stands for what it matches).
+fn statement_resources(st: &iamx_model::Statement) -> Vec<String> {
+    match &st.resource {
+        Some(r) if !r.negated => r.patterns.iter().map(|p| p.raw().to_owned()).collect(),
+        _ => vec!["*".to_owned()],
+    }
+}
+
+/// Everything an AWS principal can reach: for every allow statement of its
+/// identity policies and every resource policy naming it, the actions
+/// (catalog-expanded) on the statement's resources, each decided.
+pub fn what_can(
+    inp: &Inputs<'_>,
+    principal: &str,
+    service: Option<&str>,
+) -> Result<Vec<Access>, String> {
+    let env = inp.aws;
+    let (req, _) = env.build_request(principal, "*", "*", Context::open())?;
+    let p = req.principal.clone();
+    let prog = env.program_for(&req);
+    let mut targets: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let svc_ok = |a: &str| {
+        service.is_none_or(|s| {
+            a.split(':')
+                .next()
+                .is_some_and(|x| x.eq_ignore_ascii_case(s))
+        })
+    };
+    let mut add = |st: &iamx_model::Statement, resources: Vec<String>| {
+        let mut acts = BTreeSet::new();
+        for pat in &st.action.patterns {
+            if st.action.negated {
+                continue;
+            }
+            let expanded = inp.catalog.expand(pat.raw());
+            if expanded.is_empty() {
+                acts.insert(pat.raw().to_owned());
+            } else {
+                acts.extend(expanded.iter().map(|a| a.action().to_owned()));
+            }
+        }
+        if st.action.negated {
+            for a in inp.catalog.sorted_actions() {
+                if st.action.matches_lc(&a.action().to_ascii_lowercase()) {
+                    acts.insert(a.action().to_owned());
+                }
+            }
+        }
+        acts.retain(|a| svc_ok(a));
+        for r in resources {
+            targets.entry(r).or_default().extend(acts.iter().cloned());
+        }
+    };
+    let identity: Vec<Arc<Policy>> = prog.identity.clone();
+    for pol in &identity {
+        for st in &pol.statements {
+            if st.effect == Effect::Allow {
+                add(st, statement_resources(st));
+            }
+        }
+    }
+    for rp in &env.resource_policies {
+        for st in &rp.policy.statements {
+            let who = st
+                .principal
+                .as_ref()
+                .map_or(PrincipalMatch::No, |s| s.matches(&p));
+            if st.effect == Effect::Allow && who >= PrincipalMatch::Direct {
+                add(st, vec![rp.resource.clone()]);
+            }
+        }
+    }
+    let out: Vec<Access> = targets
+        .into_par_iter()
+        .filter_map(|(resource, actions)| {
+            let mut acts = Vec::new();
+            let mut via = BTreeSet::new();
+            let mut grants = BTreeSet::new();
+            for a in actions {
+                let (_, d) = decide_open(env, &p, &a, &resource);
+                if let Some((conditional, condition)) = grade(&d) {
+                    let (v, g) = chains(env, &p, &d);
+                    via.extend(v);
+                    grants.extend(g);
+                    acts.push(ActionAccess {
+                        action: a,
+                        conditional,
+                        condition,
+                    });
+                }
+            }
+            (!acts.is_empty()).then(|| Access {
+                cloud: "aws",
+                principal: p.id.clone(),
+                kind: kind_name(&p).to_owned(),
+                resource,
+                actions: acts,
+                via: via.into_iter().collect(),
+                grants: grants.into_iter().collect(),
+            })
+        })
+        .collect();
+    Ok(out)
+}
+
+/// Whether `p` is admin-equivalent: it may, unconditionally or under
+/// conditions, rewrite its own permissions account-wide
+/// (`iam:PutRolePolicy`/`iam:PutUserPolicy`, `iam:AttachRolePolicy`/
+/// `iam:AttachUserPolicy` and `iam:CreatePolicyVersion` on `*`). Returns the
+/// condition when it holds only under one.
+pub fn admin_equivalent(env: &AwsEnvironment, p: &Principal) -> Option<Option<String>> {
+    let account = p.account.clone()?;
+    let own = p.role_arn.clone().unwrap_or_else(|| p.id.clone());
+    let any_policy = format!("arn:aws:iam::{account}:policy/*");
+    let probes: Vec<(&str, &str)> = match p.kind {
+        PrincipalKind::User => vec![
+            ("iam:PutUserPolicy", own.as_str()),
+            ("iam:AttachUserPolicy", own.as_str()),
+            ("iam:CreatePolicyVersion", any_policy.as_str()),
+        ],
+        PrincipalKind::Role | PrincipalKind::AssumedRole => vec![
+            ("iam:PutRolePolicy", own.as_str()),
+            ("iam:AttachRolePolicy", own.as_str()),
+            ("iam:CreatePolicyVersion", any_policy.as_str()),
+        ],
+        _ => return None,
+    };
+    let mut cond = None;
+    for (a, resource) in probes {
+        let (_, d) = decide_open(env, p, a, resource);
+        match grade(&d) {
+            None => return None,
+            Some((true, why)) => cond = cond.or(why),
+            Some((false, _)) => {}
+        }
+    }
+    Some(cond)
+}
+
+/// A privilege-escalation step: `from` can become (or act as) `to`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Escalation {
+    /// The principal who escalates.
+    pub from: String,
+    /// The principal (or group) it gains, or `admin` for its own rewrite.
+    pub to: String,
+    /// The permissions that enable it.
+    pub permission: String,
+    /// The technique.
+    pub technique: String,
+    /// The condition, when it holds only under one.
+    pub condition: Option<String>,
+}
+
+const PASS_ROLE_SERVICES: [(&str, &str, &str); 4] = [
+    (
+        "lambda.amazonaws.com",
+        "lambda:CreateFunction",
+        "pass a role to a new Lambda function",
+    ),
+    (
+        "ec2.amazonaws.com",
+        "ec2:RunInstances",
+        "pass a role to a new EC2 instance",
+    ),
+    (
+        "cloudformation.amazonaws.com",
+        "cloudformation:CreateStack",
+        "pass a role to a new CloudFormation stack",
+    ),
+    (
+        "glue.amazonaws.com",
+        "glue:CreateDevEndpoint",
+        "pass a role to a new Glue dev endpoint",
+    ),
+];
+
+fn may_mention(prog_identity: &[Arc<Policy>], action: &str) -> bool {
+    let lc = action.to_ascii_lowercase();
+    prog_identity.iter().any(|pol| {
+        pol.statements
+            .iter()
+            .any(|st| st.effect == Effect::Allow && st.action.matches_lc(&lc))
+    })
+}
+
+/// The escalation steps of DESIGN §3 for every principal, each decided by the
+/// evaluator.
+pub fn escalations(env: &AwsEnvironment) -> Vec<Escalation> {
+    let ps = principals(env);
+    ps.par_iter()
+        .flat_map_iter(|p| escalations_of(env, p))
+        .collect()
+}
+
+fn escalations_of(env: &AwsEnvironment, p: &Principal) -> Vec<Escalation> {
+    let mut out = Vec::new();
+    let (req, _) = env.request_for(p.clone(), "*", "*", Context::open());
+    let ident = env.identity_policies(&req.principal);
+    let allowed = |action: &str, resource: &str| -> Option<Option<String>> {
+        if !may_mention(&ident, action) {
+            return None;
+        }
+        let (_, d) = decide_open(env, p, action, resource);
+        grade(&d).map(|(c, why)| if c { why } else { None })
+    };
+    // an action on *some* resource: try the resource patterns of the
+    // statements that name it (a pattern stands for what it matches)
+    let allowed_somewhere = |action: &str| -> Option<Option<String>> {
+        if !may_mention(&ident, action) {
+            return None;
+        }
+        let lc = action.to_ascii_lowercase();
+        let mut reps: BTreeSet<String> = BTreeSet::new();
+        for pol in &ident {
+            for st in pol
+                .statements
+                .iter()
+                .filter(|st| st.effect == Effect::Allow && st.action.matches_lc(&lc))
+            {
+                for r in statement_resources(st) {
+                    let r = if r == "*" {
+                        // `*` in the caller's own account
+                        let svc = action.split(':').next().unwrap_or_default();
+                        format!(
+                            "arn:aws:{svc}:us-east-1:{}:*",
+                            p.account.clone().unwrap_or_default()
+                        )
+                    } else {
+                        r
+                    };
+                    reps.insert(r);
+                }
+            }
+        }
+        let mut best: Option<Option<String>> = None;
+        for r in reps {
+            match allowed(action, &r) {
+                Some(None) => return Some(None),
+                Some(c) => best = best.or(Some(c)),
+                None => {}
+            }
+        }
+        best
+    };
+    let both = |a: Option<String>, b: Option<String>| a.or(b);
+    let mut push = |to: &str, permission: String, technique: &str, condition: Option<String>| {
+        out.push(Escalation {
+            from: p.id.clone(),
+            to: to.to_owned(),
+            permission,
+            technique: technique.to_owned(),
+            condition,
+        });
+    };
+    // PassRole to a service that runs code with the role
+    for r in env.roles.values() {
+        if p.role_arn.as_deref() == Some(r.arn.as_str()) {
+            continue;
+        }
+        let Some(trust) = &r.trust else { continue };
+        for (svc, create, technique) in PASS_ROLE_SERVICES {
+            let trusts = trust.statements.iter().any(|st| {
+                st.effect == Effect::Allow
+                    && st.principal.as_ref().is_some_and(|s| {
+                        s.entries
+                            .iter()
+                            .any(|e| matches!(e, PrincipalEntry::Service(x) if x == svc))
+                    })
+            });
+            if !trusts {
+                continue;
+            }
+            if let Some(c1) = allowed("iam:PassRole", &r.arn)
+                && let Some(c2) = allowed_somewhere(create)
+            {
+                push(
+                    &r.arn,
+                    format!("iam:PassRole + {create}"),
+                    technique,
+                    both(c1, c2),
+                );
+            }
+        }
+        if let Some(c) = allowed("iam:UpdateAssumeRolePolicy", &r.arn) {
+            push(
+                &r.arn,
+                "iam:UpdateAssumeRolePolicy".into(),
+                "rewrite the role's trust policy",
+                c,
+            );
+        }
+        for (act, tech) in [
+            ("iam:AttachRolePolicy", "attach a policy to the role"),
+            ("iam:PutRolePolicy", "put an inline policy on the role"),
+        ] {
+            if let Some(c) = allowed(act, &r.arn) {
+                push(&r.arn, act.into(), tech, c);
+            }
+        }
+    }
+    for u in env.users.values() {
+        let is_self = u.arn == p.id;
+        for (act, tech) in [
+            ("iam:CreateAccessKey", "create an access key for the user"),
+            (
+                "iam:CreateLoginProfile",
+                "set a console password for the user",
+            ),
+            (
+                "iam:UpdateLoginProfile",
+                "reset the user's console password",
+            ),
+            ("iam:AttachUserPolicy", "attach a policy to the user"),
+            ("iam:PutUserPolicy", "put an inline policy on the user"),
+        ] {
+            if is_self
+                && matches!(
+                    act,
+                    "iam:CreateAccessKey" | "iam:CreateLoginProfile" | "iam:UpdateLoginProfile"
+                )
+            {
+                continue;
+            }
+            if let Some(c) = allowed(act, &u.arn) {
+                let to = if is_self { "admin" } else { u.arn.as_str() };
+                push(to, act.into(), tech, c);
+            }
+        }
+    }
+    for g in env.groups.values() {
+        if let Some(c) = allowed("iam:AddUserToGroup", &g.arn)
+            && p.kind == PrincipalKind::User
+        {
+            push(
+                &g.arn,
+                "iam:AddUserToGroup".into(),
+                "add oneself to the group",
+                c,
+            );
+        }
+        for (act, tech) in [
+            ("iam:AttachGroupPolicy", "attach a policy to the group"),
+            ("iam:PutGroupPolicy", "put an inline policy on the group"),
+        ] {
+            if let Some(c) = allowed(act, &g.arn) {
+                push(&g.arn, act.into(), tech, c);
+            }
+        }
+    }
+    // rewriting a managed policy rewrites every principal it is attached to
+    let own: BTreeSet<&str> = match p.kind {
+        PrincipalKind::User => env
+            .users
+            .get(&p.id)
+            .map(|u| u.attached.iter().map(String::as_str).collect())
+            .unwrap_or_default(),
+        _ => req
+            .principal
+            .role_arn
+            .as_deref()
+            .and_then(|a| env.role(a))
+            .map(|r| r.attached.iter().map(String::as_str).collect())
+            .unwrap_or_default(),
+    };
+    for m in env.managed.values() {
+        if m.arn.starts_with("arn:aws:iam::aws:") {
+            continue;
+        }
+        for (act, tech) in [
+            (
+                "iam:CreatePolicyVersion",
+                "publish a new default version of the policy",
+            ),
+            (
+                "iam:SetDefaultPolicyVersion",
+                "switch the policy's default version",
+            ),
+        ] {
+            let Some(c) = allowed(act, &m.arn) else {
+                continue;
+            };
+            if own.contains(m.arn.as_str()) {
+                push("admin", act.into(), tech, c.clone());
+            }
+            for u in env
+                .users
+                .values()
+                .filter(|u| u.arn != p.id && u.attached.contains(&m.arn))
+            {
+                push(&u.arn, act.into(), tech, c.clone());
+            }
+            for r in env.roles.values().filter(|r| {
+                Some(r.arn.as_str()) != p.role_arn.as_deref() && r.attached.contains(&m.arn)
+            }) {
+                push(&r.arn, act.into(), tech, c.clone());
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}

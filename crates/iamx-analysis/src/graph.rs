@@ -1,0 +1,454 @@
+//! Builds the unified permission graph over the three clouds: principals,
+//! groups, policies/bindings/assignments, scopes, and the edges the
+//! evaluators prove (can-assume, can-impersonate, escalation, admin-of).
+
+use crate::Inputs;
+use iamx_graph::{Cloud, Edge, EdgeKind, GraphPath, Node, NodeId, NodeKind, PermissionGraph};
+use serde::Serialize;
+
+fn edge(
+    kind: EdgeKind,
+    permission: Option<String>,
+    detail: Option<String>,
+    condition: Option<String>,
+) -> Edge {
+    Edge {
+        kind,
+        permission,
+        detail,
+        condition,
+    }
+}
+
+fn node(g: &mut PermissionGraph, cloud: Cloud, kind: NodeKind, id: &str, label: &str) -> NodeId {
+    g.add_node(Node {
+        id: format!("{cloud}:{id}"),
+        cloud,
+        kind,
+        label: label.to_owned(),
+    })
+}
+
+fn short(arn: &str) -> &str {
+    arn.rsplit(['/', ':']).next().unwrap_or(arn)
+}
+
+/// The admin node of a cloud scope.
+pub fn admin_node(g: &mut PermissionGraph, cloud: Cloud, scope: &str) -> NodeId {
+    node(
+        g,
+        cloud,
+        NodeKind::Admin,
+        &format!("admin:{scope}"),
+        &format!("admin of {scope}"),
+    )
+}
+
+/// Builds the graph of everything loaded.
+pub fn build(inp: &Inputs<'_>) -> PermissionGraph {
+    let mut g = PermissionGraph::new();
+    build_aws(inp, &mut g);
+    build_gcp(inp, &mut g);
+    build_azure(inp, &mut g);
+    g
+}
+
+fn build_aws(inp: &Inputs<'_>, g: &mut PermissionGraph) {
+    let env = inp.aws;
+    let c = Cloud::Aws;
+    for u in env.users.values() {
+        let un = node(g, c, NodeKind::User, &u.arn, &format!("user {}", u.name));
+        for gname in &u.groups {
+            if let Some(gr) = env
+                .groups
+                .values()
+                .find(|x| x.name == *gname && x.account == u.account)
+            {
+                let gn = node(
+                    g,
+                    c,
+                    NodeKind::Group,
+                    &gr.arn,
+                    &format!("group {}", gr.name),
+                );
+                g.add_edge(un, gn, edge(EdgeKind::MemberOf, None, None, None));
+            }
+        }
+        for p in &u.attached {
+            let pn = node(g, c, NodeKind::Policy, p, short(p));
+            g.add_edge(un, pn, edge(EdgeKind::HasPolicy, None, None, None));
+        }
+    }
+    for gr in env.groups.values() {
+        let gn = node(
+            g,
+            c,
+            NodeKind::Group,
+            &gr.arn,
+            &format!("group {}", gr.name),
+        );
+        for p in &gr.attached {
+            let pn = node(g, c, NodeKind::Policy, p, short(p));
+            g.add_edge(gn, pn, edge(EdgeKind::HasPolicy, None, None, None));
+        }
+    }
+    for r in env.roles.values() {
+        let rn = node(g, c, NodeKind::Role, &r.arn, &format!("role {}", r.name));
+        for p in &r.attached {
+            let pn = node(g, c, NodeKind::Policy, p, short(p));
+            g.add_edge(rn, pn, edge(EdgeKind::HasPolicy, None, None, None));
+        }
+    }
+    if let Some(org) = &env.organization {
+        fn walk(g: &mut PermissionGraph, n: &iamx_aws::env::OrgNode, parent: Option<NodeId>) {
+            let label = n
+                .name
+                .clone()
+                .map_or_else(|| n.id.clone(), |nm| format!("{} ({nm})", n.id));
+            let id = node(g, Cloud::Aws, NodeKind::Scope, &n.id, &label);
+            if let Some(p) = parent {
+                g.add_edge(p, id, edge(EdgeKind::Contains, None, None, None));
+            }
+            for ch in n.children.iter().chain(n.accounts.iter()) {
+                walk(g, ch, Some(id));
+            }
+        }
+        walk(g, &org.root, None);
+    }
+    for (from, role, cond) in crate::aws::assume_edges(env) {
+        let kind = if env.users.contains_key(&from) {
+            NodeKind::User
+        } else {
+            NodeKind::Role
+        };
+        let fnode = node(g, c, kind, &from, &label_of(&from));
+        let rnode = node(
+            g,
+            c,
+            NodeKind::Role,
+            &role,
+            &format!("role {}", short(&role)),
+        );
+        g.add_edge(
+            fnode,
+            rnode,
+            edge(
+                EdgeKind::CanAssume,
+                Some("sts:AssumeRole".into()),
+                None,
+                cond,
+            ),
+        );
+    }
+    for p in crate::aws::principals(env) {
+        if let Some(cond) = crate::aws::admin_equivalent(env, &p) {
+            let kind = if env.users.contains_key(&p.id) {
+                NodeKind::User
+            } else {
+                NodeKind::Role
+            };
+            let pn = node(g, c, kind, &p.id, &label_of(&p.id));
+            let account = p.account.clone().unwrap_or_default();
+            let an = admin_node(g, c, &format!("account {account}"));
+            g.add_edge(
+                pn,
+                an,
+                edge(EdgeKind::AdminOf, Some("iam:* on *".into()), None, cond),
+            );
+        }
+    }
+    for e in crate::aws::escalations(env) {
+        let kind = if env.users.contains_key(&e.from) {
+            NodeKind::User
+        } else {
+            NodeKind::Role
+        };
+        let from = node(g, c, kind, &e.from, &label_of(&e.from));
+        let to = if e.to == "admin" {
+            let account = iamx_aws::arn::parse_arn(&e.from)
+                .map(|a| a.account.to_owned())
+                .unwrap_or_default();
+            admin_node(g, c, &format!("account {account}"))
+        } else {
+            let k = if env.users.contains_key(&e.to) {
+                NodeKind::User
+            } else if env.groups.contains_key(&e.to) {
+                NodeKind::Group
+            } else {
+                NodeKind::Role
+            };
+            node(g, c, k, &e.to, &label_of(&e.to))
+        };
+        g.add_edge(
+            from,
+            to,
+            edge(
+                EdgeKind::Escalates,
+                Some(e.permission),
+                Some(e.technique),
+                e.condition,
+            ),
+        );
+    }
+}
+
+fn label_of(arn: &str) -> String {
+    match iamx_aws::arn::parse_arn(arn) {
+        Ok(a) => {
+            let (t, id) = a.resource_type_and_id();
+            format!("{t} {}", id.rsplit('/').next().unwrap_or(id))
+        }
+        Err(_) => arn.to_owned(),
+    }
+}
+
+fn gcp_kind(member: &str) -> NodeKind {
+    match member.split(':').next().unwrap_or_default() {
+        "user" => NodeKind::User,
+        "group" => NodeKind::Group,
+        "serviceAccount" => NodeKind::ServiceAccount,
+        "domain" => NodeKind::Domain,
+        _ if member == "allUsers" || member == "allAuthenticatedUsers" => NodeKind::Public,
+        _ => NodeKind::User,
+    }
+}
+
+fn build_gcp(inp: &Inputs<'_>, g: &mut PermissionGraph) {
+    let env = inp.gcp;
+    let c = Cloud::Gcp;
+    for (child, parent) in &env.parents {
+        let cn = node(g, c, NodeKind::Scope, child, child);
+        let pn = node(g, c, NodeKind::Scope, parent, parent);
+        g.add_edge(pn, cn, edge(EdgeKind::Contains, None, None, None));
+    }
+    for (gname, def) in &env.groups {
+        let gn = node(g, c, NodeKind::Group, gname, gname);
+        for m in &def.members {
+            let mn = node(g, c, gcp_kind(m), m, m);
+            g.add_edge(mn, gn, edge(EdgeKind::MemberOf, None, None, None));
+        }
+    }
+    for (res, pols) in &env.allow {
+        let kind = if iamx_gcp::names::is_container(res) {
+            NodeKind::Scope
+        } else {
+            NodeKind::Resource
+        };
+        let rn = node(g, c, kind, res, res);
+        for p in pols {
+            for b in &p.bindings {
+                let bid = format!("binding:{res}:{}:{}", b.role, b.origin.statement);
+                let bn = node(
+                    g,
+                    c,
+                    NodeKind::Binding,
+                    &bid,
+                    &format!("{} on {res}", b.role),
+                );
+                let cond = b
+                    .condition_title
+                    .clone()
+                    .or_else(|| (!b.condition.is_true()).then(|| b.condition.to_string()));
+                g.add_edge(
+                    bn,
+                    rn,
+                    edge(EdgeKind::Grants, None, Some(b.role.clone()), cond),
+                );
+                for m in &b.members {
+                    if m.starts_with("deleted:") {
+                        continue;
+                    }
+                    let mn = node(g, c, gcp_kind(m), m, m);
+                    g.add_edge(mn, bn, edge(EdgeKind::HasPolicy, None, None, None));
+                }
+            }
+        }
+    }
+    for e in crate::gcp::escalations(env) {
+        let from = node(g, c, gcp_kind(&e.from), &e.from, &e.from);
+        let to = match e.to.strip_prefix("admin:") {
+            Some(scope) => admin_node(g, c, scope),
+            None => node(g, c, gcp_kind(&e.to), &e.to, &e.to),
+        };
+        let kind = if e.technique.starts_with("impersonate") {
+            EdgeKind::CanImpersonate
+        } else {
+            EdgeKind::Escalates
+        };
+        let kind = if e.to.starts_with("admin:") {
+            EdgeKind::AdminOf
+        } else {
+            kind
+        };
+        g.add_edge(
+            from,
+            to,
+            edge(kind, Some(e.permission), Some(e.technique), e.condition),
+        );
+    }
+}
+
+fn build_azure(inp: &Inputs<'_>, g: &mut PermissionGraph) {
+    let env = inp.azure;
+    let c = Cloud::Azure;
+    for gr in env.groups.values() {
+        let label = gr.display_name.clone().unwrap_or_else(|| gr.id.clone());
+        let gn = node(g, c, NodeKind::Group, &gr.id, &format!("group {label}"));
+        for m in &gr.members {
+            let kind = if env.groups.contains_key(m) {
+                NodeKind::Group
+            } else {
+                NodeKind::User
+            };
+            let mn = node(g, c, kind, m, m);
+            g.add_edge(mn, gn, edge(EdgeKind::MemberOf, None, None, None));
+        }
+    }
+    for a in &env.assignments {
+        let kind = match a.principal_type.as_deref() {
+            Some("Group") => NodeKind::Group,
+            Some("ServicePrincipal") => NodeKind::ServicePrincipal,
+            _ => NodeKind::User,
+        };
+        let plabel = a
+            .principal_name
+            .clone()
+            .unwrap_or_else(|| a.principal_id.clone());
+        let pn = node(g, c, kind, &a.principal_id, &plabel);
+        let role = a
+            .role_definition_name
+            .clone()
+            .unwrap_or_else(|| a.role_guid.clone());
+        let aid = format!("assignment:{}:{}:{}", a.scope, a.principal_id, a.role_guid);
+        let an = node(
+            g,
+            c,
+            NodeKind::Assignment,
+            &aid,
+            &format!("{role} at {}", a.scope),
+        );
+        let sn = node(g, c, NodeKind::Scope, &a.scope, &a.scope);
+        g.add_edge(pn, an, edge(EdgeKind::HasPolicy, None, None, None));
+        let cond = a.condition_text.clone();
+        g.add_edge(an, sn, edge(EdgeKind::Grants, None, Some(role), cond));
+    }
+    for e in crate::azure::escalations(env) {
+        let id = e.from.split(' ').next().unwrap_or(&e.from).to_owned();
+        let from = node(g, c, NodeKind::User, &id, &e.from);
+        let scope = e.to.strip_prefix("admin:").unwrap_or(&e.to);
+        let to = admin_node(g, c, scope);
+        g.add_edge(
+            from,
+            to,
+            edge(
+                EdgeKind::AdminOf,
+                Some(e.permission),
+                Some(e.technique),
+                e.condition,
+            ),
+        );
+    }
+}
+
+/// One step of an escalation path, for reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct Step {
+    /// From node id.
+    pub from: String,
+    /// To node id.
+    pub to: String,
+    /// Edge kind.
+    pub kind: String,
+    /// The enabling permission.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
+    /// Technique or detail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Condition, when conditional.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+}
+
+/// A path for reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct Path {
+    /// The steps.
+    pub steps: Vec<Step>,
+}
+
+/// Edge kinds an escalation path follows.
+pub const ESCALATION_EDGES: [EdgeKind; 5] = [
+    EdgeKind::MemberOf,
+    EdgeKind::CanAssume,
+    EdgeKind::CanImpersonate,
+    EdgeKind::Escalates,
+    EdgeKind::AdminOf,
+];
+
+/// Converts a graph path for reports.
+pub fn to_path(g: &PermissionGraph, p: &GraphPath) -> Path {
+    let steps = p
+        .nodes
+        .windows(2)
+        .zip(p.edges.iter())
+        .filter_map(|(w, e)| {
+            let (a, b) = (w.first()?, w.get(1)?);
+            Some(Step {
+                from: g.node(*a)?.id.clone(),
+                to: g.node(*b)?.id.clone(),
+                kind: format!("{:?}", e.kind),
+                permission: e.permission.clone(),
+                detail: e.detail.clone(),
+                condition: e.condition.clone(),
+            })
+        })
+        .collect();
+    Path { steps }
+}
+
+/// Finds a node by a user-given name: its full id (`aws:arn…`), its id without
+/// the cloud prefix, or its label.
+pub fn find_node(g: &PermissionGraph, name: &str) -> Option<NodeId> {
+    for cloud in ["aws", "gcp", "azure"] {
+        if let Some(n) = g.node_id(&format!("{cloud}:{name}")) {
+            return Some(n);
+        }
+    }
+    g.node_id(name).or_else(|| {
+        let lc = name.to_ascii_lowercase();
+        g.nodes()
+            .find(|(_, n)| n.label.to_ascii_lowercase() == lc)
+            .map(|(i, _)| i)
+    })
+}
+
+/// Escalation and lateral-movement paths from `from`, shortest first: to any
+/// admin node when `to` is `None` or `admin`, else to the named node.
+pub fn paths(
+    g: &PermissionGraph,
+    from: &str,
+    to: Option<&str>,
+    max_len: usize,
+    max_paths: usize,
+) -> Result<Vec<Path>, String> {
+    let start =
+        find_node(g, from).ok_or_else(|| format!("no principal `{from}` in the loaded inputs"))?;
+    let target = match to {
+        None | Some("admin") => None,
+        Some(t) => {
+            Some(find_node(g, t).ok_or_else(|| format!("no node `{t}` in the loaded inputs"))?)
+        }
+    };
+    let target_id = target.and_then(|t| g.node(t)).map(|n| n.id.clone());
+    let is_target = move |n: &Node| match &target_id {
+        None => n.kind == NodeKind::Admin,
+        Some(id) => n.id == *id,
+    };
+    Ok(
+        g.paths(start, &is_target, &ESCALATION_EDGES, max_len, max_paths)
+            .iter()
+            .map(|p| to_path(g, p))
+            .collect(),
+    )
+}
