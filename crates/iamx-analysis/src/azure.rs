@@ -76,6 +76,34 @@ fn candidates(prog: &AzureProgram) -> (BTreeSet<String>, BTreeSet<String>) {
     (control, data)
 }
 
+/// The operations a deny assignment that reaches the caller denies within a
+/// wildcard pattern the caller is granted (a granted `*` is not all of `*`).
+fn denied_within(prog: &AzureProgram, op: &str, data: bool) -> Vec<String> {
+    if !op.contains('*') {
+        return Vec::new();
+    }
+    let granted = iamx_model::Pattern::glob(op, iamx_model::Case::Insensitive);
+    let mut out = BTreeSet::new();
+    for d in &prog.denies {
+        let everyone = d
+            .principals
+            .iter()
+            .any(|p| p == iamx_model::azure::ALL_PRINCIPALS);
+        let who = (everyone || d.principals.iter().any(|p| prog.identities.contains(p)))
+            && !d.exclude.iter().any(|p| prog.identities.contains(p));
+        if !who {
+            continue;
+        }
+        for b in &d.blocks {
+            let pats = if data { &b.data_actions } else { &b.actions };
+            for p in pats.iter().filter(|p| granted.matches(p.raw())) {
+                out.insert(p.raw().to_owned());
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
 fn chains(prog: &AzureProgram, id: &str, scope: &str, d: &Decision) -> (Vec<String>, Vec<String>) {
     let mut via = BTreeSet::new();
     let mut grants = BTreeSet::new();
@@ -123,8 +151,12 @@ fn access_of(
                 let (v, g) = chains(&prog, id, scope, &d);
                 via.extend(v);
                 grants.extend(g);
+                let action = match denied_within(&prog, &op, data) {
+                    except if except.is_empty() => op,
+                    except => format!("{op} (except {}: deny assignment)", except.join(", ")),
+                };
                 acts.push(ActionAccess {
-                    action: op,
+                    action,
                     conditional,
                     condition,
                 });
