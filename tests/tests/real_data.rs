@@ -36,6 +36,7 @@ fn all_aws_managed_policies_load_without_errors() {
         &[dir],
         &LoadOptions {
             catalog: full_catalog(),
+            progress: None,
         },
     )
     .expect("readable");
@@ -61,6 +62,7 @@ fn both_authorization_details_dumps_load_without_errors() {
         &[dir],
         &LoadOptions {
             catalog: full_catalog(),
+            progress: None,
         },
     )
     .expect("readable");

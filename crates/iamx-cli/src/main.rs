@@ -6,7 +6,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use iamx::{Decision, Diagnostic, LoadOptions, Outcome, Workspace};
 use serde_json::json;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -193,7 +193,28 @@ fn load(cli: &Cli, paths: &[PathBuf]) -> Result<Workspace, Failure> {
             Err(e) => return Err(usage(&format!("cannot load the action catalog: {e}"))),
         },
     };
-    let ws = Workspace::load(paths, &LoadOptions { catalog }).map_err(|e| usage(&e.to_string()))?;
+    // a progress bar on stderr, only when it is a terminal
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let b = indicatif::ProgressBar::new(0);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} loading {pos}/{len} files {wide_bar} {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let progress = bar.clone().map(|b| {
+        iamx::Progress(Arc::new(move |done: usize, total: usize| {
+            b.set_length(total as u64);
+            b.set_position(done as u64);
+        }))
+    });
+    let ws = Workspace::load(paths, &LoadOptions { catalog, progress })
+        .map_err(|e| usage(&e.to_string()))?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
     for d in &ws.diagnostics {
         print_diag(d);
     }

@@ -452,23 +452,6 @@ impl PermissionGraph {
         }
         sub
     }
-
-    /// The nodes sorted by id.
-    pub(crate) fn sorted_nodes(&self) -> Vec<(NodeId, &Node)> {
-        let mut nodes: Vec<(NodeId, &Node)> = self.nodes().collect();
-        nodes.sort_by(|a, b| a.1.id.cmp(&b.1.id));
-        nodes
-    }
-
-    /// The edges as (from, to, edge) sorted by (from id, to id, edge).
-    pub(crate) fn sorted_edges(&self) -> Vec<(&Node, &Node, &Edge)> {
-        let mut edges: Vec<(&Node, &Node, &Edge)> = self
-            .edges()
-            .filter_map(|(a, b, e)| Some((self.node(a)?, self.node(b)?, e)))
-            .collect();
-        edges.sort_by(|x, y| (&x.0.id, &x.1.id, x.2).cmp(&(&y.0.id, &y.1.id, y.2)));
-        edges
-    }
 }
 
 #[cfg(test)]

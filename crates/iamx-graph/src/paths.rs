@@ -18,10 +18,10 @@ use std::cmp::Ordering;
 use std::collections::VecDeque;
 
 use petgraph::Direction;
-use petgraph::stable_graph::{EdgeIndex, NodeIndex};
+use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
 use petgraph::visit::{EdgeRef, NodeIndexable};
 
-use crate::graph::{EdgeKind, GraphPath, Node, NodeId, PermissionGraph};
+use crate::graph::{Edge, EdgeKind, GraphPath, Node, NodeId, PermissionGraph};
 
 /// "Cannot reach a target within the bound."
 const FAR: usize = usize::MAX;
@@ -46,6 +46,8 @@ impl PermissionGraph {
         max_paths: usize,
     ) -> Vec<GraphPath> {
         let mut found = Vec::new();
+        // A simple path has fewer edges than the graph has nodes.
+        let max_len = max_len.min(self.node_count().saturating_sub(1));
         if max_len == 0 || max_paths == 0 || !self.graph.contains_node(from.0) {
             return found;
         }
@@ -57,8 +59,8 @@ impl PermissionGraph {
             return found;
         }
         for len in start.max(1)..=max_len {
-            search.paths_of_len(from.0, len, max_paths, &mut found);
-            if found.len() >= max_paths {
+            let truncated = search.paths_of_len(from.0, len, max_paths, &mut found);
+            if found.len() >= max_paths || !truncated {
                 break;
             }
         }
@@ -171,18 +173,23 @@ impl<'g> Search<'g> {
 
     /// Appends the simple paths of exactly `len` edges from `from` to a target,
     /// in order, until `found` holds `max_paths` paths.
+    ///
+    /// Returns whether the length bound cut anything. If not, every simple
+    /// path that could lead to a target was followed to its end and was
+    /// shorter than `len`, so no longer path exists and deepening can stop.
     fn paths_of_len(
         &mut self,
         from: NodeIndex,
         len: usize,
         max_paths: usize,
         found: &mut Vec<GraphPath>,
-    ) {
+    ) -> bool {
+        let mut truncated = false;
         let mut stack = vec![Frame {
             node: from,
             next: 0,
         }];
-        let mut edges: Vec<EdgeIndex> = Vec::with_capacity(len);
+        let mut edges: Vec<EdgeIndex> = Vec::with_capacity(len.min(self.on_path.len()));
         self.prepare(from);
         self.set_on_path(from, true);
         while let Some(top) = stack.last_mut() {
@@ -201,6 +208,7 @@ impl<'g> Search<'g> {
             }
             let used = stack.len(); // edges on the path once `edge` is taken
             if used == len {
+                truncated = true;
                 if self.dist(next) == 0 {
                     found.push(self.path(&stack, &edges, next, edge));
                     if found.len() >= max_paths {
@@ -215,11 +223,14 @@ impl<'g> Search<'g> {
                     next: 0,
                 });
                 edges.push(edge);
+            } else {
+                truncated = true;
             }
         }
         for frame in &stack {
             self.set_on_path(frame.node, false);
         }
+        truncated
     }
 
     fn path(
@@ -246,7 +257,7 @@ impl<'g> Search<'g> {
 
 /// The order of two steps out of one node: by target id, then by edge.
 fn step_order(
-    g: &petgraph::stable_graph::StableDiGraph<Node, crate::graph::Edge>,
+    g: &StableDiGraph<Node, Edge>,
     (a, ea): (NodeIndex, EdgeIndex),
     (b, eb): (NodeIndex, EdgeIndex),
 ) -> Ordering {
@@ -263,7 +274,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::graph::{Cloud, Edge, NodeKind};
+    use crate::graph::{Cloud, NodeKind};
 
     const ALL: &[EdgeKind] = &EdgeKind::ALL;
 
@@ -357,6 +368,11 @@ mod tests {
         assert_eq!(g.paths(u, &is_admin, ALL, 1, 100).len(), 0);
         assert_eq!(g.paths(u, &is_admin, ALL, 0, 100).len(), 0);
         assert_eq!(g.paths(u, &is_admin, ALL, 10, 0).len(), 0);
+        // An unbounded length stops at the longest simple path.
+        assert_eq!(
+            g.paths(u, &is_admin, ALL, usize::MAX, usize::MAX),
+            g.paths(u, &is_admin, ALL, 6, 100)
+        );
         // max_paths keeps the first ones of the full order.
         let all = g.paths(u, &is_admin, ALL, 10, 100);
         for k in 1..=all.len() {
@@ -423,6 +439,29 @@ mod tests {
         assert!(paths.windows(2).all(|w| w[0].len() <= w[1].len()));
         let distinct: HashSet<&GraphPath> = paths.iter().collect();
         assert_eq!(distinct.len(), paths.len());
+    }
+
+    #[test]
+    fn unbounded_length_ends() {
+        // A chain of 2,000 nodes with a back edge at every step: one path to
+        // the end, and the deepening stops once nothing was cut by length.
+        let mut g = PermissionGraph::new();
+        let ids: Vec<NodeId> = (0..2000)
+            .map(|i| g.add_node(Node::new(format!("{i:04}"), Cloud::Gcp, NodeKind::Role, "")))
+            .collect();
+        for w in ids.windows(2) {
+            g.add_edge(w[0], w[1], Edge::new(EdgeKind::CanImpersonate));
+            g.add_edge(w[1], w[0], Edge::new(EdgeKind::CanImpersonate));
+        }
+        let last = |n: &Node| n.id == "1999";
+        let paths = g.paths(ids[0], &last, ALL, usize::MAX, usize::MAX);
+        assert_eq!(paths.len(), 1);
+        assert_eq!(paths[0].len(), 1999);
+        let middle = |n: &Node| n.id == "0010";
+        assert_eq!(
+            g.paths(ids[0], &middle, ALL, usize::MAX, usize::MAX).len(),
+            1
+        );
     }
 
     #[test]
@@ -549,7 +588,7 @@ mod tests {
             start in 0usize..8,
             targets in proptest::collection::vec(any::<bool>(), 8),
             follow_mask in proptest::collection::vec(any::<bool>(), KINDS.len()),
-            max_len in 0usize..6,
+            max_len in prop_oneof![0usize..6, Just(usize::MAX)],
             max_paths in 1usize..6,
         ) {
             let mut g = PermissionGraph::new();

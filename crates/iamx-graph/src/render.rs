@@ -5,28 +5,95 @@
 //! are ARNs, e-mails and GUIDs full of `:`, `/`, `@` and worse) and show the
 //! real id, escaped, in the label; both group nodes in one cluster per cloud.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use petgraph::visit::{EdgeRef, IntoEdgeReferences, NodeIndexable};
 use serde_json::{Value, json};
 
-use crate::graph::{Cloud, Edge, Node, NodeId, NodeKind, PermissionGraph};
+use crate::graph::{Cloud, Edge, Node, NodeKind, PermissionGraph};
+
+/// The graph in rendering order: nodes sorted by id (a node's rank is its
+/// position here and its name is `n<rank>`), edges as (rank of source, rank
+/// of target, edge) sorted by ranks, then edge.
+struct Sorted<'g> {
+    nodes: Vec<&'g Node>,
+    edges: Vec<(usize, usize, &'g Edge)>,
+}
+
+impl<'g> Sorted<'g> {
+    fn new(g: &'g PermissionGraph) -> Self {
+        let mut nodes: Vec<(usize, &Node)> = g
+            .graph
+            .node_indices()
+            .filter_map(|ix| Some((ix.index(), g.graph.node_weight(ix)?)))
+            .collect();
+        nodes.sort_by(|a, b| a.1.id.cmp(&b.1.id));
+        let mut rank = vec![usize::MAX; g.graph.node_bound()];
+        for (r, &(ix, _)) in nodes.iter().enumerate() {
+            if let Some(slot) = rank.get_mut(ix) {
+                *slot = r;
+            }
+        }
+        let rank_of = |ix: usize| rank.get(ix).copied().filter(|&r| r != usize::MAX);
+        let mut edges: Vec<(usize, usize, &Edge)> = g
+            .graph
+            .edge_references()
+            .filter_map(|e| {
+                Some((
+                    rank_of(e.source().index())?,
+                    rank_of(e.target().index())?,
+                    e.weight(),
+                ))
+            })
+            .collect();
+        edges.sort_unstable();
+        Sorted {
+            nodes: nodes.into_iter().map(|(_, n)| n).collect(),
+            edges,
+        }
+    }
+
+    fn id(&self, rank: usize) -> &'g str {
+        self.nodes.get(rank).map_or("", |n| n.id.as_str())
+    }
+
+    /// The nodes as (rank, node) grouped by cloud, each group in rank order.
+    /// Clouds come in the order of their names (aws, azure, gcp), so that
+    /// with the conventional cloud-prefixed ids the names `n0`, `n1`, … also
+    /// run in rendering order.
+    fn by_cloud(&self) -> Vec<(Cloud, Vec<(usize, &'g Node)>)> {
+        let mut groups = Vec::new();
+        for cloud in [Cloud::Aws, Cloud::Azure, Cloud::Gcp] {
+            let members: Vec<(usize, &Node)> = self
+                .nodes
+                .iter()
+                .copied()
+                .enumerate()
+                .filter(|(_, n)| n.cloud == cloud)
+                .collect();
+            if !members.is_empty() {
+                groups.push((cloud, members));
+            }
+        }
+        groups
+    }
+}
 
 impl PermissionGraph {
     /// Graphviz DOT: one `cluster_<cloud>` subgraph per cloud, node shapes by
     /// kind, edge labels of kind and permission, conditional edges dashed
     /// (with the condition and detail as tooltip).
     pub fn to_dot(&self) -> String {
-        let (nodes, names) = self.named_nodes();
+        let sorted = Sorted::new(self);
         let mut out = String::from("digraph iamx {\n  rankdir=LR;\n");
         out.push_str("  node [fontname=\"Helvetica\", fontsize=10];\n");
         out.push_str("  edge [fontname=\"Helvetica\", fontsize=9];\n");
-        for (cloud, members) in by_cloud(&nodes) {
+        for (cloud, members) in sorted.by_cloud() {
             let _ = writeln!(out, "  subgraph cluster_{cloud} {{\n    label=\"{cloud}\";");
-            for (name, node) in members {
+            for (rank, node) in members {
                 let _ = write!(
                     out,
-                    "    {name} [label=\"{}\", shape={}",
+                    "    n{rank} [label=\"{}\", shape={}",
                     dot_escape(&node_text(node)),
                     dot_shape(node.kind)
                 );
@@ -37,14 +104,10 @@ impl PermissionGraph {
             }
             out.push_str("  }\n");
         }
-        for (from, to, edge) in self.sorted_edges() {
-            let (Some(a), Some(b)) = (names.get(from.id.as_str()), names.get(to.id.as_str()))
-            else {
-                continue;
-            };
+        for &(a, b, edge) in &sorted.edges {
             let _ = write!(
                 out,
-                "  {a} -> {b} [label=\"{}\"",
+                "  n{a} -> n{b} [label=\"{}\"",
                 dot_escape(&edge_text(edge))
             );
             if edge.is_conditional() {
@@ -61,43 +124,43 @@ impl PermissionGraph {
     }
 
     /// Mermaid `flowchart LR`: one subgraph per cloud, node shapes by kind,
-    /// labels escaped with Mermaid's entity codes, conditional edges dotted.
+    /// labels escaped with Mermaid's entity codes, conditional edges dotted,
+    /// admin and public nodes highlighted by class.
     pub fn to_mermaid(&self) -> String {
-        let (nodes, names) = self.named_nodes();
+        let sorted = Sorted::new(self);
         let mut out = String::from("flowchart LR\n");
         let mut admin = Vec::new();
         let mut public = Vec::new();
-        for (cloud, members) in by_cloud(&nodes) {
+        for (cloud, members) in sorted.by_cloud() {
             let _ = writeln!(out, "  subgraph cloud_{cloud}[\"{cloud}\"]");
-            for (name, node) in members {
+            for (rank, node) in members {
                 let (open, close) = mermaid_shape(node.kind);
                 let _ = writeln!(
                     out,
-                    "    {name}{open}\"{}\"{close}",
+                    "    n{rank}{open}\"{}\"{close}",
                     mermaid_escape(&node_text(node))
                 );
                 match node.kind {
-                    NodeKind::Admin => admin.push(name.as_str()),
-                    NodeKind::Public => public.push(name.as_str()),
+                    NodeKind::Admin => admin.push(format!("n{rank}")),
+                    NodeKind::Public => public.push(format!("n{rank}")),
                     _ => {}
                 }
             }
             out.push_str("  end\n");
         }
-        for (from, to, edge) in self.sorted_edges() {
-            let (Some(a), Some(b)) = (names.get(from.id.as_str()), names.get(to.id.as_str()))
-            else {
-                continue;
-            };
+        for &(a, b, edge) in &sorted.edges {
             let arrow = if edge.is_conditional() { "-.->" } else { "-->" };
             let _ = writeln!(
                 out,
-                "  {a} {arrow}|\"{}\"| {b}",
+                "  n{a} {arrow}|\"{}\"| n{b}",
                 mermaid_escape(&edge_text(edge))
             );
         }
-        for (class, members) in [("admin", &admin), ("public", &public)] {
-            if let (false, Some(color)) = (members.is_empty(), fill(kind_of_class(class))) {
+        for (class, kind, members) in [
+            ("admin", NodeKind::Admin, &admin),
+            ("public", NodeKind::Public, &public),
+        ] {
+            if let (false, Some(color)) = (members.is_empty(), fill(kind)) {
                 let _ = writeln!(out, "  classDef {class} fill:{color}");
                 let _ = writeln!(out, "  class {} {class}", members.join(","));
             }
@@ -109,18 +172,19 @@ impl PermissionGraph {
     /// "to", "kind", "permission", "detail", "condition"}]}` with real ids,
     /// absent fields as `null`.
     pub fn to_json(&self) -> Value {
-        let nodes: Vec<Value> = self
-            .sorted_nodes()
-            .into_iter()
-            .map(|(_, n)| json!({"id": n.id, "cloud": n.cloud, "kind": n.kind, "label": n.label}))
+        let sorted = Sorted::new(self);
+        let nodes: Vec<Value> = sorted
+            .nodes
+            .iter()
+            .map(|n| json!({"id": n.id, "cloud": n.cloud, "kind": n.kind, "label": n.label}))
             .collect();
-        let edges: Vec<Value> = self
-            .sorted_edges()
-            .into_iter()
-            .map(|(from, to, e)| {
+        let edges: Vec<Value> = sorted
+            .edges
+            .iter()
+            .map(|&(a, b, e)| {
                 json!({
-                    "from": from.id,
-                    "to": to.id,
+                    "from": sorted.id(a),
+                    "to": sorted.id(b),
                     "kind": e.kind,
                     "permission": e.permission,
                     "detail": e.detail,
@@ -130,37 +194,6 @@ impl PermissionGraph {
             .collect();
         json!({"nodes": nodes, "edges": edges})
     }
-
-    /// The nodes sorted by id with their names `n0`, `n1`, …, and the name of
-    /// each id.
-    fn named_nodes(&self) -> (Vec<(String, &Node)>, HashMap<&str, String>) {
-        let nodes: Vec<(String, &Node)> = self
-            .sorted_nodes()
-            .into_iter()
-            .enumerate()
-            .map(|(i, (_, node)): (usize, (NodeId, &Node))| (format!("n{i}"), node))
-            .collect();
-        let names = nodes
-            .iter()
-            .map(|(name, node)| (node.id.as_str(), name.clone()))
-            .collect();
-        (nodes, names)
-    }
-}
-
-/// The named nodes grouped by cloud, nodes in id order. Clouds come in the
-/// order of their names (aws, azure, gcp), so that with the conventional
-/// cloud-prefixed ids the names `n0`, `n1`, … also run in rendering order.
-fn by_cloud<'a>(nodes: &'a [(String, &'a Node)]) -> Vec<(Cloud, Vec<&'a (String, &'a Node)>)> {
-    let mut groups: Vec<(Cloud, Vec<&(String, &Node)>)> = Vec::new();
-    for cloud in [Cloud::Aws, Cloud::Azure, Cloud::Gcp] {
-        let members: Vec<&(String, &Node)> =
-            nodes.iter().filter(|(_, n)| n.cloud == cloud).collect();
-        if !members.is_empty() {
-            groups.push((cloud, members));
-        }
-    }
-    groups
 }
 
 /// A node's text: `kind: label` on the first line (just the kind when the
@@ -234,14 +267,6 @@ fn fill(kind: NodeKind) -> Option<&'static str> {
         NodeKind::Admin => Some("#f4cccc"),
         NodeKind::Public => Some("#fff2cc"),
         _ => None,
-    }
-}
-
-fn kind_of_class(class: &str) -> NodeKind {
-    if class == "admin" {
-        NodeKind::Admin
-    } else {
-        NodeKind::Public
     }
 }
 

@@ -50,6 +50,18 @@ pub struct LoadOptions {
     /// The action catalog used for unknown-action warnings; `None` uses the
     /// built-in one (which only knows the services the examples use).
     pub catalog: Option<Arc<Catalog>>,
+    /// Called with (files parsed, files in all) as loading goes.
+    pub progress: Option<Progress>,
+}
+
+/// A progress callback: (done, total). Called from worker threads.
+#[derive(Clone)]
+pub struct Progress(pub Arc<dyn Fn(usize, usize) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress(..)")
+    }
 }
 
 /// One file that was read and what it was.
@@ -277,9 +289,18 @@ impl Workspace {
             ptype: PolicyType::Auto,
             actions: Some(checker),
         };
+        let total = texts.len();
+        let done = std::sync::atomic::AtomicUsize::new(0);
         let parsed: Vec<Parsed> = texts
             .into_par_iter()
-            .map(|(name, text)| parse_one(name, text, popts))
+            .map(|(name, text)| {
+                let p = parse_one(name, text, popts);
+                if let Some(Progress(f)) = &opts.progress {
+                    let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    f(n, total);
+                }
+                p
+            })
             .collect();
         let mut ws = Workspace {
             catalog: opts.catalog.clone(),
