@@ -11,7 +11,12 @@ use serde_json::json;
 use std::collections::BTreeSet;
 
 const ACTIONS: [&str; 4] = ["s3:GetObject", "s3:PutObject", "s3:Get*", "s3:*"];
-const RESOURCES: [&str; 4] = ["arn:aws:s3:::b/*", "arn:aws:s3:::b/x", "arn:aws:s3:::c/*", "*"];
+const RESOURCES: [&str; 4] = [
+    "arn:aws:s3:::b/*",
+    "arn:aws:s3:::b/x",
+    "arn:aws:s3:::c/*",
+    "*",
+];
 
 fn aws_policy() -> impl Strategy<Value = serde_json::Value> {
     prop::collection::vec((any::<bool>(), 0..ACTIONS.len(), 0..RESOURCES.len(), any::<bool>()), 1..4).prop_map(|sts| {
@@ -29,7 +34,11 @@ fn aws_policy() -> impl Strategy<Value = serde_json::Value> {
     })
 }
 
-fn aws_env(users: Vec<serde_json::Value>, group: serde_json::Value, bucket: Option<serde_json::Value>) -> Vec<(String, String)> {
+fn aws_env(
+    users: Vec<serde_json::Value>,
+    group: serde_json::Value,
+    bucket: Option<serde_json::Value>,
+) -> Vec<(String, String)> {
     let user_list: Vec<serde_json::Value> = users
         .into_iter()
         .enumerate()
@@ -107,18 +116,38 @@ proptest! {
 
 const GCP_ROLES: [(&str, &[&str]); 3] = [
     ("roles/r0", &["storage.objects.get"]),
-    ("roles/r1", &["storage.objects.get", "storage.objects.delete"]),
+    (
+        "roles/r1",
+        &["storage.objects.get", "storage.objects.delete"],
+    ),
     ("roles/r2", &["storage.objects.list"]),
 ];
-const GCP_MEMBERS: [&str; 4] = ["user:a@example.com", "user:b@example.com", "group:g@example.com", "allUsers"];
+const GCP_MEMBERS: [&str; 4] = [
+    "user:a@example.com",
+    "user:b@example.com",
+    "group:g@example.com",
+    "allUsers",
+];
 
 fn gcp_bindings() -> impl Strategy<Value = Vec<(usize, usize, usize, bool)>> {
     // (attached: 0 org / 1 project / 2 bucket, role, member, conditional)
-    prop::collection::vec((0..3usize, 0..GCP_ROLES.len(), 0..GCP_MEMBERS.len(), any::<bool>()), 0..6)
+    prop::collection::vec(
+        (
+            0..3usize,
+            0..GCP_ROLES.len(),
+            0..GCP_MEMBERS.len(),
+            any::<bool>(),
+        ),
+        0..6,
+    )
 }
 
 fn gcp_env(bindings: &[(usize, usize, usize, bool)]) -> Vec<(String, String)> {
-    let scopes = ["organizations/1", "projects/p1", "//storage.googleapis.com/projects/_/buckets/bk"];
+    let scopes = [
+        "organizations/1",
+        "projects/p1",
+        "//storage.googleapis.com/projects/_/buckets/bk",
+    ];
     let mut entries = Vec::new();
     for (i, scope) in scopes.iter().enumerate() {
         let bs: Vec<serde_json::Value> = bindings
@@ -143,10 +172,22 @@ fn gcp_env(bindings: &[(usize, usize, usize, bool)]) -> Vec<(String, String)> {
         .map(|(n, perms)| json!({"name": n, "title": n, "stage": "GA", "includedPermissions": perms}))
         .collect();
     vec![
-        ("policies.json".into(), json!({"iamxGcpIamPolicies": entries}).to_string()),
-        ("roles.json".into(), serde_json::Value::Array(roles).to_string()),
-        ("hier.json".into(), json!({"iamxGcpHierarchy": {"projects/p1": "organizations/1"}}).to_string()),
-        ("groups.json".into(), json!({"iamxGcpGroups": {"group:g@example.com": ["user:b@example.com"]}}).to_string()),
+        (
+            "policies.json".into(),
+            json!({"iamxGcpIamPolicies": entries}).to_string(),
+        ),
+        (
+            "roles.json".into(),
+            serde_json::Value::Array(roles).to_string(),
+        ),
+        (
+            "hier.json".into(),
+            json!({"iamxGcpHierarchy": {"projects/p1": "organizations/1"}}).to_string(),
+        ),
+        (
+            "groups.json".into(),
+            json!({"iamxGcpGroups": {"group:g@example.com": ["user:b@example.com"]}}).to_string(),
+        ),
     ]
 }
 

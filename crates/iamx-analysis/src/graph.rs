@@ -264,6 +264,64 @@ fn build_gcp(inp: &Inputs<'_>, g: &mut PermissionGraph) {
             }
         }
     }
+    // cross-cloud: a workload identity pool that lets an AWS role act as a
+    // service account (`…/attribute.aws_role/arn:aws:sts::A:assumed-role/R`)
+    for (res, pols) in &env.allow {
+        let Some(sa) = service_account_member(env, res) else {
+            continue;
+        };
+        for b in pols.iter().flat_map(|p| p.bindings.iter()) {
+            for m in &b.members {
+                let Some(role_arn) = aws_role_of_federated_member(m) else {
+                    continue;
+                };
+                let full = iamx_gcp::names::full(res);
+                // the caller is "some workload of that AWS role": its identities
+                // are the federated principal set itself
+                let Ok((req, mut prog)) = iamx_gcp::build_request(
+                    env,
+                    "user:iamx-federated-workload@invalid",
+                    "iam.serviceAccounts.getAccessToken",
+                    &full,
+                    iamx_model::Context::new(),
+                ) else {
+                    continue;
+                };
+                prog.identities = [
+                    m.clone(),
+                    "allUsers".to_owned(),
+                    "allAuthenticatedUsers".to_owned(),
+                ]
+                .into_iter()
+                .collect();
+                prog.v2_identities = [m.clone(), "principalSet://goog/public:all".to_owned()]
+                    .into_iter()
+                    .collect();
+                let d = iamx_model::gcp::evaluate_gcp(&prog, &req);
+                let Some((conditional, why)) = crate::grade(&d) else {
+                    continue;
+                };
+                let from = node(
+                    g,
+                    Cloud::Aws,
+                    NodeKind::Role,
+                    &role_arn,
+                    &label_of(&role_arn),
+                );
+                let to = node(g, c, NodeKind::ServiceAccount, &sa, &sa);
+                g.add_edge(
+                    from,
+                    to,
+                    edge(
+                        EdgeKind::CanImpersonate,
+                        Some("iam.serviceAccounts.getAccessToken".into()),
+                        Some(format!("workload identity federation ({m})")),
+                        if conditional { why } else { None },
+                    ),
+                );
+            }
+        }
+    }
     for e in crate::gcp::escalations(env) {
         let from = node(g, c, gcp_kind(&e.from), &e.from, &e.from);
         let to = match e.to.strip_prefix("admin:") {
@@ -286,6 +344,38 @@ fn build_gcp(inp: &Inputs<'_>, g: &mut PermissionGraph) {
             edge(kind, Some(e.permission), Some(e.technique), e.condition),
         );
     }
+}
+
+/// The `serviceAccount:EMAIL` member of a service-account resource (by email
+/// or, through the inputs' aliases, by unique id).
+fn service_account_member(env: &iamx_gcp::GcpEnvironment, res: &str) -> Option<String> {
+    let email_of = |r: &str| {
+        r.rsplit('/')
+            .next()
+            .filter(|e| e.contains('@'))
+            .map(str::to_owned)
+    };
+    if !res.contains("iam.googleapis.com/projects/") || !res.contains("/serviceAccounts/") {
+        return None;
+    }
+    email_of(res)
+        .or_else(|| env.alias(res).and_then(email_of))
+        .map(|e| format!("serviceAccount:{e}"))
+}
+
+/// The AWS role a workload-identity-federation member stands for:
+/// `principalSet://iam.googleapis.com/…/attribute.aws_role/arn:aws:sts::A:assumed-role/R`.
+pub fn aws_role_of_federated_member(member: &str) -> Option<String> {
+    // Google maps `attribute.aws_role` to the caller's ARN without its session
+    // name: `arn:aws:sts::A:assumed-role/R`
+    let (_, arn) = member.split_once("/attribute.aws_role/")?;
+    let a = iamx_aws::arn::parse_arn(arn).ok()?;
+    let role = a
+        .resource
+        .strip_prefix("assumed-role/")?
+        .split('/')
+        .next()?;
+    (!role.is_empty()).then(|| format!("arn:{}:iam::{}:role/{role}", a.partition, a.account))
 }
 
 fn build_azure(inp: &Inputs<'_>, g: &mut PermissionGraph) {
