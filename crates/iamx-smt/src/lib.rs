@@ -28,6 +28,7 @@
 //! - **Every witness is re-checked.** A model is only returned after the
 //!   concrete evaluator confirms it satisfies the query.
 
+pub mod aws;
 pub mod encode;
 pub mod eval;
 pub mod query;
