@@ -1,3 +1,10 @@
+#![allow(
+    clippy::indexing_slicing,
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test helpers outside #[test] functions"
+)]
 //! Differential test, AWS: for random programs (identity policies,
 //! boundaries, SCP levels, a resource policy; conditions, NotAction /
 //! NotResource, policy variables, IfExists, Null) and random concrete
