@@ -269,6 +269,19 @@ impl<'a> Encoder<'a> {
             if let Some(v) = known {
                 ctx.insert(&c.key_lc, v);
             }
+            // the values' policy variables must be known too, or the clause
+            // depends on the request after all
+            for v in &c.values {
+                let CondValue::Str(p) = v else { continue };
+                for var in p.vars() {
+                    let k = var.key.to_ascii_lowercase();
+                    match self.known(&k) {
+                        Some(Some(val)) => ctx.insert(&k, val),
+                        Some(None) => {}
+                        None => return self.free(format!("`{c}` compares with a policy variable on a key the question leaves open")),
+                    }
+                }
+            }
             return match eval_clause(c, self.principal, ctx) {
                 iamx_model::Tri::True => Term::tt(),
                 iamx_model::Tri::False => Term::ff(),
@@ -685,4 +698,77 @@ pub fn context_of(enc: &Encoder<'_>, m: &Model) -> Context {
         ctx.insert(k, Value::One(Scalar::Str(value)));
     }
     ctx
+}
+
+/// The answer to "can this caller do this action on this resource in some
+/// context?".
+#[derive(Clone, Debug)]
+pub enum Can {
+    /// In every context.
+    Always,
+    /// In some contexts: `witness` is one (re-checked by the concrete
+    /// evaluator), `counterexample` one where it is not allowed; `keys` are
+    /// the context keys the answer depends on.
+    Sometimes {
+        /// A context under which the request is allowed.
+        witness: Context,
+        /// A context under which it is not.
+        counterexample: Context,
+        /// The context keys the policies read.
+        keys: Vec<String>,
+    },
+    /// In no context.
+    Never,
+    /// Not decided, with the reason.
+    Unknown(iamx_model::Reason),
+}
+
+/// Decides whether `req` (its caller, action and resource; its context keys
+/// are taken as fixed) is allowed by `prog` in some or every context. Every
+/// model the solver returns is replayed through the concrete evaluator.
+pub fn can(prog: &AwsProgram, req: &iamx_model::Request, timeout: std::time::Duration) -> Can {
+    let mut enc = Encoder::new(
+        &req.principal,
+        req.resource_account.as_deref(),
+        &req.context,
+        Some(&req.action),
+        Some(&req.resource),
+    );
+    let (allowed, _) = enc.program(prog);
+    match crate::query::decide(&allowed, timeout) {
+        crate::Answer::Always => Can::Always,
+        crate::Answer::Never => Can::Never,
+        crate::Answer::Unknown(r) => Can::Unknown(r),
+        crate::Answer::Sometimes {
+            witness,
+            counterexample,
+        } => {
+            let replay = |m: &Model| {
+                let mut r = req.clone();
+                r.context = context_of(&enc, m);
+                (iamx_model::evaluate(prog, &r).outcome, r.context)
+            };
+            let (yes, wctx) = replay(&witness);
+            let (no, cctx) = replay(&counterexample);
+            if yes == iamx_model::Outcome::Allowed
+                && no != iamx_model::Outcome::Allowed
+                && !matches!(no, iamx_model::Outcome::Unknown(_))
+            {
+                Can::Sometimes {
+                    witness: wctx,
+                    counterexample: cctx,
+                    keys: enc.keys.keys().cloned().collect(),
+                }
+            } else if !enc.unsupported.is_empty() {
+                Can::Unknown(iamx_model::Reason::new(format!(
+                    "the policies use what the symbolic encoding does not express ({}); the solver's witness did not replay (evaluator: {yes} / {no})",
+                    enc.unsupported.join("; ")
+                )))
+            } else {
+                Can::Unknown(iamx_model::Reason::new(format!(
+                    "the solver's witness did not replay through the concrete evaluator (evaluator: {yes} / {no})"
+                )))
+            }
+        }
+    }
 }

@@ -29,6 +29,7 @@
 //!   concrete evaluator confirms it satisfies the query.
 
 pub mod aws;
+pub mod compare;
 pub mod encode;
 pub mod eval;
 pub mod query;

@@ -55,6 +55,8 @@ fn condition() -> impl Strategy<Value = Option<serde_json::Value>> {
         1 => Just(Some(json!({"Bool": {"aws:MultiFactorAuthPresent": "true"}, "StringEqualsIgnoreCase": {"aws:PrincipalTag/team": "BLUE"}}))),
         1 => Just(Some(json!({"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:111122223333:topic-*"}}))),
         1 => Just(Some(json!({"StringEquals": {"aws:username": "alice"}}))),
+        1 => Just(Some(json!({"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}}))),
+        1 => Just(Some(json!({"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*:user/${aws:username}"}}))),
     ]
 }
 
