@@ -111,7 +111,7 @@ fn main() {
         count("unknown")
     );
     let mut slow: Vec<_> = results.iter().collect();
-    slow.sort_by(|a, b| b.1.cmp(&a.1));
+    slow.sort_by_key(|r| std::cmp::Reverse(r.1));
     for r in slow.iter().take(5) {
         println!(
             "slow: {} {:?} {} {}",
