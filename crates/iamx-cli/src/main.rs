@@ -149,11 +149,77 @@ enum Command {
         /// The cloud of the request (default: inferred from the principal and resource).
         #[arg(long, value_enum, conflicts_with = "request")]
         provider: Option<ProviderArg>,
+        /// Answer for every context: always, sometimes (with a witness), never.
+        #[arg(long, conflicts_with = "request")]
+        any_context: bool,
+        /// Solver timeout in seconds (with --any-context).
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+    },
+    /// Compare two AWS policies: equivalent, one more permissive (with a
+    /// witness request for each direction that differs), or incomparable.
+    Compare {
+        /// The first policy (a policy document file).
+        a: PathBuf,
+        /// The second policy.
+        b: PathBuf,
+        /// The caller the policies are attached to (its account is the resources' account).
+        #[arg(long, default_value = "arn:aws:iam::111122223333:user/iamx-probe")]
+        principal: String,
+        /// Solver timeout in seconds per question.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+    },
+    /// Check that a new policy grants nothing the base policy does not (exit 1 if it does).
+    CheckNoNewAccess {
+        /// The new policy.
+        new: PathBuf,
+        /// The baseline policy.
+        base: PathBuf,
+        /// The caller the policies are attached to.
+        #[arg(long, default_value = "arn:aws:iam::111122223333:user/iamx-probe")]
+        principal: String,
+        /// Solver timeout in seconds per question.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+    },
+    /// Check that a policy grants none of these actions (on these resources) in any context (exit 1 if it does).
+    CheckAccessNotGranted {
+        /// The policy.
+        policy: PathBuf,
+        /// Actions that must not be granted.
+        #[arg(long = "action", required = true)]
+        actions: Vec<String>,
+        /// Resources (default: any resource).
+        #[arg(long = "resource")]
+        resources: Vec<String>,
+        /// The caller the policy is attached to.
+        #[arg(long, default_value = "arn:aws:iam::111122223333:user/iamx-probe")]
+        principal: String,
+        /// Solver timeout in seconds per question.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+    },
+    /// Check that a resource policy grants nothing to anonymous callers or to accounts outside the organisation (exit 1 if it does).
+    CheckNoPublicAccess {
+        /// The resource policy (a policy document or `get-*-policy` output).
+        policy: PathBuf,
+        /// The resource it is attached to.
+        #[arg(long)]
+        resource: String,
+        /// The resource's account.
+        #[arg(long, default_value = "111122223333")]
+        account: String,
+        /// Solver timeout in seconds per question.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
     },
 }
 
 /// Failure kinds, mapped to exit codes.
 enum Failure {
+    /// A check failed: exit 1.
+    Finding,
     /// Bad input or usage: exit 2.
     Input,
 }
@@ -168,6 +234,7 @@ fn main() -> ExitCode {
     };
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Finding) => ExitCode::from(1),
         Err(Failure::Input) => ExitCode::from(2),
     }
 }
@@ -226,6 +293,119 @@ fn load(cli: &Cli, paths: &[PathBuf]) -> Result<Workspace, Failure> {
 
 fn run(cli: &Cli) -> Result<(), Failure> {
     match &cli.command {
+        Command::Compare {
+            a,
+            b,
+            principal,
+            timeout,
+        } => {
+            let (pa, pb) = (read_policy(a)?, read_policy(b)?);
+            let p = iamx::aws::parse_principal(principal).map_err(|e| usage(&e))?;
+            let catalog = catalog_or_builtin(cli)?;
+            let c = iamx::reason::compare_aws(
+                &pa,
+                &pb,
+                &p,
+                &catalog,
+                std::time::Duration::from_secs(*timeout),
+            );
+            print_json_or(cli.format, &c, || {
+                let mut t = format!("{}\n", c.verdict.replace('_', " "));
+                t.push_str(&direction_text("A allows, B does not", &c.a_not_in_b));
+                t.push_str(&direction_text("B allows, A does not", &c.b_not_in_a));
+                t
+            });
+            Ok(())
+        }
+        Command::CheckNoNewAccess {
+            new,
+            base,
+            principal,
+            timeout,
+        } => {
+            let (pn, pb) = (read_policy(new)?, read_policy(base)?);
+            let p = iamx::aws::parse_principal(principal).map_err(|e| usage(&e))?;
+            let catalog = catalog_or_builtin(cli)?;
+            let r = iamx::reason::check_no_new_access(
+                &pn,
+                &pb,
+                &p,
+                &catalog,
+                std::time::Duration::from_secs(*timeout),
+            );
+            let pass = matches!(r, iamx::reason::DirectionReport::Contained);
+            print_json_or(cli.format, &r, || {
+                if pass {
+                    "pass: the new policy grants nothing the base policy does not\n".to_owned()
+                } else {
+                    format!(
+                        "fail\n{}",
+                        direction_text("the new policy allows, the base does not", &r)
+                    )
+                }
+            });
+            if pass { Ok(()) } else { Err(Failure::Finding) }
+        }
+        Command::CheckAccessNotGranted {
+            policy,
+            actions,
+            resources,
+            principal,
+            timeout,
+        } => {
+            let pol = read_policy(policy)?;
+            let p = iamx::aws::parse_principal(principal).map_err(|e| usage(&e))?;
+            let rows = iamx::reason::check_access_not_granted(
+                &pol,
+                actions,
+                resources,
+                &p,
+                std::time::Duration::from_secs(*timeout),
+            );
+            let pass = rows
+                .iter()
+                .all(|(_, _, a)| matches!(a, iamx::reason::AnyContext::Never));
+            print_json_or(cli.format, &rows, || {
+                let mut t = format!("{}\n", if pass { "pass" } else { "fail" });
+                for (a, r, ans) in &rows {
+                    t.push_str(&format!("  {a} on {r}: {}\n", any_text(ans)));
+                }
+                t
+            });
+            if pass { Ok(()) } else { Err(Failure::Finding) }
+        }
+        Command::CheckNoPublicAccess {
+            policy,
+            resource,
+            account,
+            timeout,
+        } => {
+            let pol = read_policy_as(policy, iamx::aws::PolicyType::Resource)?;
+            let catalog = catalog_or_builtin(cli)?;
+            let rows = iamx::reason::check_no_public_access_aws(
+                &pol,
+                resource,
+                account,
+                &catalog,
+                std::time::Duration::from_secs(*timeout),
+            );
+            let pass = rows.is_empty();
+            print_json_or(cli.format, &rows, || {
+                let mut t = format!(
+                    "{}\n",
+                    if pass {
+                        "pass: no public or outside-account access"
+                    } else {
+                        "fail"
+                    }
+                );
+                for (who, a, ans) in &rows {
+                    t.push_str(&format!("  {who} may {a}: {}\n", any_text(ans)));
+                }
+                t
+            });
+            if pass { Ok(()) } else { Err(Failure::Finding) }
+        }
         Command::Audit { paths } => cmd_audit(cli, paths),
         Command::WhoCan {
             paths,
@@ -303,6 +483,8 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             session_policy,
             data_action,
             provider,
+            any_context,
+            timeout,
         } => {
             if let Some(file) = request {
                 let mut all = paths.clone();
@@ -361,6 +543,13 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                 data_action: data_action.then_some(true),
                 session_policy,
             };
+            if *any_context {
+                let (req, answer) = ws
+                    .any_context(provider, query, std::time::Duration::from_secs(*timeout))
+                    .map_err(|e| usage(&e))?;
+                print_any_context(cli.format, &req, &answer);
+                return Ok(());
+            }
             let (req, d, notes) = ws.evaluate(provider, query).map_err(|e| usage(&e))?;
             print_decisions(
                 cli.format,
@@ -765,4 +954,107 @@ fn cmd_audit(cli: &Cli, paths: &[PathBuf]) -> Result<(), Failure> {
     }
     let _ = writeln!(out, "warnings from loading: {}", a.warnings.len());
     Ok(())
+}
+
+fn catalog_or_builtin(cli: &Cli) -> Result<iamx::catalog::Catalog, Failure> {
+    match &cli.catalog {
+        None => Ok(iamx::catalog::Catalog::builtin()),
+        Some(dir) => iamx::catalog::Catalog::load_dir(dir)
+            .map_err(|e| usage(&format!("cannot load the action catalog: {e}"))),
+    }
+}
+
+fn read_policy(path: &std::path::Path) -> Result<Arc<iamx::model::Policy>, Failure> {
+    read_policy_as(path, iamx::aws::PolicyType::Identity)
+}
+
+fn read_policy_as(
+    path: &std::path::Path,
+    ptype: iamx::aws::PolicyType,
+) -> Result<Arc<iamx::model::Policy>, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| usage(&format!("cannot read `{}`: {e}", path.display())))?;
+    let opts = iamx::aws::PolicyOptions {
+        ptype,
+        actions: None,
+    };
+    let (p, diags) = iamx::aws::parse_policy_text(&path.display().to_string(), &text, opts);
+    diags.iter().for_each(print_diag);
+    match p {
+        Some(p) if !diags.iter().any(Diagnostic::is_error) => Ok(Arc::new(p)),
+        _ => Err(Failure::Input),
+    }
+}
+
+fn print_json_or<T: serde::Serialize>(format: Format, v: &T, human: impl FnOnce() -> String) {
+    let mut out = std::io::stdout().lock();
+    let text = match format {
+        Format::Json => serde_json::to_string_pretty(v).unwrap_or_default(),
+        Format::Human => human(),
+    };
+    let _ = writeln!(out, "{}", text.trim_end());
+}
+
+fn direction_text(title: &str, d: &iamx::reason::DirectionReport) -> String {
+    use iamx::reason::DirectionReport::*;
+    match d {
+        Contained => format!("  {title}: nothing\n"),
+        Witness {
+            action,
+            resource,
+            context,
+        } => {
+            let ctx: Vec<String> = context.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!(
+                "  {title}: e.g. {action} on {resource}{}\n",
+                if ctx.is_empty() {
+                    String::new()
+                } else {
+                    format!(" with {}", ctx.join(", "))
+                }
+            )
+        }
+        Unknown { reason } => format!("  {title}: unknown ({reason})\n"),
+    }
+}
+
+fn any_text(a: &iamx::reason::AnyContext) -> String {
+    use iamx::reason::AnyContext::*;
+    let ctx = |c: &[(String, String)]| {
+        c.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match a {
+        Always => "always".to_owned(),
+        Never => "never".to_owned(),
+        Sometimes {
+            witness,
+            counterexample,
+            depends_on,
+        } => {
+            let mut t = format!("sometimes, e.g. with {}", ctx(witness));
+            if !counterexample.is_empty() {
+                t.push_str(&format!("; not with {}", ctx(counterexample)));
+            }
+            if !depends_on.is_empty() {
+                t.push_str(&format!(" (depends on {})", depends_on.join(", ")));
+            }
+            t
+        }
+        Unknown { reason } => format!("unknown: {reason}"),
+    }
+}
+
+fn print_any_context(format: Format, req: &iamx::model::Request, a: &iamx::reason::AnyContext) {
+    print_json_or(format, a, || {
+        format!(
+            "{} {} on {}: {}\n",
+            req.principal.id,
+            req.action,
+            req.resource,
+            any_text(a)
+        )
+    });
 }

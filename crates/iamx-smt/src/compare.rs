@@ -379,7 +379,17 @@ fn concrete_first(
             .filter(|s| s.effect == iamx_model::Effect::Allow && s.action.matches_lc(&lc))
         {
             let resources: Vec<String> = match &st.resource {
-                Some(r) if !r.negated => r.patterns.iter().filter_map(instance).collect(),
+                Some(r) if !r.negated => r
+                    .patterns
+                    .iter()
+                    .flat_map(|p| {
+                        if p.is_any() {
+                            vec!["*".to_owned(), "x".to_owned()]
+                        } else {
+                            instance(p).into_iter().collect()
+                        }
+                    })
+                    .collect(),
                 Some(_) => vec!["arn:aws:s3:::iamx-witness-x".to_owned()],
                 None => vec!["*".to_owned()],
             };

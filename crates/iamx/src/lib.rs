@@ -36,6 +36,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use iamx_analysis as analysis;
+pub mod reason;
+
 pub use iamx_aws as aws;
 pub use iamx_azure as azure;
 pub use iamx_catalog as catalog;

@@ -1,0 +1,439 @@
+//! The reasoner's questions on loaded inputs: *can* (in any context),
+//! *compare*, and the Access-Analyzer-style checks.
+//!
+//! AWS questions go through the SMT encoding (`iamx-smt`); every witness is
+//! replayed through the concrete evaluator there. GCP and Azure questions
+//! are answered by the concrete evaluator on an open context (sound: an open
+//! context that decides definitely decides for every context), with concrete
+//! witnesses where a few candidate contexts show both outcomes; otherwise the
+//! answer is `Unknown` with the reason.
+
+use crate::{Provider, Query, Workspace};
+use iamx_model::{Context, Outcome, Policy, Principal, Request, Scalar, Value};
+use iamx_smt::aws::Can;
+use iamx_smt::compare::{Direction, Prepared, more_permissive};
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A request's answer over every context.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "answer", rename_all = "snake_case")]
+pub enum AnyContext {
+    /// Allowed in every context.
+    Always,
+    /// Allowed in some contexts.
+    Sometimes {
+        /// A context where it is allowed.
+        witness: Vec<(String, String)>,
+        /// A context where it is not.
+        counterexample: Vec<(String, String)>,
+        /// The context keys or attributes the answer depends on.
+        depends_on: Vec<String>,
+    },
+    /// Allowed in no context.
+    Never,
+    /// Not decided.
+    Unknown {
+        /// Why.
+        reason: String,
+    },
+}
+
+fn pairs(c: &Context) -> Vec<(String, String)> {
+    c.iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::One(s) => s.as_string().into_owned(),
+                Value::Set(xs) => format!(
+                    "[{}]",
+                    xs.iter()
+                        .map(|x| x.as_string().into_owned())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                Value::Null => "null".to_owned(),
+            };
+            (k.clone(), text)
+        })
+        .collect()
+}
+
+/// The entries of `c` for `keys` (the keys an answer depends on).
+fn only(c: &Context, keys: &[String]) -> Vec<(String, String)> {
+    pairs(c)
+        .into_iter()
+        .filter(|(k, _)| keys.contains(k))
+        .collect()
+}
+
+/// Candidate values for the attributes a GCP or Azure condition may read.
+fn guesses(base: &Context) -> Vec<Context> {
+    let mut out = Vec::new();
+    for t in [
+        "2020-01-01T10:00:00Z",
+        "2026-06-15T10:00:00Z",
+        "2035-01-01T03:00:00Z",
+    ] {
+        let mut c = base.clone();
+        if c.get("request.time").is_none() {
+            c.insert("request.time", Value::One(Scalar::Str(t.to_owned())));
+        }
+        if c.get("@Environment[UtcNow]").is_none() {
+            c.insert(
+                "@Environment[UtcNow]",
+                Value::One(Scalar::Str(t.to_owned())),
+            );
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl Workspace {
+    /// Is `q` allowed in every, some or no context? `q.context` fixes keys.
+    pub fn any_context(
+        &self,
+        provider: Provider,
+        q: Query,
+        timeout: Duration,
+    ) -> Result<(Request, AnyContext), String> {
+        match provider {
+            Provider::Aws => {
+                let (req, _) = self.request(&q.principal, &q.action, &q.resource, q.context)?;
+                let mut prog = self.aws.program_for(&req);
+                prog.session = q.session_policy;
+                let answer = match iamx_smt::aws::can(&prog, &req, timeout) {
+                    Can::Always => AnyContext::Always,
+                    Can::Never => AnyContext::Never,
+                    Can::Unknown(r) => AnyContext::Unknown {
+                        reason: r.to_string(),
+                    },
+                    Can::Sometimes {
+                        witness,
+                        counterexample,
+                        keys,
+                    } => AnyContext::Sometimes {
+                        witness: only(&witness, &keys),
+                        counterexample: only(&counterexample, &keys),
+                        depends_on: keys,
+                    },
+                };
+                Ok((req, answer))
+            }
+            Provider::Gcp | Provider::Azure => {
+                let fixed = q.context.clone();
+                let (req, d) = self.evaluate(provider, q.clone()).map(|(r, d, _)| (r, d))?;
+                let answer = match &d.outcome {
+                    Outcome::Allowed => AnyContext::Always,
+                    Outcome::NotAllowed | Outcome::ExplicitlyDenied => AnyContext::Never,
+                    Outcome::Unknown(reason) => {
+                        let mut yes = None;
+                        let mut no = None;
+                        for c in guesses(&fixed) {
+                            let mut q2 = q.clone();
+                            q2.context = c.clone();
+                            if let Ok((_, d2, _)) = self.evaluate(provider, q2) {
+                                match d2.outcome {
+                                    Outcome::Allowed => yes = yes.or(Some(c)),
+                                    Outcome::NotAllowed | Outcome::ExplicitlyDenied => {
+                                        no = no.or(Some(c))
+                                    }
+                                    Outcome::Unknown(_) => {}
+                                }
+                            }
+                        }
+                        match (yes, no) {
+                            (Some(w), Some(c)) => AnyContext::Sometimes {
+                                witness: pairs(&w),
+                                counterexample: pairs(&c),
+                                depends_on: vec![reason.to_string()],
+                            },
+                            _ => AnyContext::Unknown {
+                                reason: reason.to_string(),
+                            },
+                        }
+                    }
+                };
+                Ok((req, answer))
+            }
+        }
+    }
+}
+
+/// The lowercased, sorted action names of a catalog.
+pub fn catalog_actions(catalog: &iamx_catalog::Catalog) -> Vec<String> {
+    let mut v: Vec<String> = catalog
+        .sorted_actions()
+        .iter()
+        .map(|a| a.action().to_ascii_lowercase())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// A difference between two policies, for reports.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum DirectionReport {
+    /// Nothing more.
+    Contained,
+    /// A request allowed by the first and not by the second.
+    Witness {
+        /// Action.
+        action: String,
+        /// Resource.
+        resource: String,
+        /// Context.
+        context: Vec<(String, String)>,
+    },
+    /// Not decided.
+    Unknown {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl DirectionReport {
+    fn from(d: Direction, catalog: &iamx_catalog::Catalog) -> DirectionReport {
+        match d {
+            Direction::Contained => DirectionReport::Contained,
+            Direction::Witness(w) => DirectionReport::Witness {
+                action: catalog
+                    .get(&w.action)
+                    .map_or(w.action.clone(), |a| a.action().to_owned()),
+                resource: w.resource,
+                context: pairs(&w.context),
+            },
+            Direction::Unknown(r) => DirectionReport::Unknown {
+                reason: r.to_string(),
+            },
+        }
+    }
+}
+
+/// The verdict of comparing A with B.
+#[derive(Clone, Debug, Serialize)]
+pub struct Comparison {
+    /// `equivalent`, `a_more_permissive`, `b_more_permissive`, `incomparable`, `unknown`.
+    pub verdict: &'static str,
+    /// Does A allow something B does not?
+    pub a_not_in_b: DirectionReport,
+    /// Does B allow something A does not?
+    pub b_not_in_a: DirectionReport,
+}
+
+/// Compares two AWS identity policies for `principal` (in its own account).
+pub fn compare_aws(
+    a: &Arc<Policy>,
+    b: &Arc<Policy>,
+    principal: &Principal,
+    catalog: &iamx_catalog::Catalog,
+    timeout: Duration,
+) -> Comparison {
+    let actions = catalog_actions(catalog);
+    let pa = Prepared::new(a.clone(), &actions);
+    let pb = Prepared::new(b.clone(), &actions);
+    let ab = more_permissive(a, &pb, &actions, principal, timeout);
+    let ba = more_permissive(b, &pa, &actions, principal, timeout);
+    let verdict = match (&ab, &ba) {
+        (Direction::Contained, Direction::Contained) => "equivalent",
+        (Direction::Witness(_), Direction::Contained) => "a_more_permissive",
+        (Direction::Contained, Direction::Witness(_)) => "b_more_permissive",
+        (Direction::Witness(_), Direction::Witness(_)) => "incomparable",
+        _ => "unknown",
+    };
+    Comparison {
+        verdict,
+        a_not_in_b: DirectionReport::from(ab, catalog),
+        b_not_in_a: DirectionReport::from(ba, catalog),
+    }
+}
+
+/// `check-no-new-access`: `new` grants nothing `base` does not.
+pub fn check_no_new_access(
+    new: &Arc<Policy>,
+    base: &Arc<Policy>,
+    principal: &Principal,
+    catalog: &iamx_catalog::Catalog,
+    timeout: Duration,
+) -> DirectionReport {
+    let actions = catalog_actions(catalog);
+    let pb = Prepared::new(base.clone(), &actions);
+    DirectionReport::from(
+        more_permissive(new, &pb, &actions, principal, timeout),
+        catalog,
+    )
+}
+
+/// `check-access-not-granted`: `policy` allows none of `actions` on any of
+/// `resources` (every resource when empty), in any context. Returns, per
+/// action and resource, the answer.
+pub fn check_access_not_granted(
+    policy: &Arc<Policy>,
+    actions: &[String],
+    resources: &[String],
+    principal: &Principal,
+    timeout: Duration,
+) -> Vec<(String, String, AnyContext)> {
+    let prog = iamx_model::AwsProgram {
+        identity: vec![policy.clone()],
+        boundaries: vec![],
+        session: None,
+        scps: None,
+        management_account: false,
+        rcps: None,
+        resource_policy: None,
+        resource_policy_kind: iamx_model::ResourcePolicyKind::Generic,
+    };
+    let resources: Vec<String> = if resources.is_empty() {
+        vec![String::new()]
+    } else {
+        resources.to_vec()
+    };
+    let mut out = Vec::new();
+    for a in actions {
+        for r in &resources {
+            let answer = if r.is_empty() {
+                // any resource: compare with a policy that allows nothing
+                let empty = Arc::new(Policy::new(Arc::from("nothing"), Vec::new()));
+                let single = Arc::new(Policy::new(
+                    policy.name.clone(),
+                    policy
+                        .statements
+                        .iter()
+                        .filter(|st| {
+                            st.effect == iamx_model::Effect::Deny
+                                || st.action.matches_lc(&a.to_ascii_lowercase())
+                        })
+                        .cloned()
+                        .collect(),
+                ));
+                let actions = vec![a.to_ascii_lowercase()];
+                let pe = Prepared::new(empty, &actions);
+                match more_permissive(&single, &pe, &actions, principal, timeout) {
+                    Direction::Contained => AnyContext::Never,
+                    Direction::Witness(w) => AnyContext::Sometimes {
+                        witness: vec![("resource".into(), w.resource.clone())]
+                            .into_iter()
+                            .chain(pairs(&w.context))
+                            .collect(),
+                        counterexample: Vec::new(),
+                        depends_on: Vec::new(),
+                    },
+                    Direction::Unknown(r) => AnyContext::Unknown {
+                        reason: r.to_string(),
+                    },
+                }
+            } else {
+                let req = Request {
+                    principal: principal.clone(),
+                    action: a.clone(),
+                    resource: r.clone(),
+                    resource_account: principal.account.clone(),
+                    context: Context::new(),
+                };
+                match iamx_smt::aws::can(&prog, &req, timeout) {
+                    Can::Always => AnyContext::Always,
+                    Can::Never => AnyContext::Never,
+                    Can::Unknown(x) => AnyContext::Unknown {
+                        reason: x.to_string(),
+                    },
+                    Can::Sometimes {
+                        witness,
+                        counterexample,
+                        keys,
+                    } => AnyContext::Sometimes {
+                        witness: pairs(&witness),
+                        counterexample: pairs(&counterexample),
+                        depends_on: keys,
+                    },
+                }
+            };
+            out.push((
+                a.clone(),
+                if r.is_empty() {
+                    "*".to_owned()
+                } else {
+                    r.clone()
+                },
+                answer,
+            ));
+        }
+    }
+    out
+}
+
+/// `check-no-public-access` for an AWS resource policy on `resource`: may an
+/// anonymous caller, or a caller of an account outside the organisation, do
+/// anything the policy names, in some context?
+pub fn check_no_public_access_aws(
+    policy: &Arc<Policy>,
+    resource: &str,
+    resource_account: &str,
+    catalog: &iamx_catalog::Catalog,
+    timeout: Duration,
+) -> Vec<(String, String, AnyContext)> {
+    let kind = iamx_aws::request::infer_resource_policy_kind("", resource);
+    let prog = iamx_model::AwsProgram {
+        identity: vec![],
+        boundaries: vec![],
+        session: None,
+        scps: None,
+        management_account: false,
+        rcps: None,
+        resource_policy: Some(policy.clone()),
+        resource_policy_kind: kind,
+    };
+    let mut actions = std::collections::BTreeSet::new();
+    for st in policy
+        .statements
+        .iter()
+        .filter(|s| s.effect == iamx_model::Effect::Allow && !s.action.negated)
+    {
+        for p in &st.action.patterns {
+            let e = catalog.expand(p.raw());
+            if e.is_empty() {
+                actions.insert(p.raw().to_owned());
+            } else {
+                actions.extend(e.iter().map(|a| a.action().to_owned()));
+            }
+        }
+    }
+    let outsiders = [
+        Principal::anonymous(),
+        iamx_aws::parse_principal("arn:aws:iam::000000000000:root")
+            .unwrap_or_else(|_| Principal::anonymous()),
+    ];
+    let mut out = Vec::new();
+    for p in &outsiders {
+        for a in &actions {
+            let req = Request {
+                principal: p.clone(),
+                action: a.clone(),
+                resource: resource.to_owned(),
+                resource_account: Some(resource_account.to_owned()),
+                context: Context::new(),
+            };
+            let ans = match iamx_smt::aws::can(&prog, &req, timeout) {
+                Can::Never => continue,
+                Can::Always => AnyContext::Always,
+                Can::Unknown(r) => AnyContext::Unknown {
+                    reason: r.to_string(),
+                },
+                Can::Sometimes {
+                    witness,
+                    counterexample,
+                    keys,
+                } => AnyContext::Sometimes {
+                    witness: pairs(&witness),
+                    counterexample: pairs(&counterexample),
+                    depends_on: keys,
+                },
+            };
+            out.push((p.id.clone(), a.clone(), ans));
+        }
+    }
+    out
+}

@@ -1,0 +1,189 @@
+//! The reasoner end to end: `eval --any-context`, `compare` and the
+//! Access-Analyzer-style checks, with their exit codes (0 pass, 1 finding,
+//! 2 bad input). Every witness shown here was replayed through the concrete
+//! evaluator before it was printed.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn run(args: &[&str]) -> (i32, String) {
+    let out = Command::cargo_bin("iamx")
+        .expect("the iamx binary is built")
+        .current_dir(root())
+        .args(args)
+        .output()
+        .expect("runs");
+    let code = out.status.code().unwrap_or(-1);
+    assert!(
+        (0..=2).contains(&code),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (code, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+const READ: &str = "corpus/aws/ok/reasoner-s3-read.json";
+const READ_WRITE: &str = "corpus/aws/ok/reasoner-s3-read-write-tls.json";
+
+#[test]
+fn any_context_answers() {
+    let mut text = String::new();
+    for (p, a, r) in [
+        // MFA-conditioned trust: sometimes
+        (
+            "arn:aws:iam::111122223333:user/bob",
+            "sts:AssumeRole",
+            "arn:aws:iam::111122223333:role/payments-admin",
+        ),
+        // nothing allows it: never
+        (
+            "arn:aws:iam::111122223333:user/alice",
+            "s3:DeleteBucket",
+            "arn:aws:s3:::examplecorp-payments-prod",
+        ),
+        // the public bucket: always
+        (
+            "*",
+            "s3:GetObject",
+            "arn:aws:s3:::examplecorp-public-assets/logo.png",
+        ),
+        // GCP: a binding with a time condition
+        (
+            "user:casey@contractor.example.net",
+            "storage.objects.get",
+            "//storage.googleapis.com/projects/_/buckets/payments-prod-ledger/objects/2026/06/ledger.csv",
+        ),
+    ] {
+        let (code, out) = run(&[
+            "eval",
+            "examples",
+            "--principal",
+            p,
+            "--action",
+            a,
+            "--resource",
+            r,
+            "--any-context",
+        ]);
+        assert_eq!(code, 0);
+        text.push_str(&out);
+    }
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn any_context_json_witness_is_allowed_by_eval() {
+    let (_, out) = run(&[
+        "eval",
+        "examples",
+        "--principal",
+        "arn:aws:iam::111122223333:user/bob",
+        "--action",
+        "sts:AssumeRole",
+        "--resource",
+        "arn:aws:iam::111122223333:role/payments-admin",
+        "--any-context",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["answer"], "sometimes");
+    // replaying the witness context through plain eval gives allowed
+    let mut args = vec![
+        "eval".to_owned(),
+        "examples".into(),
+        "--principal".into(),
+        "arn:aws:iam::111122223333:user/bob".into(),
+        "--action".into(),
+        "sts:AssumeRole".into(),
+        "--resource".into(),
+        "arn:aws:iam::111122223333:role/payments-admin".into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    for kv in v["witness"].as_array().expect("witness") {
+        args.push("--context".into());
+        args.push(format!(
+            "{}={}",
+            kv[0].as_str().expect("key"),
+            kv[1].as_str().expect("value")
+        ));
+    }
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (_, out) = run(&argv);
+    let d: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(d["decision"], "allowed", "{d:#}");
+}
+
+#[test]
+fn compare_two_policies() {
+    let (code, out) = run(&["compare", READ, READ_WRITE]);
+    assert_eq!(code, 0);
+    let (_, same) = run(&["compare", READ, READ]);
+    insta::assert_snapshot!(format!("{out}---\n{same}"));
+}
+
+#[test]
+fn check_no_new_access_exit_codes() {
+    let (pass, _) = run(&["check-no-new-access", READ, READ]);
+    assert_eq!(pass, 0);
+    let (fail, out) = run(&["check-no-new-access", READ_WRITE, READ]);
+    assert_eq!(fail, 1);
+    assert!(out.contains("s3:PutObject"), "{out}");
+    // the read-only policy is not contained in the read-write one: that one
+    // denies plain-HTTP requests, the read-only one does not
+    let (fail, out) = run(&["check-no-new-access", READ, READ_WRITE]);
+    assert_eq!(fail, 1);
+    assert!(out.contains("aws:securetransport=false"), "{out}");
+}
+
+#[test]
+fn check_access_not_granted() {
+    let (code, out) = run(&[
+        "check-access-not-granted",
+        READ,
+        "--action",
+        "s3:PutObject",
+        "--action",
+        "s3:DeleteObject",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run(&[
+        "check-access-not-granted",
+        READ_WRITE,
+        "--action",
+        "s3:PutObject",
+        "--resource",
+        "arn:aws:s3:::reports/q1.csv",
+    ]);
+    assert_eq!(code, 1);
+    // granted only over TLS: sometimes, depending on aws:SecureTransport
+    assert!(
+        out.contains("sometimes") && out.contains("aws:securetransport"),
+        "{out}"
+    );
+}
+
+#[test]
+fn check_no_public_access() {
+    let (code, out) = run(&[
+        "check-no-public-access",
+        "corpus/aws/ok/reasoner-public-bucket-policy.json",
+        "--resource",
+        "arn:aws:s3:::assets/logo.png",
+    ]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(out);
+    // an identity policy is not a resource policy: bad input
+    let (code, _) = run(&[
+        "check-no-public-access",
+        READ,
+        "--resource",
+        "arn:aws:s3:::reports/q1.csv",
+    ]);
+    assert_eq!(code, 2);
+}
