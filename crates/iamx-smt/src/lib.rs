@@ -32,6 +32,7 @@ pub mod aws;
 pub mod compare;
 pub mod encode;
 pub mod eval;
+pub mod expr;
 pub mod query;
 pub mod regex;
 pub mod smtlib;

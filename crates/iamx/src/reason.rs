@@ -1,15 +1,12 @@
 //! The reasoner's questions on loaded inputs: *can* (in any context),
 //! *compare*, and the Access-Analyzer-style checks.
 //!
-//! AWS questions go through the SMT encoding (`iamx-smt`); every witness is
-//! replayed through the concrete evaluator there. GCP and Azure questions
-//! are answered by the concrete evaluator on an open context (sound: an open
-//! context that decides definitely decides for every context), with concrete
-//! witnesses where a few candidate contexts show both outcomes; otherwise the
-//! answer is `Unknown` with the reason.
+//! Every question goes through the SMT encoding of the provider's program
+//! (`iamx-smt`), and every witness is replayed through the concrete
+//! evaluator before it is reported.
 
 use crate::{Provider, Query, Workspace};
-use iamx_model::{Context, Outcome, Policy, Principal, Request, Scalar, Value};
+use iamx_model::{Context, Policy, Principal, Request, Value};
 use iamx_smt::aws::Can;
 use iamx_smt::compare::{Direction, Prepared, more_permissive};
 use serde::Serialize;
@@ -67,29 +64,6 @@ fn only(c: &Context, keys: &[String]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Candidate values for the attributes a GCP or Azure condition may read.
-fn guesses(base: &Context) -> Vec<Context> {
-    let mut out = Vec::new();
-    for t in [
-        "2020-01-01T10:00:00Z",
-        "2026-06-15T10:00:00Z",
-        "2035-01-01T03:00:00Z",
-    ] {
-        let mut c = base.clone();
-        if c.get("request.time").is_none() {
-            c.insert("request.time", Value::One(Scalar::Str(t.to_owned())));
-        }
-        if c.get("@Environment[UtcNow]").is_none() {
-            c.insert(
-                "@Environment[UtcNow]",
-                Value::One(Scalar::Str(t.to_owned())),
-            );
-        }
-        out.push(c);
-    }
-    out
-}
-
 impl Workspace {
     /// Is `q` allowed in every, some or no context? `q.context` fixes keys.
     pub fn any_context(
@@ -121,43 +95,53 @@ impl Workspace {
                 };
                 Ok((req, answer))
             }
-            Provider::Gcp | Provider::Azure => {
-                let fixed = q.context.clone();
-                let (req, d) = self.evaluate(provider, q.clone()).map(|(r, d, _)| (r, d))?;
-                let answer = match &d.outcome {
-                    Outcome::Allowed => AnyContext::Always,
-                    Outcome::NotAllowed | Outcome::ExplicitlyDenied => AnyContext::Never,
-                    Outcome::Unknown(reason) => {
-                        let mut yes = None;
-                        let mut no = None;
-                        for c in guesses(&fixed) {
-                            let mut q2 = q.clone();
-                            q2.context = c.clone();
-                            if let Ok((_, d2, _)) = self.evaluate(provider, q2) {
-                                match d2.outcome {
-                                    Outcome::Allowed => yes = yes.or(Some(c)),
-                                    Outcome::NotAllowed | Outcome::ExplicitlyDenied => {
-                                        no = no.or(Some(c))
-                                    }
-                                    Outcome::Unknown(_) => {}
-                                }
-                            }
-                        }
-                        match (yes, no) {
-                            (Some(w), Some(c)) => AnyContext::Sometimes {
-                                witness: pairs(&w),
-                                counterexample: pairs(&c),
-                                depends_on: vec![reason.to_string()],
-                            },
-                            _ => AnyContext::Unknown {
-                                reason: reason.to_string(),
-                            },
-                        }
-                    }
-                };
-                Ok((req, answer))
+            Provider::Gcp => {
+                let (req, prog) = iamx_gcp::build_request(
+                    &self.gcp,
+                    &q.principal,
+                    &q.action,
+                    &q.resource,
+                    q.context,
+                )?;
+                Ok((
+                    req.clone(),
+                    from_can(iamx_smt::expr::can_gcp(&prog, &req, timeout)),
+                ))
+            }
+            Provider::Azure => {
+                let (req, prog) = iamx_azure::build_request(
+                    &self.azure,
+                    &q.principal,
+                    &q.action,
+                    &q.resource,
+                    q.data_action,
+                    q.context,
+                )?;
+                Ok((
+                    req.clone(),
+                    from_can(iamx_smt::expr::can_azure(&prog, &req, timeout)),
+                ))
             }
         }
+    }
+}
+
+fn from_can(c: Can) -> AnyContext {
+    match c {
+        Can::Always => AnyContext::Always,
+        Can::Never => AnyContext::Never,
+        Can::Unknown(r) => AnyContext::Unknown {
+            reason: r.to_string(),
+        },
+        Can::Sometimes {
+            witness,
+            counterexample,
+            keys,
+        } => AnyContext::Sometimes {
+            witness: only(&witness, &keys),
+            counterexample: only(&counterexample, &keys),
+            depends_on: keys,
+        },
     }
 }
 

@@ -1,0 +1,624 @@
+//! The symbolic encoding of the CEL/ABAC expression language, and of the GCP
+//! and Azure programs built on it.
+//!
+//! Attributes become typed variables: `attr:NAME` (string), `time:NAME`
+//! (epoch ms, for `request.time` and `@Environment[UtcNow]`), `num:NAME`,
+//! `bool:NAME`, and for tags `tag:KEY` with `hastag:KEY`. The caller, the
+//! permission or operation, and the resource are fixed by the question, so
+//! membership, role and scope tests are decided while encoding. What the
+//! encoding does not express (time-zone arithmetic, set quantifiers,
+//! durations) is a free Boolean, as in the AWS encoding.
+
+use crate::eval::Model;
+use crate::regex::Regex;
+use crate::term::{Sort, Term, Value as TValue};
+use iamx_model::azure::{AzureProgram, RoleSpec};
+use iamx_model::expr::{AzOp, CmpOp, Expr, Func, Quantifier};
+use iamx_model::gcp::{GcpProgram, RoleGrant, v2_permission};
+use iamx_model::{Condition, Context, Scalar, Value};
+use std::collections::BTreeMap;
+
+/// How an attribute is used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttrSort {
+    /// A string.
+    Str,
+    /// A time (epoch ms).
+    Time,
+    /// A number (integer).
+    Num,
+    /// A boolean.
+    Bool,
+}
+
+/// Encodes expressions for one fixed action.
+pub struct ExprEncoder<'a> {
+    action: &'a str,
+    sub_operation: Option<&'a str>,
+    fixed: &'a Context,
+    /// Attributes read (lowercased), with the sort they are read at.
+    pub attrs: BTreeMap<String, AttrSort>,
+    /// Tag keys read.
+    pub tags: Vec<String>,
+    /// Reasons of the free variables.
+    pub unsupported: Vec<String>,
+}
+
+fn is_time_attr(name: &str) -> bool {
+    name == "request.time" || name.eq_ignore_ascii_case("@Environment[UtcNow]")
+}
+
+/// A symbolic or constant value.
+enum Sym {
+    Str(Term),
+    Int(Term),
+    Bool(Term),
+    List(Vec<Sym>),
+}
+
+impl<'a> ExprEncoder<'a> {
+    /// An encoder for requests of `action`; `fixed` holds attributes the
+    /// question fixes (decided as constants).
+    pub fn new(
+        action: &'a str,
+        sub_operation: Option<&'a str>,
+        fixed: &'a Context,
+    ) -> ExprEncoder<'a> {
+        ExprEncoder {
+            action,
+            sub_operation,
+            fixed,
+            attrs: BTreeMap::new(),
+            tags: Vec::new(),
+            unsupported: Vec::new(),
+        }
+    }
+
+    fn free(&mut self, why: String) -> Term {
+        let n = self.unsupported.len();
+        self.unsupported.push(why.clone());
+        Term::named(format!("unknown:{n}:{why}"), Sort::Bool)
+    }
+
+    fn fixed_value(&self, name: &str) -> Option<&Scalar> {
+        match self.fixed.get(name) {
+            Some(Value::One(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn attr(&mut self, name: &str, want: AttrSort) -> Option<Sym> {
+        let lc = name.to_ascii_lowercase();
+        if let Some(s) = self.fixed_value(name) {
+            return Some(match want {
+                AttrSort::Time => Sym::Int(Term::int(s.as_date()?)),
+                AttrSort::Num => Sym::Int(Term::int(num_i64(s.as_number()?)?)),
+                AttrSort::Bool => Sym::Bool(Term::bool(s.as_bool()?)),
+                AttrSort::Str => Sym::Str(Term::string(s.as_string().into_owned())),
+            });
+        }
+        if self.fixed.get(name).is_some() {
+            // a set or an explicit absence: not modelled
+            return None;
+        }
+        let prev = *self.attrs.entry(lc.clone()).or_insert(want);
+        if prev != want {
+            return None;
+        }
+        Some(match want {
+            AttrSort::Str => Sym::Str(Term::named(format!("attr:{lc}"), Sort::String)),
+            AttrSort::Time => Sym::Int(Term::named(format!("time:{lc}"), Sort::Int)),
+            AttrSort::Num => Sym::Int(Term::named(format!("num:{lc}"), Sort::Int)),
+            AttrSort::Bool => Sym::Bool(Term::named(format!("bool:{lc}"), Sort::Bool)),
+        })
+    }
+
+    /// The condition of a binding or assignment.
+    pub fn condition(&mut self, c: &Condition) -> Term {
+        match c {
+            Condition::True => Term::tt(),
+            Condition::All(cs) => {
+                let v: Vec<Term> = cs.iter().map(|x| self.condition(x)).collect();
+                Term::and(v)
+            }
+            Condition::Any(cs) => {
+                let v: Vec<Term> = cs.iter().map(|x| self.condition(x)).collect();
+                Term::or(v)
+            }
+            Condition::Not(x) => {
+                let t = self.condition(x);
+                Term::not(t)
+            }
+            Condition::Expr(e) => self.boolean(e),
+            Condition::Aws(a) => self.free(format!("AWS clause `{a}` in a GCP/Azure condition")),
+            Condition::Unsupported(r) => self.free(r.to_string()),
+        }
+    }
+
+    /// An expression used as a truth value.
+    pub fn boolean(&mut self, e: &Expr) -> Term {
+        match e {
+            Expr::Bool(b) => Term::bool(*b),
+            Expr::And(xs) => {
+                let v: Vec<Term> = xs.iter().map(|x| self.boolean(x)).collect();
+                Term::and(v)
+            }
+            Expr::Or(xs) => {
+                let v: Vec<Term> = xs.iter().map(|x| self.boolean(x)).collect();
+                Term::or(v)
+            }
+            Expr::Not(x) => {
+                let t = self.boolean(x);
+                Term::not(t)
+            }
+            Expr::Cmp(op, a, b) => self.compare(*op, a, b),
+            Expr::In(x, list) => match (self.value(x, AttrSort::Str), &**list) {
+                (Some(Sym::Str(s)), Expr::List(items)) => {
+                    let mut alts = Vec::new();
+                    for i in items {
+                        match self.value(i, AttrSort::Str) {
+                            Some(Sym::Str(t)) => alts.push(Term::equal(s.clone(), t)),
+                            _ => return self.free(format!("`{e}`")),
+                        }
+                    }
+                    Term::or(alts)
+                }
+                _ => self.free(format!("`{e}`")),
+            },
+            Expr::Call(f, args) => self.call(*f, args, e),
+            Expr::AzOp {
+                op,
+                quantifier,
+                lhs,
+                rhs,
+            } => self.az(*op, *quantifier, lhs, rhs, e),
+            Expr::ActionMatches(p) => Term::bool(p.matches(self.action)),
+            Expr::SubOperationMatches(s) => Term::bool(self.sub_operation == Some(s.as_str())),
+            Expr::Attr(name) => match self.attr(name, AttrSort::Bool) {
+                Some(Sym::Bool(t)) => t,
+                _ => self.free(format!("`{e}`")),
+            },
+            _ => self.free(format!("`{e}`")),
+        }
+    }
+
+    fn value(&mut self, e: &Expr, want: AttrSort) -> Option<Sym> {
+        match e {
+            Expr::Str(s) => Some(match want {
+                AttrSort::Time => Sym::Int(Term::int(iamx_model::value::parse_date(s)?)),
+                AttrSort::Num => Sym::Int(Term::int(num_i64(iamx_model::value::parse_number(s)?)?)),
+                AttrSort::Bool => Sym::Bool(Term::bool(match s.to_ascii_lowercase().as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return None,
+                })),
+                AttrSort::Str => Sym::Str(Term::string(s.clone())),
+            }),
+            Expr::Num(n) => Some(Sym::Int(Term::int(num_i64(*n)?))),
+            Expr::Bool(b) => Some(Sym::Bool(Term::bool(*b))),
+            Expr::List(xs) => xs
+                .iter()
+                .map(|x| self.value(x, want))
+                .collect::<Option<Vec<_>>>()
+                .map(Sym::List),
+            Expr::Attr(name) => {
+                let sort = if is_time_attr(name) {
+                    AttrSort::Time
+                } else {
+                    want
+                };
+                self.attr(name, sort)
+            }
+            Expr::Call(Func::Timestamp, args) => match args.first() {
+                Some(Expr::Str(s)) => Some(Sym::Int(Term::int(iamx_model::value::parse_date(s)?))),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn compare(&mut self, op: CmpOp, a: &Expr, b: &Expr) -> Term {
+        // the sort follows whichever side is typed
+        let want = if matches!(a, Expr::Attr(n) if is_time_attr(n))
+            || matches!(b, Expr::Attr(n) if is_time_attr(n))
+            || matches!(a, Expr::Call(Func::Timestamp, _))
+            || matches!(b, Expr::Call(Func::Timestamp, _))
+        {
+            AttrSort::Time
+        } else if matches!(a, Expr::Num(_)) || matches!(b, Expr::Num(_)) {
+            AttrSort::Num
+        } else if matches!(a, Expr::Bool(_)) || matches!(b, Expr::Bool(_)) {
+            AttrSort::Bool
+        } else {
+            AttrSort::Str
+        };
+        match (self.value(a, want), self.value(b, want)) {
+            (Some(Sym::Int(x)), Some(Sym::Int(y))) => match op {
+                CmpOp::Eq => Term::equal(x, y),
+                CmpOp::Ne => Term::not(Term::equal(x, y)),
+                CmpOp::Lt => Term::lt(x, y),
+                CmpOp::Le => Term::le(x, y),
+                CmpOp::Gt => Term::gt(x, y),
+                CmpOp::Ge => Term::ge(x, y),
+            },
+            (Some(Sym::Str(x)), Some(Sym::Str(y))) if matches!(op, CmpOp::Eq | CmpOp::Ne) => {
+                let eq = Term::equal(x, y);
+                if op == CmpOp::Eq { eq } else { Term::not(eq) }
+            }
+            (Some(Sym::Bool(x)), Some(Sym::Bool(y))) if matches!(op, CmpOp::Eq | CmpOp::Ne) => {
+                let eq = Term::equal(x, y);
+                if op == CmpOp::Eq { eq } else { Term::not(eq) }
+            }
+            _ => self.free(format!("comparison `{a} {} {b}`", op.symbol())),
+        }
+    }
+
+    fn call(&mut self, f: Func, args: &[Expr], whole: &Expr) -> Term {
+        match f {
+            Func::StartsWith | Func::EndsWith | Func::Contains => {
+                let (Some(r), Some(a)) = (args.first(), args.get(1)) else {
+                    return self.free(format!("`{whole}`"));
+                };
+                match (self.value(r, AttrSort::Str), self.value(a, AttrSort::Str)) {
+                    (Some(Sym::Str(s)), Some(Sym::Str(x))) => match f {
+                        Func::StartsWith => Term::prefix_of(x, s),
+                        Func::EndsWith => Term::suffix_of(x, s),
+                        _ => Term::contains(s, x),
+                    },
+                    _ => self.free(format!("`{whole}`")),
+                }
+            }
+            Func::MatchTag | Func::HasTagKey => {
+                let Some(Expr::Str(key)) = args.first() else {
+                    return self.free(format!("`{whole}`"));
+                };
+                if self.fixed.get("resource.tags").is_some() {
+                    // tags fixed by the question: decide with the evaluator's reading
+                    let v = self.fixed.get(&format!("resource.tag/{key}"));
+                    return Term::bool(match f {
+                        Func::HasTagKey => v.is_some(),
+                        _ => match (v, args.get(1)) {
+                            (Some(Value::One(x)), Some(Expr::Str(want))) => x.as_string() == *want,
+                            _ => false,
+                        },
+                    });
+                }
+                if !self.tags.contains(key) {
+                    self.tags.push(key.clone());
+                }
+                let has = Term::named(format!("hastag:{key}"), Sort::Bool);
+                match (f, args.get(1)) {
+                    (Func::HasTagKey, _) => has,
+                    (_, Some(Expr::Str(want))) => Term::and([
+                        has,
+                        Term::equal(
+                            Term::named(format!("tag:{key}"), Sort::String),
+                            Term::string(want.clone()),
+                        ),
+                    ]),
+                    _ => self.free(format!("`{whole}`")),
+                }
+            }
+            _ => self.free(format!("`{whole}`")),
+        }
+    }
+
+    fn az(&mut self, op: AzOp, q: Quantifier, lhs: &Expr, rhs: &Expr, whole: &Expr) -> Term {
+        use AzOp::*;
+        if q != Quantifier::None || matches!(op, ListContains | ListNotContains) {
+            return self.free(format!("`{whole}`"));
+        }
+        let want = match op {
+            NumericEquals
+            | NumericNotEquals
+            | NumericLessThan
+            | NumericLessThanEquals
+            | NumericGreaterThan
+            | NumericGreaterThanEquals => AttrSort::Num,
+            DateTimeEquals
+            | DateTimeNotEquals
+            | DateTimeLessThan
+            | DateTimeLessThanEquals
+            | DateTimeGreaterThan
+            | DateTimeGreaterThanEquals => AttrSort::Time,
+            BoolEquals | BoolNotEquals => AttrSort::Bool,
+            _ => AttrSort::Str,
+        };
+        let l = match lhs {
+            Expr::Attr(n) => self.attr(n, want),
+            other => self.value(other, want),
+        };
+        let r = self.value(rhs, want);
+        let base = |l: Term, r: Term| -> Option<Term> {
+            Some(match op {
+                StringEquals | StringNotEquals => Term::equal(l, r),
+                StringLike | StringNotLike => {
+                    let p = iamx_model::Pattern::glob(r.as_str()?, iamx_model::Case::Sensitive);
+                    Term::matches_pattern(l, &p).ok()?
+                }
+                StringStartsWith | StringNotStartsWith => Term::prefix_of(r, l),
+                StringEqualsIgnoreCase | StringNotEqualsIgnoreCase | GuidEquals | GuidNotEquals => {
+                    Term::in_re(l, Regex::lit_ci(r.as_str()?))
+                }
+                NumericEquals | NumericNotEquals | DateTimeEquals | DateTimeNotEquals
+                | BoolEquals | BoolNotEquals => Term::equal(l, r),
+                NumericLessThan | DateTimeLessThan => Term::lt(l, r),
+                NumericLessThanEquals | DateTimeLessThanEquals => Term::le(l, r),
+                NumericGreaterThan | DateTimeGreaterThan => Term::gt(l, r),
+                NumericGreaterThanEquals | DateTimeGreaterThanEquals => Term::ge(l, r),
+                _ => return None,
+            })
+        };
+        let unwrap = |s: Sym| match s {
+            Sym::Str(t) | Sym::Int(t) | Sym::Bool(t) => Some(t),
+            Sym::List(_) => None,
+        };
+        let t = match (l, r) {
+            (Some(l), Some(Sym::List(rs))) => {
+                let Some(l) = unwrap(l) else {
+                    return self.free(format!("`{whole}`"));
+                };
+                let mut alts = Vec::new();
+                for x in rs {
+                    match unwrap(x).and_then(|x| base(l.clone(), x)) {
+                        Some(t) => alts.push(t),
+                        None => return self.free(format!("`{whole}`")),
+                    }
+                }
+                Term::or(alts)
+            }
+            (Some(l), Some(r)) => match (unwrap(l), unwrap(r)) {
+                (Some(l), Some(r)) => match base(l, r) {
+                    Some(t) => t,
+                    None => return self.free(format!("`{whole}`")),
+                },
+                _ => return self.free(format!("`{whole}`")),
+            },
+            _ => return self.free(format!("`{whole}`")),
+        };
+        if op.is_negated() { Term::not(t) } else { t }
+    }
+
+    /// GCP: the term "the program allows the request".
+    pub fn gcp_program(&mut self, prog: &GcpProgram) -> Term {
+        let v2 = v2_permission(self.action);
+        let mut deny = Vec::new();
+        for rule in &prog.denies {
+            let who = rule
+                .denied_principals
+                .iter()
+                .any(|p| prog.v2_identities.contains(p))
+                && !rule
+                    .exception_principals
+                    .iter()
+                    .any(|p| prog.v2_identities.contains(p));
+            let what = rule.denied_permissions.iter().any(|p| p.matches(&v2))
+                && !rule.exception_permissions.iter().any(|p| p.matches(&v2));
+            if who && what {
+                let c = self.condition(&rule.condition);
+                deny.push(c);
+            }
+        }
+        let boundary_ok = prog.boundaries.is_empty()
+            || prog.boundaries.iter().any(|b| {
+                b.resources
+                    .iter()
+                    .any(|r| prog.resource_chain.iter().any(|c| c == r))
+            });
+        let mut allow = Vec::new();
+        for b in &prog.bindings {
+            if !b.members.iter().any(|m| prog.identities.contains(m)) {
+                continue;
+            }
+            let grants = match &b.grant {
+                RoleGrant::Permissions(p) => Term::bool(p.contains(self.action)),
+                RoleGrant::Nothing(_) => Term::ff(),
+                RoleGrant::Unknown(r) => self.free(r.to_string()),
+            };
+            if grants.as_bool() == Some(false) {
+                continue;
+            }
+            let c = self.condition(&b.condition);
+            allow.push(Term::and([grants, c]));
+        }
+        Term::and([
+            Term::not(Term::or(deny)),
+            Term::bool(boundary_ok),
+            Term::or(allow),
+        ])
+    }
+
+    /// Azure: the term "the program allows the request".
+    pub fn azure_program(&mut self, prog: &AzureProgram) -> Term {
+        let data = prog.data_action;
+        let denied = prog.denies.iter().any(|d| {
+            let everyone = d
+                .principals
+                .iter()
+                .any(|p| p == iamx_model::azure::ALL_PRINCIPALS);
+            (everyone || d.principals.iter().any(|p| prog.identities.contains(p)))
+                && !d.exclude.iter().any(|p| prog.identities.contains(p))
+                && d.blocks.iter().any(|b| b.covers(self.action, data))
+        });
+        if denied {
+            return Term::ff();
+        }
+        let mut allow = Vec::new();
+        for a in &prog.assignments {
+            if !prog.identities.contains(&a.principal_id) {
+                continue;
+            }
+            let grants = match &a.role {
+                RoleSpec::Blocks(blocks) => {
+                    Term::bool(blocks.iter().any(|b| b.covers(self.action, data)))
+                }
+                RoleSpec::Unknown(r) => self.free(r.to_string()),
+            };
+            if grants.as_bool() == Some(false) {
+                continue;
+            }
+            let c = self.condition(&a.condition);
+            allow.push(Term::and([grants, c]));
+        }
+        Term::or(allow)
+    }
+
+    /// The model of a concrete context (every attribute the encoding read
+    /// must be given, as a single value); `None` when one is not.
+    pub fn model_of(&self, ctx: &Context) -> Option<Model> {
+        let mut m = Model::new();
+        for (name, sort) in &self.attrs {
+            let Some(Value::One(s)) = ctx.get(name) else {
+                return None;
+            };
+            match sort {
+                AttrSort::Str => m.insert(
+                    format!("attr:{name}"),
+                    TValue::Str(s.as_string().into_owned()),
+                ),
+                AttrSort::Time => m.insert(format!("time:{name}"), TValue::Int(s.as_date()?)),
+                AttrSort::Num => {
+                    m.insert(format!("num:{name}"), TValue::Int(num_i64(s.as_number()?)?))
+                }
+                AttrSort::Bool => m.insert(format!("bool:{name}"), TValue::Bool(s.as_bool()?)),
+            }
+        }
+        if !self.tags.is_empty() {
+            ctx.get("resource.tags")?;
+            for k in &self.tags {
+                let v = ctx.get(&format!("resource.tag/{k}"));
+                m.insert(format!("hastag:{k}"), TValue::Bool(v.is_some()));
+                let text = match v {
+                    Some(Value::One(x)) => x.as_string().into_owned(),
+                    _ => String::new(),
+                };
+                m.insert(format!("tag:{k}"), TValue::Str(text));
+            }
+        }
+        Some(m)
+    }
+
+    /// The context a model stands for, on top of the fixed one.
+    pub fn context_of(&self, m: &Model) -> Context {
+        let mut ctx = self.fixed.clone();
+        for (name, sort) in &self.attrs {
+            let text = match sort {
+                AttrSort::Str => m.get_str(&format!("attr:{name}")).map(str::to_owned),
+                AttrSort::Time => m
+                    .get_int(&format!("time:{name}"))
+                    .map(iamx_model::value::format_date),
+                AttrSort::Num => m.get_int(&format!("num:{name}")).map(|n| n.to_string()),
+                AttrSort::Bool => m.get_bool(&format!("bool:{name}")).map(|b| b.to_string()),
+            };
+            if let Some(t) = text {
+                ctx.insert(name, Value::One(Scalar::Str(t)));
+            }
+        }
+        if !self.tags.is_empty() {
+            let mut keys = Vec::new();
+            for k in &self.tags {
+                if m.get_bool(&format!("hastag:{k}")) == Some(true) {
+                    let v = m
+                        .get_str(&format!("tag:{k}"))
+                        .unwrap_or_default()
+                        .to_owned();
+                    ctx.insert(&format!("resource.tag/{k}"), Value::One(Scalar::Str(v)));
+                    keys.push(Scalar::Str(k.clone()));
+                }
+            }
+            ctx.insert("resource.tags", Value::Set(keys));
+        }
+        ctx
+    }
+}
+
+fn num_i64(n: f64) -> Option<i64> {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "integral and bounded, checked above"
+        )]
+        Some(n as i64)
+    } else {
+        None
+    }
+}
+
+/// Decides a GCP request over every value of the attributes its context
+/// leaves open (`req.context` fixes the rest). Witnesses are replayed
+/// through `evaluate_gcp`.
+pub fn can_gcp(
+    prog: &GcpProgram,
+    req: &iamx_model::Request,
+    timeout: std::time::Duration,
+) -> crate::aws::Can {
+    let mut enc = ExprEncoder::new(&req.action, None, &req.context);
+    let t = enc.gcp_program(prog);
+    decide_and_replay(&t, &enc, req, timeout, |r| {
+        iamx_model::gcp::evaluate_gcp(prog, r).outcome
+    })
+}
+
+/// Decides an Azure request over every value of the attributes its context
+/// leaves open. Witnesses are replayed through `evaluate_azure`.
+pub fn can_azure(
+    prog: &AzureProgram,
+    req: &iamx_model::Request,
+    timeout: std::time::Duration,
+) -> crate::aws::Can {
+    let mut enc = ExprEncoder::new(&req.action, prog.sub_operation.as_deref(), &req.context);
+    let t = enc.azure_program(prog);
+    decide_and_replay(&t, &enc, req, timeout, |r| {
+        iamx_model::azure::evaluate_azure(prog, r).outcome
+    })
+}
+
+fn decide_and_replay(
+    t: &Term,
+    enc: &ExprEncoder<'_>,
+    req: &iamx_model::Request,
+    timeout: std::time::Duration,
+    eval: impl Fn(&iamx_model::Request) -> iamx_model::Outcome,
+) -> crate::aws::Can {
+    use crate::aws::Can;
+    use iamx_model::Outcome;
+    match crate::query::decide(t, timeout) {
+        crate::Answer::Always => Can::Always,
+        crate::Answer::Never => Can::Never,
+        crate::Answer::Unknown(r) => Can::Unknown(r),
+        crate::Answer::Sometimes {
+            witness,
+            counterexample,
+        } => {
+            let replay = |m: &Model| {
+                let mut r = req.clone();
+                r.context = enc.context_of(m);
+                (eval(&r), r.context)
+            };
+            let (yes, wctx) = replay(&witness);
+            let (no, cctx) = replay(&counterexample);
+            if yes == Outcome::Allowed
+                && matches!(no, Outcome::NotAllowed | Outcome::ExplicitlyDenied)
+            {
+                let mut keys: Vec<String> = enc.attrs.keys().cloned().collect();
+                keys.extend(enc.tags.iter().map(|k| format!("resource.tag/{k}")));
+                Can::Sometimes {
+                    witness: wctx,
+                    counterexample: cctx,
+                    keys,
+                }
+            } else {
+                Can::Unknown(iamx_model::Reason::new(if enc.unsupported.is_empty() {
+                    format!(
+                        "the solver's witness did not replay through the concrete evaluator ({yes} / {no})"
+                    )
+                } else {
+                    format!(
+                        "the conditions use what the symbolic encoding does not express ({})",
+                        enc.unsupported.join("; ")
+                    )
+                }))
+            }
+        }
+    }
+}
