@@ -187,3 +187,45 @@ fn check_no_public_access() {
     ]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn emitted_smt_of_each_cloud() {
+    let mut text = String::new();
+    for (p, a, r, extra) in [
+        (
+            "arn:aws:iam::111122223333:user/alice",
+            "s3:GetObject",
+            "arn:aws:s3:::examplecorp-payments-prod/reports/q1.csv",
+            None,
+        ),
+        (
+            "user:casey@contractor.example.net",
+            "storage.objects.get",
+            "//storage.googleapis.com/projects/_/buckets/payments-prod-ledger/objects/2026/06/ledger.csv",
+            None,
+        ),
+        (
+            "11111111-aaaa-4aaa-8aaa-111111111111",
+            "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
+            "/subscriptions/a1b2c3d4-0001-4000-8000-00000000a001/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/stexamplereports/blobServices/default/containers/reports/blobs/q3.csv",
+            Some("--data-action"),
+        ),
+    ] {
+        let mut args = vec![
+            "eval",
+            "examples",
+            "--principal",
+            p,
+            "--action",
+            a,
+            "--resource",
+            r,
+            "--emit-smt",
+        ];
+        args.extend(extra);
+        let (code, out) = run(&args);
+        assert_eq!(code, 0);
+        text.push_str(&format!("; {p} {a}\n{out}"));
+    }
+    insta::assert_snapshot!(text);
+}

@@ -155,6 +155,9 @@ enum Command {
         /// Solver timeout in seconds (with --any-context).
         #[arg(long, default_value_t = 10)]
         timeout: u64,
+        /// Print the SMT-LIB question `--any-context` asks, instead of answering it.
+        #[arg(long, conflicts_with = "request")]
+        emit_smt: bool,
     },
     /// Compare two AWS policies: equivalent, one more permissive (with a
     /// witness request for each direction that differs), or incomparable.
@@ -485,6 +488,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             provider,
             any_context,
             timeout,
+            emit_smt,
         } => {
             if let Some(file) = request {
                 let mut all = paths.clone();
@@ -543,6 +547,11 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                 data_action: data_action.then_some(true),
                 session_policy,
             };
+            if *emit_smt {
+                let text = ws.emit_smt(provider, query).map_err(|e| usage(&e))?;
+                let _ = writeln!(std::io::stdout().lock(), "{}", text.trim_end());
+                return Ok(());
+            }
             if *any_context {
                 let (req, answer) = ws
                     .any_context(provider, query, std::time::Duration::from_secs(*timeout))

@@ -723,6 +723,20 @@ pub enum Can {
     Unknown(iamx_model::Reason),
 }
 
+/// The term "`prog` allows `req`" over the context keys `req` leaves open
+/// (its caller, action, resource and given keys are fixed), for
+/// `--emit-smt` and snapshot tests.
+pub fn allowed_term(prog: &AwsProgram, req: &iamx_model::Request) -> Term {
+    let mut enc = Encoder::new(
+        &req.principal,
+        req.resource_account.as_deref(),
+        &req.context,
+        Some(&req.action),
+        Some(&req.resource),
+    );
+    enc.program(prog).0
+}
+
 /// Decides whether `req` (its caller, action and resource; its context keys
 /// are taken as fixed) is allowed by `prog` in some or every context. Every
 /// model the solver returns is replayed through the concrete evaluator.

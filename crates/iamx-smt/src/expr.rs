@@ -544,6 +544,16 @@ fn num_i64(n: f64) -> Option<i64> {
     }
 }
 
+/// The term "`prog` allows `req`" (GCP), for `--emit-smt`.
+pub fn gcp_allowed_term(prog: &GcpProgram, req: &iamx_model::Request) -> Term {
+    ExprEncoder::new(&req.action, None, &req.context).gcp_program(prog)
+}
+
+/// The term "`prog` allows `req`" (Azure), for `--emit-smt`.
+pub fn azure_allowed_term(prog: &AzureProgram, req: &iamx_model::Request) -> Term {
+    ExprEncoder::new(&req.action, prog.sub_operation.as_deref(), &req.context).azure_program(prog)
+}
+
 /// Decides a GCP request over every value of the attributes its context
 /// leaves open (`req.context` fixes the rest). Witnesses are replayed
 /// through `evaluate_gcp`.

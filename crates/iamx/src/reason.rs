@@ -65,6 +65,41 @@ fn only(c: &Context, keys: &[String]) -> Vec<(String, String)> {
 }
 
 impl Workspace {
+    /// The SMT-LIB text of the question `--any-context` asks for `q`: the
+    /// assertion "the request is allowed" over the context it leaves open.
+    pub fn emit_smt(&self, provider: Provider, q: Query) -> Result<String, String> {
+        let term = match provider {
+            Provider::Aws => {
+                let (req, _) = self.request(&q.principal, &q.action, &q.resource, q.context)?;
+                let mut prog = self.aws.program_for(&req);
+                prog.session = q.session_policy;
+                iamx_smt::aws::allowed_term(&prog, &req)
+            }
+            Provider::Gcp => {
+                let (req, prog) = iamx_gcp::build_request(
+                    &self.gcp,
+                    &q.principal,
+                    &q.action,
+                    &q.resource,
+                    q.context,
+                )?;
+                iamx_smt::expr::gcp_allowed_term(&prog, &req)
+            }
+            Provider::Azure => {
+                let (req, prog) = iamx_azure::build_request(
+                    &self.azure,
+                    &q.principal,
+                    &q.action,
+                    &q.resource,
+                    q.data_action,
+                    q.context,
+                )?;
+                iamx_smt::expr::azure_allowed_term(&prog, &req)
+            }
+        };
+        Ok(iamx_smt::to_smtlib(&[term]))
+    }
+
     /// Is `q` allowed in every, some or no context? `q.context` fixes keys.
     pub fn any_context(
         &self,
