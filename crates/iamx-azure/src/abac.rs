@@ -786,11 +786,24 @@ fn print_into(e: &Expr, out: &mut String) {
         Expr::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Expr::List(_) => print_value(e, false, out),
         Expr::Attr(a) => out.push_str(a),
-        Expr::Not(x) => {
-            out.push_str("!(");
-            print_into(x, out);
-            out.push(')');
-        }
+        // parentheses only where the tree needs them, so that the print is
+        // never nested deeper than the text it came from (`!` and `(` each
+        // cost a level of the parser's depth limit)
+        Expr::Not(x) => match &**x {
+            Expr::Exists(a) => {
+                out.push_str("NotExists ");
+                out.push_str(a);
+            }
+            Expr::And(_) | Expr::Or(_) => {
+                out.push_str("!(");
+                print_into(x, out);
+                out.push(')');
+            }
+            _ => {
+                out.push('!');
+                print_into(x, out);
+            }
+        },
         Expr::And(xs) => join(xs, " AND ", out),
         Expr::Or(xs) => join(xs, " OR ", out),
         Expr::AzOp {
@@ -848,8 +861,12 @@ fn join(xs: &[Expr], sep: &str, out: &mut String) {
 
 /// Prints an expression as ABAC text that [`parse_abac`] reads back to the
 /// same expression. `AND`/`OR` operands that are themselves `AND`/`OR` are
-/// parenthesised, `NOT` is written `!(…)`, GUIDs on the right of
+/// parenthesised, `NOT` is written `!`, with parentheses only around an
+/// `AND`/`OR`, and `NOT Exists` as `NotExists`; GUIDs on the right of
 /// `GuidEquals`/`GuidNotEquals` are written bare as Microsoft writes them.
+/// Every parenthesis and `!` of the print stands for one that any text of
+/// the same expression has too, so whatever the parser took within its depth
+/// limit it takes again.
 /// Expressions the parser never produces (an `And` of fewer than two
 /// operands, CEL-only nodes) print but do not read back to themselves.
 pub fn print_abac(e: &Expr) -> String {
@@ -935,6 +952,52 @@ mod tests {
         let s = parse_abac(r"@Resource[a:b] StringLike 'it\'s \*x\\'").unwrap();
         assert!(matches!(&s, Expr::AzOp { rhs, .. } if **rhs == Expr::Str(r"it's \*x\".into())));
         assert_eq!(parse_abac(&print_abac(&s)).unwrap(), s);
+    }
+
+    /// Parses `text`, prints it and parses the print: the same expression.
+    fn round_trips(text: &str) -> String {
+        let e = parse_abac(text).unwrap_or_else(|e| panic!("`{text}` parses: {e}"));
+        let printed = print_abac(&e);
+        match parse_abac(&printed) {
+            Ok(back) => assert_eq!(back, e, "{text} → {printed}"),
+            Err(err) => panic!("the print {printed} of {text} does not parse: {err}"),
+        }
+        printed
+    }
+
+    const LOGS: &str = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'logs'";
+
+    /// Fuzz-found (`abac_parser`): `!` costs one level of nesting and the
+    /// printer wrote `!(x)`, two levels, so a chain of 65 `!` printed past
+    /// the limit of 128 and did not parse again.
+    #[test]
+    fn deep_negation_chain_round_trips() {
+        let text = format!("{}{LOGS}", "!".repeat(65));
+        assert_eq!(round_trips(&text), text);
+        // the deepest chain the parser takes, and one too deep
+        round_trips(&format!("{}{LOGS}", "!".repeat(MAX_DEPTH)));
+        assert!(
+            err(&format!("{}{LOGS}", "!".repeat(MAX_DEPTH + 1)))
+                .message
+                .contains("too deeply")
+        );
+        // `NotExists` costs nothing, `NOT Exists` one level: printed as the former
+        let text = format!("{}NotExists @Request[x:snapshot]", "!".repeat(MAX_DEPTH));
+        assert_eq!(round_trips(&text), text);
+        assert_eq!(
+            round_trips("NOT Exists @Request[x:snapshot]"),
+            "NotExists @Request[x:snapshot]"
+        );
+        // `NOT (…)` keeps its parentheses around `AND`/`OR` only
+        let text = format!(
+            "{}({LOGS} OR ActionMatches{{'a'}}){}",
+            "NOT (".repeat(63),
+            ")".repeat(63)
+        );
+        assert_eq!(
+            round_trips(&text),
+            format!("{}({LOGS} OR ActionMatches{{'a'}})", "!".repeat(63))
+        );
     }
 
     fn err(text: &str) -> AbacError {

@@ -115,6 +115,46 @@ proptest! {
         prop_assert_eq!(back, Ok(e), "printed: {}", text);
     }
 
+    /// Nesting near the depth limit (`!`, `NOT`, `NOT (`, `(`, `NotExists`,
+    /// connectives): whatever parses, its print parses back to the same
+    /// expression (the fuzz-found deep `!` chain and its relatives).
+    #[test]
+    fn deep_texts_round_trip(
+        ops in prop::collection::vec(
+            prop_oneof![4 => Just(0usize), 2 => Just(1), 2 => Just(2), 1 => Just(3), 2 => 4..6usize],
+            0..250,
+        ),
+        last in prop::sample::select(vec![
+            "NotExists @Request[c:d]",
+            "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'logs'",
+        ]),
+    ) {
+        let mut text = String::new();
+        let mut open = 0;
+        for op in ops {
+            match op {
+                0 => text.push('!'),
+                1 => {
+                    text.push('(');
+                    open += 1;
+                }
+                2 => {
+                    text.push_str("NOT (");
+                    open += 1;
+                }
+                3 => text.push_str("NOT "),
+                4 => text.push_str("Exists @Request[a:b] AND "),
+                _ => text.push_str("ActionMatches{'x'} OR "),
+            }
+        }
+        text.push_str(last);
+        text.push_str(&")".repeat(open));
+        if let Ok(e) = parse_abac(&text) {
+            let printed = print_abac(&e);
+            prop_assert_eq!(parse_abac(&printed), Ok(e), "{} printed as {}", text, printed);
+        }
+    }
+
     #[test]
     fn parser_never_panics_on_anything(s in any::<String>()) {
         let _ = parse_abac(&s);

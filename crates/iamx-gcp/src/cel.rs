@@ -773,6 +773,12 @@ fn string_lit(i: &str, raw: bool) -> PRes<'_, String> {
 /// the same tree. Constructs outside the subset (Azure ABAC nodes, empty or
 /// single-element `&&`/`||`, non-finite numbers) print in a readable but not
 /// re-parseable form.
+///
+/// Parentheses are written only where the tree needs them (`!x`, not
+/// `!(x)`; `a || b && c`; `a == b == c` for `(a == b) == c`): every
+/// parenthesis of the print stands for one any text of the same tree has
+/// too, so the print is never nested deeper than the text it came from, and
+/// whatever the parser took within its depth limit it takes again.
 pub fn print_cel(e: &Expr) -> String {
     let mut out = String::new();
     print(e, &mut out);
@@ -796,23 +802,24 @@ fn print(e: &Expr, out: &mut String) {
         }
         Expr::Attr(a) => out.push_str(a),
         Expr::Not(x) => {
-            out.push_str("!(");
-            print(x, out);
-            out.push(')');
+            out.push('!');
+            wrapped(x, is_binary(x), out);
         }
-        Expr::And(xs) => join(xs, " && ", out),
-        Expr::Or(xs) => join(xs, " || ", out),
+        Expr::And(xs) => join(xs, " && ", |x| matches!(x, Expr::And(_) | Expr::Or(_)), out),
+        // `a || b && c` is `a || (b && c)`
+        Expr::Or(xs) => join(xs, " || ", |x| matches!(x, Expr::Or(_)), out),
+        // relations are left-associative: `a == b == c` is `(a == b) == c`
         Expr::Cmp(op, a, b) => {
-            operand(a, out);
+            wrapped(a, matches!(**a, Expr::And(_) | Expr::Or(_)), out);
             out.push(' ');
             out.push_str(op.symbol());
             out.push(' ');
-            operand(b, out);
+            wrapped(b, is_binary(b), out);
         }
         Expr::In(a, b) => {
-            operand(a, out);
+            wrapped(a, matches!(**a, Expr::And(_) | Expr::Or(_)), out);
             out.push_str(" in ");
-            operand(b, out);
+            wrapped(b, is_binary(b), out);
         }
         Expr::Call(f, args) => {
             let list = |xs: &[Expr], out: &mut String| {
@@ -867,8 +874,15 @@ fn print(e: &Expr, out: &mut String) {
     }
 }
 
-fn operand(e: &Expr, out: &mut String) {
-    if matches!(e, Expr::And(_) | Expr::Or(_) | Expr::Cmp(..) | Expr::In(..)) {
+/// Whether `e` is a binary operation, which an operand of `!` or the right
+/// operand of a relation can only be in parentheses.
+fn is_binary(e: &Expr) -> bool {
+    matches!(e, Expr::And(_) | Expr::Or(_) | Expr::Cmp(..) | Expr::In(..))
+}
+
+/// Prints `e`, in parentheses when `parens`.
+fn wrapped(e: &Expr, parens: bool, out: &mut String) {
+    if parens {
         out.push('(');
         print(e, out);
         out.push(')');
@@ -877,18 +891,12 @@ fn operand(e: &Expr, out: &mut String) {
     }
 }
 
-fn join(xs: &[Expr], sep: &str, out: &mut String) {
+fn join(xs: &[Expr], sep: &str, parens: fn(&Expr) -> bool, out: &mut String) {
     for (k, x) in xs.iter().enumerate() {
         if k > 0 {
             out.push_str(sep);
         }
-        if matches!(x, Expr::And(_) | Expr::Or(_)) {
-            out.push('(');
-            print(x, out);
-            out.push(')');
-        } else {
-            print(x, out);
-        }
+        wrapped(x, parens(x), out);
     }
 }
 
@@ -1095,6 +1103,69 @@ mod tests {
         }
     }
 
+    /// Parses `text`, prints it and parses the print: the same tree.
+    fn round_trips(text: &str) {
+        let e = parse_cel(text).unwrap_or_else(|e| panic!("`{text}` parses: {e}"));
+        let printed = print_cel(&e);
+        match parse_cel(&printed) {
+            Ok(back) => assert_eq!(back, e, "{text} → {printed}"),
+            Err(err) => panic!("the print {printed} of {text} does not parse: {err}"),
+        }
+    }
+
+    /// Fuzz-found (`cel_parser`): `!` costs one level of nesting and the
+    /// printer wrote `!(x)`, two levels, so a chain of 33 `!` printed past
+    /// the limit of 64 and did not parse again.
+    #[test]
+    fn deep_negation_chain_round_trips() {
+        let text = format!("{}true", "!".repeat(33));
+        round_trips(&text);
+        assert_eq!(print_cel(&parse_cel(&text).unwrap()), text);
+        // the deepest chain the parser takes, and one too deep
+        round_trips(&format!("{}true", "!".repeat(MAX_DEPTH)));
+        assert!(
+            parse_cel(&format!("{}true", "!".repeat(MAX_DEPTH + 1)))
+                .unwrap_err()
+                .message
+                .contains("too deeply")
+        );
+        // the printer adds parentheses only where the tree needs them, so
+        // the print is never nested deeper than any text of the same tree
+        let text = format!("{}(true || false){}", "!(".repeat(31), ")".repeat(31));
+        round_trips(&text);
+        assert_eq!(
+            print_cel(&parse_cel(&text).unwrap()),
+            format!("{}(true || false)", "!".repeat(31))
+        );
+    }
+
+    /// The same bug's relatives: a left-nested chain of comparisons and `&&`
+    /// under `||` need no parentheses in the input, and printed with them
+    /// they went past the limit too.
+    #[test]
+    fn long_comparison_chains_and_mixed_connectives_round_trip() {
+        round_trips(&format!("true{}", " == true".repeat(100)));
+        round_trips(&format!("1{}", " in [1] < 2".repeat(40)));
+        let k = MAX_DEPTH - 1;
+        round_trips(&format!(
+            "{}true{}",
+            "true || true && (".repeat(k),
+            ")".repeat(k)
+        ));
+        assert_eq!(
+            print_cel(&parse_cel("true || false && true == true == false").unwrap()),
+            "true || false && true == true == false"
+        );
+        assert_eq!(
+            print_cel(&parse_cel("(true || false) && (true == (true == false))").unwrap()),
+            "(true || false) && true == (true == false)"
+        );
+        assert_eq!(
+            print_cel(&parse_cel("!(true) == !(true && false)").unwrap()),
+            "!true == !(true && false)"
+        );
+    }
+
     mod props {
         use super::super::*;
         use proptest::prelude::*;
@@ -1194,6 +1265,46 @@ mod tests {
                 let text = print_cel(&e);
                 let back = parse_cel(&text);
                 prop_assert_eq!(back.as_ref(), Ok(&e), "printed as {}", text);
+            }
+
+            /// Nesting near the depth limit (`!`, `!(`, `(`, relation
+            /// chains, `||` over `&&`): whatever parses, its print parses
+            /// back to the same tree.
+            #[test]
+            fn deep_texts_round_trip(
+                ops in prop::collection::vec(
+                    prop_oneof![4 => Just(0usize), 2 => Just(1), 2 => Just(2), 3 => 3..7usize],
+                    0..120,
+                )
+            ) {
+                let mut text = String::new();
+                let mut open = 0;
+                for op in ops {
+                    match op {
+                        0 => text.push('!'),
+                        1 => {
+                            text.push('(');
+                            open += 1;
+                        }
+                        2 => {
+                            text.push_str("!(");
+                            open += 1;
+                        }
+                        3 => text.push_str("true == "),
+                        4 => text.push_str("true || "),
+                        5 => text.push_str("true && "),
+                        _ => text.push_str("['a'].size() in "),
+                    }
+                }
+                text.push_str("true");
+                for _ in 0..open {
+                    text.push_str(") == true");
+                }
+                if let Ok(e) = parse_cel(&text) {
+                    let printed = print_cel(&e);
+                    let back = parse_cel(&printed);
+                    prop_assert_eq!(back.as_ref(), Ok(&e), "{} printed as {}", text, printed);
+                }
             }
 
             #[test]

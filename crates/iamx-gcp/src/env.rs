@@ -16,8 +16,8 @@ use iamx_model::source::Sink;
 use iamx_model::{
     Condition, Context, Diagnostic, JsonPath, Origin, PrincipalKind, Reason, Request, Severity,
 };
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, OnceLock};
 
 /// A group's members as loaded.
 #[derive(Clone, Debug)]
@@ -29,6 +29,13 @@ pub struct GroupDef {
 }
 
 /// Everything loaded about GCP.
+///
+/// The fields are public for reading. Programs are assembled from an index
+/// derived from them on first use (group membership inverted, bindings and
+/// deny rules converted into the model's types with their roles resolved);
+/// every method that adds inputs drops it. Code that edits a field directly
+/// after a program was built calls [`GcpEnvironment::invalidate`]. A clone
+/// starts without the index.
 #[derive(Clone, Debug, Default)]
 pub struct GcpEnvironment {
     /// Roles by name.
@@ -52,6 +59,66 @@ pub struct GcpEnvironment {
     pub boundaries: Vec<BoundaryPolicy>,
     /// How many `deleted:` members were read (they grant nothing).
     pub deleted_members: usize,
+    /// What assembling a program reads, derived from the fields above.
+    index: Cache,
+}
+
+/// The lazily built [`Index`]: empty again on clone (a clone may be edited
+/// before it is asked anything) and after every change through a method.
+#[derive(Default)]
+struct Cache(OnceLock<Index>);
+
+impl Clone for Cache {
+    fn clone(&self) -> Cache {
+        Cache::default()
+    }
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Cache(built)"
+        } else {
+            "Cache(empty)"
+        })
+    }
+}
+
+/// What every request reads, derived once from the loaded inputs.
+struct Index {
+    /// Member → the groups that list it directly.
+    containing: NameMap<Vec<String>>,
+    /// Canonical name → what the inputs say about it: one lookup instead of
+    /// one per map and spelling.
+    names: NameMap<Known>,
+}
+
+/// What the inputs say about one canonical name.
+#[derive(Default)]
+struct Known {
+    /// Its other spelling ([`GcpEnvironment::alias`]).
+    alias: Option<String>,
+    /// Its parent, under either spelling.
+    parent: Option<String>,
+    /// Its Cloud Asset Inventory ancestors, under either spelling.
+    ancestors: Option<Vec<String>>,
+    /// Its asset type.
+    asset_type: Option<String>,
+    /// The allow bindings attached to it.
+    allow: Attached,
+    /// The deny rules attached to it.
+    deny: Vec<Arc<GcpDenyRule>>,
+}
+
+/// The allow bindings attached to one resource, in the model's terms.
+#[derive(Default)]
+struct Attached {
+    /// Every binding of every policy attached there, in input order.
+    bindings: Vec<Arc<GcpBinding>>,
+    /// Unconditional `roles/owner`, `roles/editor` and `roles/viewer`
+    /// bindings of a project, with the convenience members their members are
+    /// (`projectOwner:P`, also under the project's other spelling).
+    convenience: Vec<(Arc<GcpBinding>, Vec<String>)>,
 }
 
 /// Sizes of an environment, for listings.
@@ -120,6 +187,86 @@ fn unknown_cond(reason: String, c: &Condition) -> Condition {
     Condition::All(vec![Condition::Unsupported(Reason::new(reason)), c.clone()])
 }
 
+/// The index's hash: a word-at-a-time multiplicative hash (as rustc's
+/// `FxHasher`), several times cheaper than SipHash on resource names. The
+/// keys come from the user's own input files, so flooding is not a concern.
+#[derive(Default, Clone, Copy)]
+struct NameHasher(u64);
+
+impl NameHasher {
+    const K: u64 = 0xf135_7aea_2e62_a9c5;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
+    }
+}
+
+impl std::hash::Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            self.add(u64::from_le_bytes(b));
+        }
+        let mut tail = 0u64;
+        for (k, b) in words.remainder().iter().enumerate() {
+            tail |= u64::from(*b) << (8 * k);
+        }
+        self.add(tail);
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        // the table uses the top bits for its tags: mix the low ones up
+        self.0.rotate_left(26)
+    }
+}
+
+type NameMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<NameHasher>>;
+
+/// A set of names met on one request's walk: a few, so a list, until it
+/// grows (a deep hierarchy file), then a hash set.
+#[derive(Default)]
+struct Seen<'a> {
+    few: Vec<&'a str>,
+    many: std::collections::HashSet<&'a str>,
+}
+
+impl<'a> Seen<'a> {
+    const FEW: usize = 32;
+
+    fn contains(&self, s: &str) -> bool {
+        if self.many.is_empty() {
+            self.few.contains(&s)
+        } else {
+            self.many.contains(s)
+        }
+    }
+
+    /// Adds `s`; false when it was there.
+    fn insert(&mut self, s: &'a str) -> bool {
+        if !self.many.is_empty() {
+            return self.many.insert(s);
+        }
+        if self.few.contains(&s) {
+            return false;
+        }
+        self.few.push(s);
+        if self.few.len() > Self::FEW {
+            self.many = self.few.drain(..).collect();
+        }
+        true
+    }
+}
+
 impl GcpEnvironment {
     /// The other spelling of a resource (`projects/ID` ↔ `projects/NUMBER`,
     /// a service account's email ↔ unique id).
@@ -128,10 +275,12 @@ impl GcpEnvironment {
     }
 
     fn add_alias(&mut self, id: &str, number: &str) {
+        self.invalidate();
         self.add_name_alias(&format!("projects/{id}"), &format!("projects/{number}"));
     }
 
     fn add_name_alias(&mut self, a: &str, b: &str) {
+        self.invalidate();
         let (a, b) = (canon(a), canon(b));
         if a != b {
             self.aliases.insert(a.clone(), b.clone());
@@ -140,6 +289,7 @@ impl GcpEnvironment {
     }
 
     fn add_allow(&mut self, policy: AllowPolicy) {
+        self.invalidate();
         self.allow
             .entry(canon(&policy.resource))
             .or_default()
@@ -147,6 +297,7 @@ impl GcpEnvironment {
     }
 
     fn add_deny(&mut self, policy: DenyPolicy) {
+        self.invalidate();
         self.deny
             .entry(policy.attachment_point.clone())
             .or_default()
@@ -154,6 +305,7 @@ impl GcpEnvironment {
     }
 
     fn add_role(&mut self, role: GcpRole) {
+        self.invalidate();
         match self.roles.get(&role.name) {
             // a role with its permissions listed beats one without
             Some(old) if old.permissions.is_some() || role.permissions.is_none() => {}
@@ -166,6 +318,7 @@ impl GcpEnvironment {
     /// Records ancestors (nearest first) of an asset, and the parent edges
     /// between them.
     fn add_ancestors(&mut self, asset: &str, ancestors: &[String]) {
+        self.invalidate();
         let me = canon(asset);
         let list: Vec<String> = ancestors
             .iter()
@@ -191,6 +344,7 @@ impl GcpEnvironment {
     /// listed wins over one without, then the first; group members are
     /// united; for hierarchy edges the first wins.
     pub fn merge(&mut self, other: GcpEnvironment) {
+        self.invalidate();
         for (_, r) in other.roles {
             self.add_role(r);
         }
@@ -303,18 +457,103 @@ impl GcpEnvironment {
         out
     }
 
+    /// Drops the index programs are assembled from; the next request
+    /// rebuilds it. Every method that adds inputs calls it; call it after
+    /// editing a field directly.
+    pub fn invalidate(&mut self) {
+        self.index = Cache::default();
+    }
+
+    fn index(&self) -> &Index {
+        self.index.0.get_or_init(|| self.build_index())
+    }
+
+    fn build_index(&self) -> Index {
+        let mut containing: NameMap<Vec<String>> = NameMap::default();
+        for (g, def) in &self.groups {
+            for m in &def.members {
+                containing.entry(m.clone()).or_default().push(g.clone());
+            }
+        }
+        let mut names: NameMap<Known> = NameMap::default();
+        let keys = self
+            .aliases
+            .keys()
+            .chain(self.parents.keys())
+            .chain(self.ancestors.keys())
+            .chain(self.asset_types.keys());
+        for k in keys {
+            if names.contains_key(k) {
+                continue;
+            }
+            let known = Known {
+                alias: self.alias(k).map(str::to_owned),
+                parent: self.parent_of(k).map(str::to_owned),
+                ancestors: self.ancestors_of(k).cloned(),
+                asset_type: self.asset_types.get(k).cloned(),
+                ..Known::default()
+            };
+            names.insert(k.clone(), known);
+        }
+        let mut grants: HashMap<&str, RoleGrant> = HashMap::new();
+        for (k, ps) in &self.allow {
+            let at = &mut names.entry(k.clone()).or_default().allow;
+            for p in ps {
+                let c = canon(&p.resource);
+                let project = c.strip_prefix("projects/").filter(|_| is_container(&c));
+                for b in &p.bindings {
+                    let grant = grants
+                        .entry(b.role.as_str())
+                        .or_insert_with(|| self.grant(&b.role))
+                        .clone();
+                    let gb = Arc::new(GcpBinding {
+                        role: b.role.clone(),
+                        grant,
+                        members: b.members.clone(),
+                        condition: b.condition.clone(),
+                        attached_to: p.resource.clone(),
+                        origin: b.origin.clone(),
+                    });
+                    // convenience members: `projectOwner:P` is whoever has
+                    // roles/owner on P
+                    let kind = match b.role.as_str() {
+                        "roles/owner" => Some("projectOwner"),
+                        "roles/editor" => Some("projectEditor"),
+                        "roles/viewer" => Some("projectViewer"),
+                        _ => None,
+                    };
+                    if let (Some(kind), Some(project)) = (kind, project)
+                        && b.condition.is_true()
+                    {
+                        let mut ids = vec![format!("{kind}:{project}")];
+                        if let Some(a) = self.alias(&c).and_then(|a| a.strip_prefix("projects/")) {
+                            ids.push(format!("{kind}:{a}"));
+                        }
+                        at.convenience.push((gb.clone(), ids));
+                    }
+                    at.bindings.push(gb);
+                }
+            }
+        }
+        for (k, ds) in &self.deny {
+            names.entry(k.clone()).or_default().deny = ds
+                .iter()
+                .flat_map(|d| d.rules.iter().cloned().map(Arc::new))
+                .collect();
+        }
+        Index { containing, names }
+    }
+
     /// The groups `member` belongs to, directly or through other groups.
     /// Never loops: a cycle stops the walk.
     pub fn groups_of(&self, member: &str) -> Vec<String> {
-        let mut containing: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for (g, def) in &self.groups {
-            for m in &def.members {
-                containing.entry(m.as_str()).or_default().push(g.as_str());
-            }
-        }
+        let containing = &self.index().containing;
         let start = crate::member::normalize(member);
         let mut seen: BTreeSet<&str> = BTreeSet::new();
-        let mut todo: Vec<&str> = containing.get(start.as_str()).cloned().unwrap_or_default();
+        let mut todo: Vec<&str> = containing
+            .get(start.as_str())
+            .map(|gs| gs.iter().map(String::as_str).collect())
+            .unwrap_or_default();
         let mut out = Vec::new();
         while let Some(g) = todo.pop() {
             if !seen.insert(g) {
@@ -322,7 +561,7 @@ impl GcpEnvironment {
             }
             out.push(g.to_owned());
             if let Some(up) = containing.get(g) {
-                todo.extend(up.iter().copied());
+                todo.extend(up.iter().map(String::as_str));
             }
         }
         out.sort();
@@ -346,64 +585,72 @@ impl GcpEnvironment {
     /// replace what the inputs know; otherwise they come from the name itself,
     /// Cloud Asset Inventory `ancestors`, and the hierarchy.
     pub fn target(&self, resource: &str, explicit: Option<&[String]>) -> Target {
+        let names = &self.index().names;
         let me = canon(resource);
-        let mut chain = vec![me.clone()];
         let in_name = parents_in_name(&me);
+        let explicit: Option<Vec<String>> =
+            explicit.map(|list| list.iter().map(|a| canon(a)).collect());
+        let mut chain: Vec<&str> = vec![me.as_str()];
         // same-service parents (the bucket of an object) come first
-        chain.extend(in_name.iter().filter(|p| p.starts_with("//")).cloned());
-        match explicit {
-            Some(list) => chain.extend(list.iter().map(|a| canon(a))),
+        chain.extend(
+            in_name
+                .iter()
+                .filter(|p| p.starts_with("//"))
+                .map(String::as_str),
+        );
+        match &explicit {
+            Some(list) => chain.extend(list.iter().map(String::as_str)),
             None => {
                 let from_assets = chain
                     .iter()
-                    .find_map(|c| self.ancestors_of(c))
-                    .cloned()
-                    .unwrap_or_default();
-                chain.extend(from_assets);
-                chain.extend(in_name.into_iter().filter(|p| !p.starts_with("//")));
+                    .find_map(|c| names.get(*c).and_then(|k| k.ancestors.as_ref()));
+                if let Some(list) = from_assets {
+                    chain.extend(list.iter().map(String::as_str));
+                }
+                chain.extend(
+                    in_name
+                        .iter()
+                        .filter(|p| !p.starts_with("//"))
+                        .map(String::as_str),
+                );
             }
         }
         // climb the hierarchy from every container (the topmost last)
-        let mut seen: BTreeSet<String> = BTreeSet::new();
-        let mut out: Vec<String> = Vec::new();
+        let mut seen = Seen::default();
+        let mut out: Vec<&str> = Vec::with_capacity(chain.len() + 4);
         for c in chain {
-            if seen.insert(c.clone()) {
+            if seen.insert(c) {
                 out.push(c);
             }
         }
         let mut k = 0;
-        while let Some(c) = out.get(k).cloned() {
+        while let Some(c) = out.get(k).copied() {
             k += 1;
-            if !is_container(&c) && k > 1 {
+            if !is_container(c) && k > 1 {
                 continue;
             }
             let mut cur = c;
-            while let Some(p) = self.parent_of(&cur) {
-                if !seen.insert(p.to_owned()) {
+            while let Some(p) = names.get(cur).and_then(|k| k.parent.as_deref()) {
+                if !seen.insert(p) {
                     break;
                 }
-                out.push(p.to_owned());
-                cur = p.to_owned();
+                out.push(p);
+                cur = p;
             }
         }
         Target {
             written: resource.to_owned(),
-            chain: out,
+            chain: out.into_iter().map(str::to_owned).collect(),
             explicit: explicit.is_some(),
         }
     }
 
     /// Every spelling under which a policy may be attached to `c`.
-    fn forms(&self, c: &str) -> Vec<String> {
-        let mut v = vec![c.to_owned()];
-        if let Some(a) = self.alias(c) {
-            v.push(a.to_owned());
-        }
+    fn forms<'a>(&'a self, c: &'a str) -> impl Iterator<Item = &'a str> {
+        let alias = self.index().names.get(c).and_then(|k| k.alias.as_deref());
         let rel = relative(c);
-        if rel != c && !rel.is_empty() {
-            v.push(rel.to_owned());
-        }
-        v
+        let rel = (rel != c && !rel.is_empty()).then_some(rel);
+        std::iter::once(c).chain(alias).chain(rel)
     }
 
     /// The program for `request` (permission in `action`, full resource name
@@ -420,31 +667,57 @@ impl GcpEnvironment {
         let authenticated = request.principal.kind != PrincipalKind::Anonymous;
         let caller = Caller::new(principal, &groups, authenticated);
         let target = self.target(&request.resource, None);
-        self.assemble(&caller, &target)
+        self.assemble_owned(caller, &target)
     }
 
     /// The program for a caller and a target.
     pub fn assemble(&self, caller: &Caller, target: &Target) -> GcpProgram {
-        let mut keys_seen: BTreeSet<String> = BTreeSet::new();
-        let mut policies: Vec<&AllowPolicy> = Vec::new();
-        let mut denies: Vec<&DenyPolicy> = Vec::new();
+        self.assemble_owned(caller.clone(), target)
+    }
+
+    /// [`GcpEnvironment::assemble`], taking the caller's identity sets into
+    /// the program instead of copying them.
+    fn assemble_owned(&self, caller: Caller, target: &Target) -> GcpProgram {
+        let names = &self.index().names;
+        let mut keys_seen = Seen::default();
+        let mut placed: Vec<&Attached> = Vec::new();
+        let mut denies: Vec<&[Arc<GcpDenyRule>]> = Vec::new();
         for c in &target.chain {
-            for f in self.forms(c) {
-                if !keys_seen.insert(f.clone()) {
+            let known = names.get(c.as_str());
+            let rel = relative(c);
+            let rel = (rel != c && !rel.is_empty()).then_some(rel);
+            let forms = std::iter::once(c.as_str())
+                .chain(known.and_then(|k| k.alias.as_deref()))
+                .chain(rel);
+            for f in forms {
+                if !keys_seen.insert(f) {
                     continue;
                 }
-                if let Some(ps) = self.allow.get(&f) {
-                    policies.extend(ps.iter());
-                }
-                if let Some(ds) = self.deny.get(&f) {
-                    denies.extend(ds.iter());
+                let here = if f == c { known } else { names.get(f) };
+                if let Some(k) = here {
+                    if !k.allow.bindings.is_empty() {
+                        placed.push(&k.allow);
+                    }
+                    if !k.deny.is_empty() {
+                        denies.push(&k.deny);
+                    }
                 }
             }
         }
+        // convenience members: `projectOwner:P` is whoever has roles/owner on P
+        let convenience: Vec<&String> = placed
+            .iter()
+            .flat_map(|at| &at.convenience)
+            .filter(|(b, _)| b.members.iter().any(|m| caller.v1.contains(m)))
+            .flat_map(|(_, ids)| ids)
+            .collect();
+        let mut bindings: Vec<Arc<GcpBinding>> =
+            Vec::with_capacity(placed.iter().map(|at| at.bindings.len()).sum());
+        bindings.extend(placed.iter().flat_map(|at| at.bindings.iter().cloned()));
+
         // containers that may be ancestors iamx was not told about: what they
         // hold may apply, so it takes part with an unknown condition
-        let mut unplaced: Vec<(&AllowPolicy, String)> = Vec::new();
-        let mut unplaced_denies: Vec<(&DenyPolicy, String)> = Vec::new();
+        let mut unplaced_denies: Vec<(&[Arc<GcpDenyRule>], String)> = Vec::new();
         if !target.complete() {
             let why = |key: &str| {
                 format!(
@@ -455,61 +728,28 @@ impl GcpEnvironment {
             let seen_key = |k: &str| {
                 keys_seen.contains(k) || self.alias(k).is_some_and(|a| keys_seen.contains(a))
             };
-            for (k, ps) in &self.allow {
-                if target.may_be_under(k) && !seen_key(k) {
-                    unplaced.extend(ps.iter().map(|p| (p, why(k))));
+            for k in self.allow.keys() {
+                if let Some(at) = names.get(k).map(|k| &k.allow)
+                    && target.may_be_under(k)
+                    && !seen_key(k)
+                {
+                    let why = why(k);
+                    bindings.extend(at.bindings.iter().map(|b| {
+                        Arc::new(GcpBinding {
+                            condition: unknown_cond(why.clone(), &b.condition),
+                            ..GcpBinding::clone(b)
+                        })
+                    }));
                 }
             }
-            for (k, ds) in &self.deny {
-                if target.may_be_under(k) && !seen_key(k) {
-                    unplaced_denies.extend(ds.iter().map(|d| (d, why(k))));
+            for k in self.deny.keys() {
+                if let Some(rules) = names.get(k).map(|k| k.deny.as_slice())
+                    && target.may_be_under(k)
+                    && !seen_key(k)
+                {
+                    unplaced_denies.push((rules, why(k)));
                 }
             }
-        }
-        let mut identities = caller.v1.clone();
-        // convenience members: `projectOwner:P` is whoever has roles/owner on P
-        for p in &policies {
-            let c = canon(&p.resource);
-            let Some(project) = c.strip_prefix("projects/").filter(|_| is_container(&c)) else {
-                continue;
-            };
-            for b in &p.bindings {
-                let kind = match b.role.as_str() {
-                    "roles/owner" => "projectOwner",
-                    "roles/editor" => "projectEditor",
-                    "roles/viewer" => "projectViewer",
-                    _ => continue,
-                };
-                if b.condition.is_true() && b.members.iter().any(|m| caller.v1.contains(m)) {
-                    identities.insert(format!("{kind}:{project}"));
-                    if let Some(a) = self.alias(&c).and_then(|a| a.strip_prefix("projects/")) {
-                        identities.insert(format!("{kind}:{a}"));
-                    }
-                }
-            }
-        }
-        let mut bindings: Vec<GcpBinding> = policies
-            .iter()
-            .flat_map(|p| {
-                p.bindings.iter().map(|b| GcpBinding {
-                    role: b.role.clone(),
-                    grant: self.grant(&b.role),
-                    members: b.members.clone(),
-                    condition: b.condition.clone(),
-                    attached_to: p.resource.clone(),
-                    origin: b.origin.clone(),
-                })
-            })
-            .collect();
-        for (p, why) in &unplaced {
-            bindings.extend(p.bindings.iter().map(|b| GcpBinding {
-                role: b.role.clone(),
-                grant: self.grant(&b.role),
-                members: b.members.clone(),
-                condition: unknown_cond(why.clone(), &b.condition),
-                attached_to: p.resource.clone(),
-                origin: b.origin.clone(),
-            }));
         }
 
         // the service-account caller's project chain, for `principalSet://cloudresourcemanager…` sets
@@ -519,50 +759,90 @@ impl GcpEnvironment {
             .map(|t| {
                 t.chain
                     .iter()
-                    .flat_map(|c| self.forms(c))
+                    .flat_map(|c| self.forms(c).map(str::to_owned))
                     .collect::<Vec<_>>()
             })
             .unwrap_or_default();
         let sa_complete = sa_target.as_ref().is_some_and(Target::complete);
-        let member = |id: &str| membership(id, caller, &sa_chain, sa_complete);
+        let member = |id: &str| membership(id, &caller, &sa_chain, sa_complete);
 
-        let mut v2 = caller.v2.clone();
-        let mut rules: Vec<GcpDenyRule> = Vec::new();
-        for d in &denies {
-            for r in &d.rules {
-                let who = Membership::any(r.denied_principals.iter().map(|p| member(p)));
-                let except = Membership::any(r.exception_principals.iter().map(|p| member(p)));
-                match (who, except) {
-                    (Membership::No, _) | (_, Membership::Yes) => rules.push(r.clone()),
-                    (Membership::Yes, Membership::No) => rules.push(r.clone()),
-                    (Membership::Maybe(why), _) | (Membership::Yes, Membership::Maybe(why)) => {
-                        v2.insert(MAYBE_CALLER.to_owned());
-                        let mut rule = r.clone();
-                        rule.denied_principals = vec![MAYBE_CALLER.to_owned()];
-                        rule.exception_principals = Vec::new();
-                        rule.condition = unknown_cond(why, &r.condition);
-                        rules.push(rule);
-                    }
+        let mut maybe_caller = false;
+        let mut rules: Vec<Arc<GcpDenyRule>> = Vec::new();
+        let mut maybe_rule = |r: &GcpDenyRule, why: String| {
+            maybe_caller = true;
+            Arc::new(GcpDenyRule {
+                denied_principals: vec![MAYBE_CALLER.to_owned()],
+                exception_principals: Vec::new(),
+                condition: unknown_cond(why, &r.condition),
+                ..GcpDenyRule::clone(r)
+            })
+        };
+        for r in denies.iter().copied().flatten() {
+            let who = Membership::any(r.denied_principals.iter().map(|p| member(p)));
+            let except = Membership::any(r.exception_principals.iter().map(|p| member(p)));
+            match (who, except) {
+                (Membership::No, _) | (_, Membership::Yes) | (Membership::Yes, Membership::No) => {
+                    rules.push(r.clone());
+                }
+                (Membership::Maybe(why), _) | (Membership::Yes, Membership::Maybe(why)) => {
+                    rules.push(maybe_rule(r, why));
                 }
             }
         }
-
-        for (d, why) in &unplaced_denies {
-            for r in &d.rules {
+        for (ds, why) in &unplaced_denies {
+            for r in ds.iter() {
                 let who = Membership::any(r.denied_principals.iter().map(|p| member(p)));
                 let except = Membership::any(r.exception_principals.iter().map(|p| member(p)));
                 if who == Membership::No || except == Membership::Yes {
                     continue;
                 }
-                v2.insert(MAYBE_CALLER.to_owned());
-                let mut rule = r.clone();
-                rule.denied_principals = vec![MAYBE_CALLER.to_owned()];
-                rule.exception_principals = Vec::new();
-                rule.condition = unknown_cond(why.clone(), &r.condition);
-                rules.push(rule);
+                rules.push(maybe_rule(r, why.clone()));
             }
         }
 
+        let (resource_chain, boundaries) = if self.boundaries.is_empty() {
+            (Vec::new(), Vec::new())
+        } else {
+            let (chain, boundaries, unsure) = self.boundaries_for(target, &member);
+            if let Some(why) = unsure {
+                for b in &mut bindings {
+                    *b = Arc::new(GcpBinding {
+                        condition: unknown_cond(why.clone(), &b.condition),
+                        ..GcpBinding::clone(b)
+                    });
+                }
+            }
+            (chain, boundaries)
+        };
+        let convenience: Vec<String> = convenience.into_iter().cloned().collect();
+        let Caller {
+            v1: mut identities,
+            v2: mut v2_identities,
+            ..
+        } = caller;
+        identities.extend(convenience);
+        if maybe_caller {
+            v2_identities.insert(MAYBE_CALLER.to_owned());
+        }
+        GcpProgram {
+            identities,
+            v2_identities,
+            resource_chain,
+            bindings,
+            denies: rules,
+            boundaries,
+        }
+    }
+
+    /// The principal access boundaries that apply to the caller (`member`
+    /// tells whether the caller is a principal) and the resource chain they
+    /// are checked against; or, when iamx cannot tell whether one applies or
+    /// covers the resource, why (every binding's condition becomes unknown).
+    fn boundaries_for(
+        &self,
+        target: &Target,
+        member: &dyn Fn(&str) -> Membership,
+    ) -> (Vec<String>, Vec<GcpBoundary>, Option<String>) {
         // every spelling of the resource and its ancestors, for boundaries
         let mut resource_chain: Vec<String> = Vec::new();
         let push = |s: String, out: &mut Vec<String>| {
@@ -573,8 +853,8 @@ impl GcpEnvironment {
         push(target.written.clone(), &mut resource_chain);
         for c in &target.chain {
             for f in self.forms(c) {
-                push(full(&f), &mut resource_chain);
-                push(f, &mut resource_chain);
+                push(full(f), &mut resource_chain);
+                push(f.to_owned(), &mut resource_chain);
             }
         }
         // whether a boundary covers the resource: certainly, certainly not,
@@ -655,19 +935,7 @@ impl GcpEnvironment {
                 },
             }
         }
-        if let Some(why) = unsure {
-            for b in &mut bindings {
-                b.condition = unknown_cond(why.clone(), &b.condition);
-            }
-        }
-        GcpProgram {
-            identities,
-            v2_identities: v2,
-            resource_chain,
-            bindings,
-            denies: rules,
-            boundaries,
-        }
+        (resource_chain, boundaries, unsure)
     }
 
     /// The attributes IAM Conditions read, for a resource: `resource.name`
@@ -681,9 +949,10 @@ impl GcpEnvironment {
             ctx.insert("resource.service", iamx_model::Value::str(s));
         }
         let ty = self
-            .asset_types
+            .index()
+            .names
             .get(&c)
-            .cloned()
+            .and_then(|k| k.asset_type.clone())
             .or_else(|| names::infer_type(&c));
         if let Some(t) = ty {
             ctx.insert("resource.type", iamx_model::Value::str(t));
@@ -695,6 +964,7 @@ impl GcpEnvironment {
 
     /// Reads `{"iamxGcpIamPolicies": [{"resource", "policy", "ancestors"?}]}`.
     pub(crate) fn read_iam_policies(&mut self, json: &Json, sink: &mut Sink<'_>) {
+        self.invalidate();
         let root = JsonPath::root();
         sink.unknown_keys(json, &root, &["iamxGcpIamPolicies"], "file");
         let Some(list) = json.get("iamxGcpIamPolicies") else {
@@ -737,6 +1007,7 @@ impl GcpEnvironment {
     /// Reads one Cloud Asset Inventory asset (camelCase from `gcloud asset`,
     /// snake_case from exports).
     pub(crate) fn read_asset(&mut self, json: &Json, path: &JsonPath, sink: &mut Sink<'_>) {
+        self.invalidate();
         if !expect_object(json, path, sink, "an asset") {
             return;
         }
@@ -818,6 +1089,7 @@ impl GcpEnvironment {
 
     /// Reads `searchAllIamPolicies` results.
     pub(crate) fn read_search_result(&mut self, json: &Json, path: &JsonPath, sink: &mut Sink<'_>) {
+        self.invalidate();
         if !expect_object(json, path, sink, "a search result") {
             return;
         }
@@ -876,6 +1148,7 @@ impl GcpEnvironment {
         sink: &mut Sink<'_>,
         default_name: Option<&str>,
     ) {
+        self.invalidate();
         let root = JsonPath::root();
         match &json.value {
             JsonValue::Array(items) => {
@@ -915,6 +1188,7 @@ impl GcpEnvironment {
 
     /// Reads one deny policy or a list of them.
     pub(crate) fn read_deny_policies(&mut self, json: &Json, sink: &mut Sink<'_>) {
+        self.invalidate();
         let root = JsonPath::root();
         let (items, base): (Vec<&Json>, Vec<JsonPath>) = match &json.value {
             JsonValue::Array(items) => (
@@ -940,6 +1214,7 @@ impl GcpEnvironment {
 
     /// Reads `{"iamxGcpGroups": {"group:…": [members]}}`.
     pub(crate) fn read_groups(&mut self, json: &Json, sink: &mut Sink<'_>) {
+        self.invalidate();
         let root = JsonPath::root();
         sink.unknown_keys(json, &root, &["iamxGcpGroups"], "file");
         let Some(g) = json.get("iamxGcpGroups") else {
@@ -1020,6 +1295,7 @@ impl GcpEnvironment {
 
     /// Reads `{"iamxGcpHierarchy": {child: parent}, "iamxGcpProjectNumbers": {id: number}}`.
     pub(crate) fn read_hierarchy(&mut self, json: &Json, sink: &mut Sink<'_>) {
+        self.invalidate();
         let root = JsonPath::root();
         sink.unknown_keys(
             json,
@@ -1126,6 +1402,7 @@ impl GcpEnvironment {
 
     /// Reads `{"iamxGcpPrincipalAccessBoundaries": [policy…]}`.
     pub(crate) fn read_boundaries(&mut self, json: &Json, sink: &mut Sink<'_>) {
+        self.invalidate();
         let root = JsonPath::root();
         sink.unknown_keys(json, &root, &["iamxGcpPrincipalAccessBoundaries"], "file");
         let Some(list) = json.get("iamxGcpPrincipalAccessBoundaries") else {
@@ -1145,16 +1422,19 @@ impl GcpEnvironment {
 
     /// Adds a deny policy read elsewhere (request files).
     pub(crate) fn push_deny(&mut self, d: DenyPolicy) {
+        self.invalidate();
         self.add_deny(d);
     }
 
     /// Adds an allow policy read elsewhere (request files).
     pub(crate) fn push_allow(&mut self, p: AllowPolicy) {
+        self.invalidate();
         self.add_allow(p);
     }
 
     /// Adds a role read elsewhere (request files).
     pub(crate) fn push_role(&mut self, r: GcpRole) {
+        self.invalidate();
         self.add_role(r);
     }
 }
@@ -1290,6 +1570,34 @@ mod tests {
     }
 
     #[test]
+    fn the_index_follows_merges_and_clones() {
+        let mut env = GcpEnvironment::default();
+        env.groups
+            .insert("group:a@x.com".into(), def(&["user:u@x.com"]));
+        assert_eq!(env.groups_of("user:u@x.com"), vec!["group:a@x.com"]);
+        // a merge drops the index built by the first question
+        let mut more = GcpEnvironment::default();
+        more.groups
+            .insert("group:b@x.com".into(), def(&["group:a@x.com"]));
+        env.merge(more);
+        assert_eq!(
+            env.groups_of("user:u@x.com"),
+            vec!["group:a@x.com", "group:b@x.com"]
+        );
+        // a clone starts without it, so editing its fields is safe
+        let mut copy = env.clone();
+        copy.groups.remove("group:b@x.com");
+        assert_eq!(copy.groups_of("user:u@x.com"), vec!["group:a@x.com"]);
+        // editing a field of an environment already asked needs `invalidate`
+        env.parents.insert("projects/p".into(), "folders/1".into());
+        env.invalidate();
+        assert_eq!(
+            env.target("projects/p", None).chain,
+            vec!["projects/p", "folders/1"]
+        );
+    }
+
+    #[test]
     fn targets_climb_names_assets_and_hierarchy() {
         let mut env = GcpEnvironment::default();
         env.add_ancestors(
@@ -1330,6 +1638,7 @@ mod tests {
         // a cycle in the hierarchy does not loop
         env.parents
             .insert("organizations/9".into(), "projects/p2".into());
+        env.invalidate();
         let t = env.target("projects/p2", None);
         assert_eq!(t.chain.len(), 3);
     }

@@ -3,6 +3,7 @@
 //! boundary policies (`principal://goog/subject/…`, `principalSet://…`), and
 //! the identities a caller has.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 /// The kinds of v1 members (allow-policy `members`).
@@ -72,13 +73,22 @@ const EMAIL_PREFIXES: [&str; 7] = [
 /// The member with its email (or domain) lowercased: Google identities are
 /// case-insensitive, so `user:Alice@Example.com` is `user:alice@example.com`.
 pub fn normalize(m: &str) -> String {
+    normalized(m).into_owned()
+}
+
+/// [`normalize`], borrowing `m` when it is already normal (the common case
+/// on the hot path: members are normalised as they are read).
+pub(crate) fn normalized(m: &str) -> Cow<'_, str> {
     let m = m.trim();
     for p in EMAIL_PREFIXES {
         if let Some(rest) = m.strip_prefix(p) {
-            return format!("{p}{}", rest.to_ascii_lowercase());
+            if rest.bytes().any(|b| b.is_ascii_uppercase()) {
+                return Cow::Owned(format!("{p}{}", rest.to_ascii_lowercase()));
+            }
+            return Cow::Borrowed(m);
         }
     }
-    m.to_owned()
+    Cow::Borrowed(m)
 }
 
 /// The v2 identifier of a v1 member, where one exists.
@@ -129,24 +139,25 @@ impl Caller {
     /// expanded); `authenticated` is false for an anonymous caller.
     pub fn new(principal: &str, groups: &[String], authenticated: bool) -> Caller {
         let p = normalize(principal);
-        let mut v1 = BTreeSet::new();
-        let mut v2 = BTreeSet::new();
-        v1.insert("allUsers".to_owned());
-        v2.insert("principalSet://goog/public:all".to_owned());
+        // gathered in lists and sorted into sets once (cheaper than inserting
+        // one by one; duplicates collapse the same way)
+        let mut v1: Vec<String> = Vec::with_capacity(2 * groups.len() + 8);
+        let mut v2: Vec<String> = Vec::with_capacity(groups.len() + 3);
+        v1.push("allUsers".to_owned());
+        v2.push("principalSet://goog/public:all".to_owned());
         let anonymous = p == "allUsers";
         if authenticated && !anonymous {
-            v1.insert("allAuthenticatedUsers".to_owned());
+            v1.push("allAuthenticatedUsers".to_owned());
         }
         let mut sa_project = None;
         if !anonymous {
-            v1.insert(p.clone());
             if let Some(id) = v2_of(&p) {
-                v2.insert(id);
+                v2.push(id);
             }
             match p.split_once(':') {
                 Some(("user" | "group", email)) => {
                     if let Some((_, d)) = email.rsplit_once('@') {
-                        v1.insert(format!("domain:{d}"));
+                        v1.push(format!("domain:{d}"));
                     }
                 }
                 Some(("serviceAccount", email)) => {
@@ -159,21 +170,22 @@ impl Caller {
                 .strip_prefix("principal://")
                 .and_then(|r| r.split_once("/subject/"))
             {
-                v2.insert(format!("principalSet://{pool}/*"));
+                v2.push(format!("principalSet://{pool}/*"));
             }
+            v1.push(p.clone());
         }
         for g in groups {
             let g = normalize(g);
             if let Some(id) = v2_of(&g) {
-                v2.insert(id);
+                v2.push(id);
             }
-            v1.insert(g);
+            v1.push(g);
         }
         v1.extend(v2.iter().cloned());
         Caller {
             principal: p,
-            v1,
-            v2,
+            v1: BTreeSet::from_iter(v1),
+            v2: BTreeSet::from_iter(v2),
             sa_project,
         }
     }
@@ -215,8 +227,9 @@ impl Membership {
 /// ancestors (nearest first; `complete` when the chain reaches an
 /// organization).
 pub fn membership(id: &str, caller: &Caller, sa_chain: &[String], complete: bool) -> Membership {
-    let n = normalize(id);
-    if caller.v1.contains(&n) || caller.v2.contains(&n) {
+    let n = normalized(id);
+    let n = n.as_ref();
+    if caller.v1.contains(n) || caller.v2.contains(n) {
         return Membership::Yes;
     }
     let google_account = matches!(
@@ -278,7 +291,7 @@ pub fn membership(id: &str, caller: &Caller, sa_chain: &[String], complete: bool
         }
         return Membership::No;
     }
-    if known_v2_form(&n) || member_kind(&n) != MemberKind::Unknown {
+    if known_v2_form(n) || member_kind(n) != MemberKind::Unknown {
         return Membership::No;
     }
     Membership::Maybe(format!(

@@ -35,14 +35,14 @@ fn with_condition(cel: &str, attrs: &[(&str, Value)]) -> Outcome {
     let expr = parse_cel(cel).unwrap_or_else(|e| panic!("`{cel}` parses: {e}"));
     let program = GcpProgram {
         identities: ["user:alice@example.com".to_owned()].into(),
-        bindings: vec![GcpBinding {
+        bindings: vec![Arc::new(GcpBinding {
             role: "roles/test".into(),
             grant: RoleGrant::Permissions(Arc::new([PERM.to_owned()].into())),
             members: vec!["user:alice@example.com".into()],
             condition: Condition::Expr(Box::new(expr)),
             attached_to: "projects/p1".into(),
             origin: origin(),
-        }],
+        })],
         ..GcpProgram::default()
     };
     let mut context = Context::new();

@@ -64,7 +64,10 @@ fn example_organization_loads_cleanly() {
     assert!(refs.is_empty(), "{refs:#?}");
     let c = env.counts();
     println!("examples/gcp: {c:?}");
-    assert_eq!(c.roles, 9, "8 roles of the GCP example plus workloadIdentityUser for the AWS federation");
+    assert_eq!(
+        c.roles, 9,
+        "8 roles of the GCP example plus workloadIdentityUser for the AWS federation"
+    );
     assert_eq!(c.deny_policies, 1);
     assert_eq!(c.deleted_members, 1);
 }

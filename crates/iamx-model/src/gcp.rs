@@ -79,12 +79,16 @@ pub struct GcpProgram {
     /// The caller's v2 identifiers (for deny rules).
     pub v2_identities: BTreeSet<String>,
     /// The resource's full name and its ancestors' names in every form a
-    /// boundary may list them.
+    /// boundary may list them. Read only when `boundaries` is not empty (a
+    /// frontend may leave it empty when no boundary policy is loaded).
     pub resource_chain: Vec<String>,
-    /// Allow bindings on the resource and its ancestors.
-    pub bindings: Vec<GcpBinding>,
-    /// Deny rules attached to the resource and its ancestors.
-    pub denies: Vec<GcpDenyRule>,
+    /// Allow bindings on the resource and its ancestors. Shared: a frontend
+    /// converts each loaded binding once and hands the same one to every
+    /// program it takes part in.
+    pub bindings: Vec<Arc<GcpBinding>>,
+    /// Deny rules attached to the resource and its ancestors (shared, as
+    /// `bindings`).
+    pub denies: Vec<Arc<GcpDenyRule>>,
     /// Principal access boundary policies bound to the caller (none: no boundary).
     pub boundaries: Vec<GcpBoundary>,
 }
