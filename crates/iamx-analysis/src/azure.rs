@@ -3,10 +3,12 @@
 
 use crate::{Access, ActionAccess, Inputs, grade};
 use iamx_azure::AzureEnvironment;
+use iamx_azure::env::RoleAssignment;
 use iamx_model::azure::{AzureProgram, RoleSpec, evaluate_azure, scope_covers};
 use iamx_model::{Context, Decision, Effect, Request};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Every object id the inputs name that is not a group.
@@ -33,21 +35,69 @@ fn kind_of(env: &AzureEnvironment, id: &str) -> String {
         .map_or_else(|| "principal".to_owned(), |t| t.to_ascii_lowercase())
 }
 
-fn program(
-    env: &AzureEnvironment,
+/// The assignments of each object id: built once per question, so a
+/// program for one caller only looks at its own (and its groups') assignments.
+pub struct Index<'a> {
+    env: &'a AzureEnvironment,
+    by_principal: HashMap<&'a str, Vec<&'a RoleAssignment>>,
+}
+
+impl<'a> Index<'a> {
+    /// Indexes `env`'s assignments by principal.
+    pub fn new(env: &'a AzureEnvironment) -> Index<'a> {
+        let mut by_principal: HashMap<&str, Vec<&RoleAssignment>> = HashMap::new();
+        for a in &env.assignments {
+            by_principal
+                .entry(a.principal_id.as_str())
+                .or_default()
+                .push(a);
+        }
+        Index { env, by_principal }
+    }
+
+    /// The caller's identities and the assignments that may grant it anything.
+    fn caller(&self, id: &str) -> Caller {
+        let ids = self.env.identities(id);
+        let own = ids
+            .iter()
+            .flat_map(|i| self.by_principal.get(i.as_str()).into_iter().flatten())
+            .map(|a| (*a).clone())
+            .collect();
+        (ids, own)
+    }
+}
+
+type Caller = (BTreeSet<String>, Vec<RoleAssignment>);
+
+fn request(id: &str, scope: &str) -> Request {
+    Request {
+        principal: iamx_model::Principal {
+            id: id.to_owned(),
+            kind: iamx_model::PrincipalKind::User,
+            account: None,
+            role_arn: None,
+            name: None,
+            unique_id: None,
+        },
+        action: String::new(),
+        resource: scope.to_owned(),
+        resource_account: None,
+        context: Context::new(),
+    }
+}
+
+fn program_of(
+    idx: &Index<'_>,
+    caller: &Caller,
     id: &str,
     scope: &str,
     data: bool,
-) -> Option<(Request, AzureProgram)> {
-    iamx_azure::build_request(
-        env,
-        id,
-        "Microsoft.Resources/subscriptions/read",
-        scope,
-        Some(data),
-        Context::new(),
-    )
-    .ok()
+) -> (Request, AzureProgram) {
+    let req = request(id, scope);
+    let prog = idx
+        .env
+        .program_with(&req, caller.0.clone(), &caller.1, data);
+    (req, prog)
 }
 
 fn decide(prog: &AzureProgram, req: &Request, op: &str) -> Decision {
@@ -132,19 +182,22 @@ fn chains(prog: &AzureProgram, id: &str, scope: &str, d: &Decision) -> (Vec<Stri
 }
 
 fn access_of(
-    env: &AzureEnvironment,
+    idx: &Index<'_>,
     id: &str,
     scope: &str,
     action: Option<&str>,
     data_action: Option<bool>,
 ) -> Option<Access> {
+    let env = idx.env;
+    let caller = idx.caller(id);
+    if caller.1.is_empty() {
+        return None;
+    }
     let mut acts = Vec::new();
     let mut via = BTreeSet::new();
     let mut grants = BTreeSet::new();
     let mut run = |data: bool, ops: BTreeSet<String>| {
-        let Some((req, prog)) = program(env, id, scope, data) else {
-            return;
-        };
+        let (req, prog) = program_of(idx, &caller, id, scope, data);
         for op in ops {
             let d = decide(&prog, &req, &op);
             if let Some((conditional, condition)) = grade(&d) {
@@ -169,9 +222,7 @@ fn access_of(
             run(data, std::iter::once(a.to_owned()).collect());
         }
         None => {
-            let (control, data) = program(env, id, scope, false)
-                .map(|(_, p)| candidates(&p))
-                .unwrap_or_default();
+            let (control, data) = candidates(&program_of(idx, &caller, id, scope, false).1);
             run(false, control);
             run(true, data);
         }
@@ -190,9 +241,10 @@ fn access_of(
 /// Who can act at an Azure scope.
 pub fn who_can(inp: &Inputs<'_>, scope: &str, action: Option<&str>) -> Vec<Access> {
     let env = inp.azure;
+    let idx = Index::new(env);
     principals(env)
         .par_iter()
-        .filter_map(|id| access_of(env, id, scope, action, None))
+        .filter_map(|id| access_of(&idx, id, scope, action, None))
         .collect()
 }
 
@@ -212,10 +264,11 @@ pub fn what_can(
         .filter(|a| ids.contains(&a.principal_id))
         .map(|a| a.scope.clone())
         .collect();
+    let idx = Index::new(env);
     Ok(scopes
         .into_par_iter()
         .filter_map(|s| {
-            let mut a = access_of(env, &id, &s, None, None)?;
+            let mut a = access_of(&idx, &id, &s, None, None)?;
             if let Some(svc) = service {
                 a.actions.retain(|x| {
                     x.action
@@ -239,13 +292,22 @@ pub fn scopes(env: &AzureEnvironment) -> Vec<String> {
 
 /// Admin-equivalence at `scope`: `id` may write role assignments there.
 pub fn admin_at(env: &AzureEnvironment, id: &str, scope: &str) -> Option<Option<String>> {
-    let (req, prog) = program(env, id, scope, false)?;
-    let probe = format!(
+    let idx = Index::new(env);
+    admin_at_with(&idx, &idx.caller(id), id, scope)
+}
+
+fn admin_at_with(
+    idx: &Index<'_>,
+    caller: &Caller,
+    id: &str,
+    scope: &str,
+) -> Option<Option<String>> {
+    let (req, prog) = program_of(idx, caller, id, scope, false);
+    let mut r = req;
+    r.resource = format!(
         "{}/providers/Microsoft.Authorization/roleAssignments/00000000-0000-0000-0000-00000000a11a",
         scope.trim_end_matches('/')
     );
-    let mut r = req;
-    r.resource = probe;
     grade(&decide(
         &prog,
         &r,
@@ -272,20 +334,26 @@ pub struct Escalation {
 /// Escalation steps of DESIGN §3 (Azure): writing role assignments or role
 /// definitions at a scope makes one its administrator.
 pub fn escalations(env: &AzureEnvironment) -> Vec<Escalation> {
-    let all_scopes = scopes(env);
+    let idx = Index::new(env);
     let mut out: Vec<Escalation> = principals(env)
         .par_iter()
         .flat_map_iter(|id| {
-            let mut v = Vec::new();
-            for s in &all_scopes {
-                // only the broadest scope where it holds: narrower ones follow
-                if v.iter().any(|e: &Escalation| {
+            let mut v: Vec<Escalation> = Vec::new();
+            let caller = idx.caller(id);
+            // only the scopes of the caller's own assignments can make it an
+            // administrator (an assignment grants at its scope and below);
+            // broadest first, and narrower ones follow from a broader one
+            let mut own_scopes: Vec<String> = caller.1.iter().map(|a| a.scope.clone()).collect();
+            own_scopes.sort();
+            own_scopes.dedup();
+            for s in &own_scopes {
+                if v.iter().any(|e| {
                     e.to.strip_prefix("admin:")
                         .is_some_and(|t| scope_covers(t, s))
                 }) {
                     continue;
                 }
-                if let Some(cond) = admin_at(env, id, s) {
+                if let Some(cond) = admin_at_with(&idx, &caller, id, s) {
                     v.push(Escalation {
                         from: label(env, id),
                         to: format!("admin:{s}"),
@@ -295,9 +363,7 @@ pub fn escalations(env: &AzureEnvironment) -> Vec<Escalation> {
                     });
                     continue;
                 }
-                let Some((req, prog)) = program(env, id, s, false) else {
-                    continue;
-                };
+                let (req, prog) = program_of(&idx, &caller, id, s, false);
                 if let Some((c, w)) = grade(&decide(
                     &prog,
                     &req,

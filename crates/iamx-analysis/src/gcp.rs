@@ -181,6 +181,55 @@ fn access_of(
     })
 }
 
+/// The members of bindings whose role grants one of `perms` (a cheap
+/// pre-filter: only their holders are asked the evaluator).
+fn holders(env: &GcpEnvironment, perms: &[&str]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for pols in env.allow.values() {
+        for b in pols.iter().flat_map(|p| p.bindings.iter()) {
+            let grants = match env.grant(&b.role) {
+                RoleGrant::Permissions(p) => perms.iter().any(|x| p.contains(*x)),
+                RoleGrant::Unknown(_) => true,
+                RoleGrant::Nothing(_) => false,
+            };
+            if grants {
+                out.extend(b.members.iter().cloned());
+            }
+        }
+    }
+    out
+}
+
+/// Whether `member` (through itself, its groups, its domain or everyone)
+/// is among `holders`.
+fn may_hold(env: &GcpEnvironment, member: &str, holders: &BTreeSet<String>) -> bool {
+    if holders.contains(member)
+        || holders.contains("allUsers")
+        || holders.contains("allAuthenticatedUsers")
+    {
+        return true;
+    }
+    if let Some(d) = member
+        .strip_prefix("user:")
+        .and_then(|e| e.split_once('@'))
+        .map(|(_, d)| d)
+    {
+        if holders.contains(&format!("domain:{d}")) {
+            return true;
+        }
+    }
+    env.groups_of(member).iter().any(|g| holders.contains(g))
+        || holders.iter().any(|h| h.starts_with("principal"))
+}
+
+const IMPERSONATE: [&str; 5] = [
+    "iam.serviceAccounts.getAccessToken",
+    "iam.serviceAccounts.signBlob",
+    "iam.serviceAccounts.signJwt",
+    "iam.serviceAccounts.implicitDelegation",
+    "iam.serviceAccountKeys.create",
+];
+
 /// Service accounts each principal can impersonate: (member, service account
 /// member, permission, condition).
 pub fn impersonation_edges(env: &GcpEnvironment) -> Vec<(String, String, String, Option<String>)> {
@@ -190,7 +239,9 @@ pub fn impersonation_edges(env: &GcpEnvironment) -> Vec<(String, String, String,
         .filter(|m| m.starts_with("serviceAccount:"))
         .cloned()
         .collect();
+    let can_impersonate = holders(env, &IMPERSONATE);
     ps.par_iter()
+        .filter(|m| may_hold(env, m, &can_impersonate))
         .flat_map_iter(|m| {
             let mut out = Vec::new();
             for sa in &sas {
@@ -203,13 +254,7 @@ pub fn impersonation_edges(env: &GcpEnvironment) -> Vec<(String, String, String,
                 let Ok((req, prog)) = program(env, m, &res) else {
                     continue;
                 };
-                for perm in [
-                    "iam.serviceAccounts.getAccessToken",
-                    "iam.serviceAccounts.signBlob",
-                    "iam.serviceAccounts.signJwt",
-                    "iam.serviceAccounts.implicitDelegation",
-                    "iam.serviceAccountKeys.create",
-                ] {
+                for perm in IMPERSONATE {
                     if let Some((c, why)) = grade(&decide(&prog, &req, perm)) {
                         out.push((
                             m.clone(),
@@ -412,11 +457,22 @@ pub fn escalations(env: &GcpEnvironment) -> Vec<Escalation> {
         .into_iter()
         .filter(|c| c.starts_with("projects/"))
         .collect();
+    let act_as = holders(env, &["iam.serviceAccounts.actAs"]);
+    let set_policy = holders(
+        env,
+        &[
+            "resourcemanager.organizations.setIamPolicy",
+            "resourcemanager.folders.setIamPolicy",
+            "resourcemanager.projects.setIamPolicy",
+        ],
+    );
+    let all_containers = containers(env);
     let more: Vec<Escalation> = ps
         .par_iter()
         .flat_map_iter(|m| {
             let mut v = Vec::new();
-            for sa in &sas {
+            let acts_as = may_hold(env, m, &act_as);
+            for sa in sas.iter().filter(|_| acts_as) {
                 if *sa == m {
                     continue;
                 }
@@ -448,12 +504,15 @@ pub fn escalations(env: &GcpEnvironment) -> Vec<Escalation> {
                     }
                 }
             }
-            for c in containers(env) {
-                if let Some(cond) = admin_of(env, m, &c) {
+            for c in all_containers
+                .iter()
+                .filter(|_| may_hold(env, m, &set_policy))
+            {
+                if let Some(cond) = admin_of(env, m, c) {
                     v.push(Escalation {
                         from: m.clone(),
                         to: format!("admin:{c}"),
-                        permission: set_iam_policy_permission(&c).to_owned(),
+                        permission: set_iam_policy_permission(c).to_owned(),
                         technique: "grant oneself any role on the container".to_owned(),
                         condition: cond,
                     });

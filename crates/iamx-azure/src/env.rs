@@ -476,6 +476,31 @@ impl AzureEnvironment {
         )
     }
 
+    /// Like [`AzureEnvironment::program_for`], with the caller's identities
+    /// given and only `assignments` considered: for analyses that ask many
+    /// questions and keep the caller's own assignments at hand. Every
+    /// assignment that can grant the caller anything must be among
+    /// `assignments` (the evaluator ignores the others anyway).
+    pub fn program_with(
+        &self,
+        req: &Request,
+        identities: BTreeSet<String>,
+        assignments: &[RoleAssignment],
+        data_action: bool,
+    ) -> AzureProgram {
+        let chain = self.management_groups.chain(&req.resource);
+        assemble(
+            &self.roles,
+            assignments,
+            &self.denies,
+            &req.resource,
+            &chain,
+            identities,
+            data_action,
+            None,
+        )
+    }
+
     /// Every object id the inputs mention (assignees, group ids and
     /// members, deny principals), lowercased.
     pub fn known_principals(&self) -> BTreeSet<String> {
