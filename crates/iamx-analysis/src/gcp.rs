@@ -213,10 +213,9 @@ fn may_hold(env: &GcpEnvironment, member: &str, holders: &BTreeSet<String>) -> b
         .strip_prefix("user:")
         .and_then(|e| e.split_once('@'))
         .map(|(_, d)| d)
+        && holders.contains(&format!("domain:{d}"))
     {
-        if holders.contains(&format!("domain:{d}")) {
-            return true;
-        }
+        return true;
     }
     env.groups_of(member).iter().any(|g| holders.contains(g))
         || holders.iter().any(|h| h.starts_with("principal"))
