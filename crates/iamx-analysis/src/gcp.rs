@@ -200,25 +200,13 @@ fn holders(env: &GcpEnvironment, perms: &[&str]) -> BTreeSet<String> {
     out
 }
 
-/// Whether `member` (through itself, its groups, its domain or everyone)
+/// Whether `member`, through any of the identities a binding can name it by
+/// (itself, its groups, its domain, everyone, their `principal://` forms),
 /// is among `holders`.
 fn may_hold(env: &GcpEnvironment, member: &str, holders: &BTreeSet<String>) -> bool {
-    if holders.contains(member)
-        || holders.contains("allUsers")
-        || holders.contains("allAuthenticatedUsers")
-    {
-        return true;
-    }
-    if let Some(d) = member
-        .strip_prefix("user:")
-        .and_then(|e| e.split_once('@'))
-        .map(|(_, d)| d)
-        && holders.contains(&format!("domain:{d}"))
-    {
-        return true;
-    }
-    env.groups_of(member).iter().any(|g| holders.contains(g))
-        || holders.iter().any(|h| h.starts_with("principal"))
+    let groups = env.groups_of(member);
+    let caller = iamx_gcp::Caller::new(member, &groups, true);
+    caller.v1.iter().any(|i| holders.contains(i))
 }
 
 const IMPERSONATE: [&str; 5] = [
