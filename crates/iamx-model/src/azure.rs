@@ -143,20 +143,6 @@ impl Attributes for View<'_> {
     }
 }
 
-fn hit(layer: Layer, effect: Effect, origin: &Arc<Origin>, t: &Tri) -> StatementHit {
-    StatementHit {
-        layer,
-        level: None,
-        effect,
-        origin: origin.clone(),
-        definite: t.is_true(),
-        unknown_reason: match t {
-            Tri::Unknown(r) => Some(r.to_string()),
-            _ => None,
-        },
-    }
-}
-
 /// Decides `req` (operation in `req.action`, resource id in `req.resource`).
 pub fn evaluate_azure(prog: &AzureProgram, req: &Request) -> Decision {
     let view = View {
@@ -173,7 +159,7 @@ pub fn evaluate_azure(prog: &AzureProgram, req: &Request) -> Decision {
         let who = (everyone || d.principals.iter().any(|p| prog.identities.contains(p)))
             && !d.exclude.iter().any(|p| prog.identities.contains(p));
         if who && d.blocks.iter().any(|b| b.covers(op, data)) {
-            hits.push(hit(
+            hits.push(StatementHit::new(
                 Layer::DenyAssignment,
                 Effect::Deny,
                 &d.origin,
@@ -199,7 +185,12 @@ pub fn evaluate_azure(prog: &AzureProgram, req: &Request) -> Decision {
         if t.is_false() {
             continue;
         }
-        hits.push(hit(Layer::RoleAssignment, Effect::Allow, &a.origin, &t));
+        hits.push(StatementHit::new(
+            Layer::RoleAssignment,
+            Effect::Allow,
+            &a.origin,
+            &t,
+        ));
         allow = allow.or(t);
     }
     let (outcome, blocked_by) = if denied {

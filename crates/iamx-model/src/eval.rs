@@ -162,6 +162,24 @@ pub struct StatementHit {
     pub unknown_reason: Option<String>,
 }
 
+impl StatementHit {
+    /// A hit of a statement, binding or assignment that matched (`t` true)
+    /// or might have (`t` unknown), outside any organisation level.
+    pub fn new(layer: Layer, effect: Effect, origin: &Arc<Origin>, t: &Tri) -> StatementHit {
+        StatementHit {
+            layer,
+            level: None,
+            effect,
+            origin: origin.clone(),
+            definite: t.is_true(),
+            unknown_reason: match t {
+                Tri::Unknown(r) => Some(r.to_string()),
+                _ => None,
+            },
+        }
+    }
+}
+
 /// What blocked a request that was not allowed.
 #[derive(Clone, Debug, Serialize)]
 pub struct Block {

@@ -134,20 +134,6 @@ impl Attributes for View<'_> {
     }
 }
 
-fn hit(layer: Layer, effect: Effect, origin: &Arc<Origin>, t: &Tri) -> StatementHit {
-    StatementHit {
-        layer,
-        level: None,
-        effect,
-        origin: origin.clone(),
-        definite: t.is_true(),
-        unknown_reason: match t {
-            Tri::Unknown(r) => Some(r.to_string()),
-            _ => None,
-        },
-    }
-}
-
 /// Decides `req` (permission in `req.action`, full resource name in
 /// `req.resource`) against `prog`.
 pub fn evaluate_gcp(prog: &GcpProgram, req: &Request) -> Decision {
@@ -176,7 +162,12 @@ pub fn evaluate_gcp(prog: &GcpProgram, req: &Request) -> Decision {
         if t.is_false() {
             continue;
         }
-        hits.push(hit(Layer::DenyPolicy, Effect::Deny, &rule.origin, &t));
+        hits.push(StatementHit::new(
+            Layer::DenyPolicy,
+            Effect::Deny,
+            &rule.origin,
+            &t,
+        ));
         deny = deny.or(t);
     }
 
@@ -224,7 +215,12 @@ pub fn evaluate_gcp(prog: &GcpProgram, req: &Request) -> Decision {
         if t.is_false() {
             continue;
         }
-        hits.push(hit(Layer::RoleBinding, Effect::Allow, &b.origin, &t));
+        hits.push(StatementHit::new(
+            Layer::RoleBinding,
+            Effect::Allow,
+            &b.origin,
+            &t,
+        ));
         allow = allow.or(t);
     }
     if allow.is_false() && blocked.is_none() {

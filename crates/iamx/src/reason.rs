@@ -112,22 +112,7 @@ impl Workspace {
                 let (req, _) = self.request(&q.principal, &q.action, &q.resource, q.context)?;
                 let mut prog = self.aws.program_for(&req);
                 prog.session = q.session_policy;
-                let answer = match iamx_smt::aws::can(&prog, &req, timeout) {
-                    Can::Always => AnyContext::Always,
-                    Can::Never => AnyContext::Never,
-                    Can::Unknown(r) => AnyContext::Unknown {
-                        reason: r.to_string(),
-                    },
-                    Can::Sometimes {
-                        witness,
-                        counterexample,
-                        keys,
-                    } => AnyContext::Sometimes {
-                        witness: only(&witness, &keys),
-                        counterexample: only(&counterexample, &keys),
-                        depends_on: keys,
-                    },
-                };
+                let answer = from_can(iamx_smt::aws::can(&prog, &req, timeout));
                 Ok((req, answer))
             }
             Provider::Gcp => {
@@ -353,22 +338,7 @@ pub fn check_access_not_granted(
                     resource_account: principal.account.clone(),
                     context: Context::new(),
                 };
-                match iamx_smt::aws::can(&prog, &req, timeout) {
-                    Can::Always => AnyContext::Always,
-                    Can::Never => AnyContext::Never,
-                    Can::Unknown(x) => AnyContext::Unknown {
-                        reason: x.to_string(),
-                    },
-                    Can::Sometimes {
-                        witness,
-                        counterexample,
-                        keys,
-                    } => AnyContext::Sometimes {
-                        witness: pairs(&witness),
-                        counterexample: pairs(&counterexample),
-                        depends_on: keys,
-                    },
-                }
+                from_can(iamx_smt::aws::can(&prog, &req, timeout))
             };
             out.push((
                 a.clone(),
@@ -435,22 +405,10 @@ pub fn check_no_public_access_aws(
                 resource_account: Some(resource_account.to_owned()),
                 context: Context::new(),
             };
-            let ans = match iamx_smt::aws::can(&prog, &req, timeout) {
-                Can::Never => continue,
-                Can::Always => AnyContext::Always,
-                Can::Unknown(r) => AnyContext::Unknown {
-                    reason: r.to_string(),
-                },
-                Can::Sometimes {
-                    witness,
-                    counterexample,
-                    keys,
-                } => AnyContext::Sometimes {
-                    witness: pairs(&witness),
-                    counterexample: pairs(&counterexample),
-                    depends_on: keys,
-                },
-            };
+            let ans = from_can(iamx_smt::aws::can(&prog, &req, timeout));
+            if matches!(ans, AnyContext::Never) {
+                continue;
+            }
             out.push((p.id.clone(), a.clone(), ans));
         }
     }
