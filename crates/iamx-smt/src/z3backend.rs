@@ -99,6 +99,20 @@ fn unknown(msg: impl Into<Arc<str>>) -> SolverResult {
     SolverResult::Unknown(Reason::new(msg))
 }
 
+/// Serialises solver calls. Debian's z3 4.8.12 can deadlock when several
+/// threads run solvers with timeouts at once (its timer thread; fixed in later
+/// z3 releases): seen here as a test binary that hangs when its solver tests
+/// run in parallel and passes when they run one at a time. One solver at a
+/// time costs little, since most questions fold before they reach z3.
+static Z3_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn z3_lock() -> std::sync::MutexGuard<'static, ()> {
+    // a panic while holding the lock leaves no state behind to protect
+    Z3_LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Decides whether the conjunction of `assertions` is satisfiable, giving
 /// z3 at most `timeout` (at least 1 ms).
 pub fn check(assertions: &[Term], timeout: Duration) -> SolverResult {
@@ -127,6 +141,7 @@ pub fn check(assertions: &[Term], timeout: Duration) -> SolverResult {
             v.name()
         ));
     }
+    let _guard = z3_lock();
     match catch_unwind(AssertUnwindSafe(|| solve(assertions, &vars, timeout))) {
         Ok(r) => r,
         Err(payload) => {
@@ -250,6 +265,7 @@ fn solve(assertions: &[Term], vars: &BTreeMap<Arc<str>, Var>, timeout: Duration)
 /// debugging `--emit-smt` output.
 pub fn check_smtlib(text: &str, timeout: Duration) -> (usize, Verdict) {
     let text = text.replace("(check-sat)", "");
+    let _guard = z3_lock();
     let run = || {
         let solver = Solver::new();
         solver.set_params(&params_for(timeout));
