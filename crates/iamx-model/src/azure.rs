@@ -2,14 +2,12 @@
 //! then role assignments (Actions − NotActions per permission block, data
 //! actions apart, ABAC conditions).
 
-use crate::condition::{Attributes, Condition};
+use crate::condition::Condition;
 use crate::eval::{Block, Decision, Explanation, Layer, Outcome, StatementHit};
-use crate::pattern::{Pattern, VarSource, VarValue};
+use crate::pattern::Pattern;
 use crate::policy::{Effect, Origin};
 use crate::request::Request;
 use crate::tri::{Reason, Tri};
-use crate::value::Value;
-use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -114,38 +112,9 @@ pub fn scope_covers(scope: &str, target: &str) -> bool {
         && (tl == sl || target.as_bytes().get(sl) == Some(&b'/'))
 }
 
-struct View<'a> {
-    req: &'a Request,
-    sub: Option<&'a str>,
-}
-
-impl VarSource for View<'_> {
-    fn var(&self, _key: &str) -> VarValue<'_> {
-        VarValue::Missing
-    }
-}
-
-impl Attributes for View<'_> {
-    fn attr(&self, key_lc: &str) -> Option<Cow<'_, Value>> {
-        self.req.context.get_lc(key_lc).map(Cow::Borrowed)
-    }
-
-    fn always_supplied(&self, _key_lc: &str) -> bool {
-        false
-    }
-
-    fn action(&self) -> &str {
-        &self.req.action
-    }
-
-    fn sub_operation(&self) -> Option<&str> {
-        self.sub
-    }
-}
-
 /// Decides `req` (operation in `req.action`, resource id in `req.resource`).
 pub fn evaluate_azure(prog: &AzureProgram, req: &Request) -> Decision {
-    let view = View {
+    let view = crate::condition::ContextView {
         req,
         sub: prog.sub_operation.as_deref(),
     };

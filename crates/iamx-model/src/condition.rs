@@ -358,6 +358,37 @@ pub trait Attributes: VarSource {
     }
 }
 
+/// A request as GCP and Azure conditions read it: the context as given (an
+/// attribute not given is unknown to the expression), no policy variables.
+pub(crate) struct ContextView<'a> {
+    pub(crate) req: &'a crate::request::Request,
+    pub(crate) sub: Option<&'a str>,
+}
+
+impl VarSource for ContextView<'_> {
+    fn var(&self, _key: &str) -> crate::pattern::VarValue<'_> {
+        crate::pattern::VarValue::Missing
+    }
+}
+
+impl Attributes for ContextView<'_> {
+    fn attr(&self, key_lc: &str) -> Option<Cow<'_, Value>> {
+        self.req.context.get_lc(key_lc).map(Cow::Borrowed)
+    }
+
+    fn always_supplied(&self, _key_lc: &str) -> bool {
+        false
+    }
+
+    fn action(&self) -> &str {
+        &self.req.action
+    }
+
+    fn sub_operation(&self) -> Option<&str> {
+        self.sub
+    }
+}
+
 /// Lets expressions read a request through [`Attributes`]: attribute names
 /// are case-insensitive; `Value::Null` is "explicitly absent".
 struct ExprAdapter<'a>(&'a dyn Attributes);

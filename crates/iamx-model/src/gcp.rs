@@ -2,14 +2,12 @@
 //! principal access boundaries, then the union of allow bindings on the
 //! resource and its ancestors.
 
-use crate::condition::{Attributes, Condition};
+use crate::condition::Condition;
 use crate::eval::{Block, Decision, Explanation, Layer, Outcome, StatementHit};
-use crate::pattern::{Case, Pattern, VarSource, VarValue};
+use crate::pattern::{Case, Pattern};
 use crate::policy::{Effect, Origin};
 use crate::request::Request;
 use crate::tri::{Reason, Tri};
-use crate::value::Value;
-use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -110,34 +108,10 @@ pub fn v2_permission_pattern(text: &str) -> Pattern {
     Pattern::glob(text, Case::Sensitive)
 }
 
-struct View<'a> {
-    req: &'a Request,
-}
-
-impl VarSource for View<'_> {
-    fn var(&self, _key: &str) -> VarValue<'_> {
-        VarValue::Missing
-    }
-}
-
-impl Attributes for View<'_> {
-    fn attr(&self, key_lc: &str) -> Option<Cow<'_, Value>> {
-        self.req.context.get_lc(key_lc).map(Cow::Borrowed)
-    }
-
-    fn always_supplied(&self, _key_lc: &str) -> bool {
-        false
-    }
-
-    fn action(&self) -> &str {
-        &self.req.action
-    }
-}
-
 /// Decides `req` (permission in `req.action`, full resource name in
 /// `req.resource`) against `prog`.
 pub fn evaluate_gcp(prog: &GcpProgram, req: &Request) -> Decision {
-    let view = View { req };
+    let view = crate::condition::ContextView { req, sub: None };
     let mut hits = Vec::new();
     let mut notes = Vec::new();
     let v2 = v2_permission(&req.action);
