@@ -527,9 +527,62 @@ fn may_mention(prog_identity: &[Arc<Policy>], action: &str) -> bool {
 /// evaluator.
 pub fn escalations(env: &AwsEnvironment) -> Vec<Escalation> {
     let ps = principals(env);
+    let targets = Targets::new(env);
     ps.par_iter()
-        .flat_map_iter(|p| escalations_of(env, p))
+        .flat_map_iter(|p| escalations_of(env, &targets, p))
         .collect()
+}
+
+/// What the techniques act on, by account: IAM actions only ever reach the
+/// caller's own account (IAM has no resource policies, and a role is passed
+/// only within its account), so a caller is asked about its own account's
+/// roles, users, groups and policies.
+struct Targets<'a> {
+    roles: BTreeMap<&'a str, Vec<&'a iamx_aws::env::Role>>,
+    users: BTreeMap<&'a str, Vec<&'a iamx_aws::env::User>>,
+    groups: BTreeMap<&'a str, Vec<&'a iamx_aws::env::Group>>,
+    /// Customer managed policies, by the account in their ARN.
+    managed: BTreeMap<&'a str, Vec<&'a iamx_aws::env::ManagedPolicy>>,
+    /// Managed policy ARN → the users and roles it is attached to.
+    attached: BTreeMap<&'a str, Vec<&'a str>>,
+}
+
+impl<'a> Targets<'a> {
+    fn new(env: &'a AwsEnvironment) -> Targets<'a> {
+        let mut t = Targets {
+            roles: BTreeMap::new(),
+            users: BTreeMap::new(),
+            groups: BTreeMap::new(),
+            managed: BTreeMap::new(),
+            attached: BTreeMap::new(),
+        };
+        for r in env.roles.values() {
+            t.roles.entry(r.account.as_str()).or_default().push(r);
+            for m in &r.attached {
+                t.attached.entry(m.as_str()).or_default().push(&r.arn);
+            }
+        }
+        for u in env.users.values() {
+            t.users.entry(u.account.as_str()).or_default().push(u);
+            for m in &u.attached {
+                t.attached.entry(m.as_str()).or_default().push(&u.arn);
+            }
+        }
+        for g in env.groups.values() {
+            t.groups.entry(g.account.as_str()).or_default().push(g);
+        }
+        for m in env.managed.values() {
+            if let Some(acct) = m
+                .arn
+                .strip_prefix("arn:aws:iam::")
+                .and_then(|r| r.split(':').next())
+                .filter(|a| *a != "aws")
+            {
+                t.managed.entry(acct).or_default().push(m);
+            }
+        }
+        t
+    }
 }
 
 /// Every action an escalation technique needs.
@@ -554,8 +607,11 @@ const ESCALATION_ACTIONS: [&str; 18] = [
     "glue:CreateDevEndpoint",
 ];
 
-fn escalations_of(env: &AwsEnvironment, p: &Principal) -> Vec<Escalation> {
+fn escalations_of(env: &AwsEnvironment, targets: &Targets<'_>, p: &Principal) -> Vec<Escalation> {
     let mut out = Vec::new();
+    let account = p.account.as_deref().unwrap_or_default();
+    let none = Vec::new();
+    let roles = targets.roles.get(account).unwrap_or(&none);
     let (req, _) = env.request_for(p.clone(), "*", "*", Context::open());
     let ident = env.identity_policies(&req.principal);
     // the actions the caller's own policies may allow: most callers name none
@@ -625,7 +681,7 @@ fn escalations_of(env: &AwsEnvironment, p: &Principal) -> Vec<Escalation> {
         });
     };
     // PassRole to a service that runs code with the role
-    for r in env.roles.values() {
+    for r in roles {
         if p.role_arn.as_deref() == Some(r.arn.as_str()) {
             continue;
         }
@@ -670,7 +726,7 @@ fn escalations_of(env: &AwsEnvironment, p: &Principal) -> Vec<Escalation> {
             }
         }
     }
-    for u in env.users.values() {
+    for u in targets.users.get(account).into_iter().flatten() {
         let is_self = u.arn == p.id;
         for (act, tech) in [
             ("iam:CreateAccessKey", "create an access key for the user"),
@@ -699,7 +755,7 @@ fn escalations_of(env: &AwsEnvironment, p: &Principal) -> Vec<Escalation> {
             }
         }
     }
-    for g in env.groups.values() {
+    for g in targets.groups.get(account).into_iter().flatten() {
         if let Some(c) = allowed("iam:AddUserToGroup", &g.arn)
             && p.kind == PrincipalKind::User
         {
@@ -734,10 +790,8 @@ fn escalations_of(env: &AwsEnvironment, p: &Principal) -> Vec<Escalation> {
             .map(|r| r.attached.iter().map(String::as_str).collect())
             .unwrap_or_default(),
     };
-    for m in env.managed.values() {
-        if m.arn.starts_with("arn:aws:iam::aws:") {
-            continue;
-        }
+    let me = p.role_arn.as_deref().unwrap_or(p.id.as_str());
+    for m in targets.managed.get(account).into_iter().flatten() {
         for (act, tech) in [
             (
                 "iam:CreatePolicyVersion",
@@ -754,17 +808,10 @@ fn escalations_of(env: &AwsEnvironment, p: &Principal) -> Vec<Escalation> {
             if own.contains(m.arn.as_str()) {
                 push("admin", act.into(), tech, c.clone());
             }
-            for u in env
-                .users
-                .values()
-                .filter(|u| u.arn != p.id && u.attached.contains(&m.arn))
-            {
-                push(&u.arn, act.into(), tech, c.clone());
-            }
-            for r in env.roles.values().filter(|r| {
-                Some(r.arn.as_str()) != p.role_arn.as_deref() && r.attached.contains(&m.arn)
-            }) {
-                push(&r.arn, act.into(), tech, c.clone());
+            for who in targets.attached.get(m.arn.as_str()).into_iter().flatten() {
+                if *who != me && *who != p.id {
+                    push(who, act.into(), tech, c.clone());
+                }
             }
         }
     }

@@ -6,7 +6,7 @@ use iamx_gcp::GcpEnvironment;
 use iamx_model::gcp::{GcpProgram, RoleGrant, evaluate_gcp};
 use iamx_model::{Context, Decision, Effect, Request};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// Every principal the inputs name that is not a group: members of bindings,
@@ -181,32 +181,176 @@ fn access_of(
     })
 }
 
-/// The members of bindings whose role grants one of `perms` (a cheap
-/// pre-filter: only their holders are asked the evaluator).
-fn holders(env: &GcpEnvironment, perms: &[&str]) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for pols in env.allow.values() {
-        for b in pols.iter().flat_map(|p| p.bindings.iter()) {
-            let grants = match env.grant(&b.role) {
-                RoleGrant::Permissions(p) => perms.iter().any(|x| p.contains(*x)),
-                RoleGrant::Unknown(_) => true,
-                RoleGrant::Nothing(_) => false,
-            };
-            if grants {
-                out.extend(b.members.iter().cloned());
-            }
-        }
-    }
-    out
+/// Who may hold which permission where, read off the bindings: the pre-filter
+/// of every GCP question that would otherwise ask the evaluator about every
+/// (principal, target) pair. It may over-include (the evaluator decides each
+/// candidate), never leave out: a binding can only allow a caller it names
+/// (itself, a group, its domain, everyone, a `principal://` form), and a
+/// member form the caller's identity sets cannot show
+/// (`principalSet://…`, `projectOwner:…`, unknown identifiers) counts as
+/// naming everyone.
+pub struct Reach<'a> {
+    env: &'a GcpEnvironment,
+    /// [`principals`], in order.
+    pub principals: Vec<String>,
+    by_identity: HashMap<String, Vec<usize>>,
 }
 
-/// Whether `member`, through any of the identities a binding can name it by
-/// (itself, its groups, its domain, everyone, their `principal://` forms),
-/// is among `holders`.
-fn may_hold(env: &GcpEnvironment, member: &str, holders: &BTreeSet<String>) -> bool {
-    let groups = env.groups_of(member);
-    let caller = iamx_gcp::Caller::new(member, &groups, true);
-    caller.v1.iter().any(|i| holders.contains(i))
+/// Principals, as indices into [`Reach::principals`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Holders {
+    /// Nobody.
+    #[default]
+    None,
+    /// These.
+    Some(BTreeSet<usize>),
+    /// Possibly anyone.
+    All,
+}
+
+impl Holders {
+    fn add(&mut self, more: &Holders) {
+        match more {
+            Holders::None => {}
+            Holders::All => *self = Holders::All,
+            Holders::Some(b) => match self {
+                Holders::All => {}
+                Holders::Some(a) => a.extend(b),
+                Holders::None => *self = Holders::Some(b.clone()),
+            },
+        }
+    }
+
+    /// Whether principal `i` may be among them.
+    pub fn contains(&self, i: usize) -> bool {
+        match self {
+            Holders::None => false,
+            Holders::Some(s) => s.contains(&i),
+            Holders::All => true,
+        }
+    }
+
+    /// The indices, given how many principals there are.
+    pub fn indices(&self, n: usize) -> Vec<usize> {
+        match self {
+            Holders::None => Vec::new(),
+            Holders::Some(s) => s.iter().copied().collect(),
+            Holders::All => (0..n).collect(),
+        }
+    }
+}
+
+/// For each key policies are attached under: who may hold the permissions asked.
+pub type HoldersAt = HashMap<String, Holders>;
+
+impl<'a> Reach<'a> {
+    /// Indexes the principals of `env` by every identity a binding may name them by.
+    pub fn new(env: &'a GcpEnvironment) -> Reach<'a> {
+        let principals = principals(env);
+        let ids: Vec<Vec<String>> = principals
+            .par_iter()
+            .map(|m| {
+                let groups = env.groups_of(m);
+                iamx_gcp::Caller::new(m, &groups, true)
+                    .v1
+                    .into_iter()
+                    .collect()
+            })
+            .collect();
+        let mut by_identity: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, list) in ids.into_iter().enumerate() {
+            for id in list {
+                by_identity.entry(id).or_default().push(i);
+            }
+        }
+        Reach {
+            env,
+            principals,
+            by_identity,
+        }
+    }
+
+    /// The principals a binding member may denote.
+    pub fn denoted(&self, member: &str) -> Holders {
+        let n = iamx_gcp::member::normalize(member);
+        if let Some(list) = self.by_identity.get(&n) {
+            return Holders::Some(list.iter().copied().collect());
+        }
+        use iamx_gcp::member::MemberKind as K;
+        match iamx_gcp::member::member_kind(&n) {
+            K::User
+            | K::Group
+            | K::ServiceAccount
+            | K::Domain
+            | K::AllUsers
+            | K::AllAuthenticatedUsers
+            | K::Deleted
+            | K::Principal => Holders::None,
+            _ => Holders::All,
+        }
+    }
+
+    /// Who may hold one of `perms` (any permission at all for `None`), per
+    /// key the bindings are attached under.
+    pub fn holders_at(&self, perms: Option<&[&str]>) -> HoldersAt {
+        let mut out: HoldersAt = HashMap::new();
+        let mut grants: HashMap<&str, bool> = HashMap::new();
+        for (key, pols) in &self.env.allow {
+            for b in pols.iter().flat_map(|p| p.bindings.iter()) {
+                let relevant = *grants.entry(b.role.as_str()).or_insert_with(|| {
+                    match self.env.grant(&b.role) {
+                        RoleGrant::Permissions(p) => match perms {
+                            Some(want) => want.iter().any(|x| p.contains(*x)),
+                            None => !p.is_empty(),
+                        },
+                        RoleGrant::Unknown(_) => true,
+                        RoleGrant::Nothing(_) => false,
+                    }
+                });
+                if !relevant {
+                    continue;
+                }
+                let at = out.entry(key.clone()).or_default();
+                for m in &b.members {
+                    at.add(&self.denoted(m));
+                }
+            }
+        }
+        out
+    }
+
+    /// The keys whose bindings may take part in a decision on `resource`:
+    /// the resource, its ancestors (in every spelling), and, when the
+    /// ancestors are not known to their end, every container it may be under.
+    pub fn keys_of(&self, resource: &str) -> Vec<String> {
+        let t = self.env.target(resource, None);
+        let mut keys: BTreeSet<String> = BTreeSet::new();
+        for c in &t.chain {
+            keys.insert(c.clone());
+            if let Some(a) = self.env.alias(c) {
+                keys.insert(a.to_owned());
+            }
+            let rel = iamx_gcp::names::relative(c);
+            if !rel.is_empty() {
+                keys.insert(rel.to_owned());
+            }
+        }
+        if !t.complete() {
+            keys.extend(self.env.allow.keys().filter(|k| t.may_be_under(k)).cloned());
+        }
+        keys.into_iter().collect()
+    }
+
+    /// Who may hold the permissions of `at` on `resource`.
+    pub fn candidates(&self, at: &HoldersAt, resource: &str) -> Holders {
+        let mut out = Holders::None;
+        for k in self.keys_of(resource) {
+            if let Some(h) = at.get(&k) {
+                out.add(h);
+            }
+        }
+        out
+    }
 }
 
 const IMPERSONATE: [&str; 5] = [
@@ -217,27 +361,37 @@ const IMPERSONATE: [&str; 5] = [
     "iam.serviceAccountKeys.create",
 ];
 
-/// Service accounts each principal can impersonate: (member, service account
-/// member, permission, condition).
-pub fn impersonation_edges(env: &GcpEnvironment) -> Vec<(String, String, String, Option<String>)> {
-    let ps = principals(env);
-    let sas: Vec<String> = ps
+/// An impersonation edge: (member, service account member, permission, condition).
+pub type Impersonation = (String, String, String, Option<String>);
+
+/// Service accounts each principal can impersonate.
+pub fn impersonation_edges(env: &GcpEnvironment) -> Vec<Impersonation> {
+    impersonations(&Reach::new(env), None)
+}
+
+/// Who can impersonate the service accounts `only` (every one when `None`).
+fn impersonations(reach: &Reach<'_>, only: Option<&BTreeSet<String>>) -> Vec<Impersonation> {
+    let env = reach.env;
+    let at = reach.holders_at(Some(&IMPERSONATE));
+    let n = reach.principals.len();
+    let sas: Vec<&String> = reach
+        .principals
         .iter()
-        .filter(|m| m.starts_with("serviceAccount:"))
-        .cloned()
+        .filter(|m| m.starts_with("serviceAccount:") && only.is_none_or(|o| o.contains(*m)))
         .collect();
-    let can_impersonate = holders(env, &IMPERSONATE);
-    ps.par_iter()
-        .filter(|m| may_hold(env, m, &can_impersonate))
-        .flat_map_iter(|m| {
+    sas.par_iter()
+        .flat_map_iter(|sa| {
             let mut out = Vec::new();
-            for sa in &sas {
-                if sa == m {
-                    continue;
-                }
-                let Some(res) = service_account_resource(sa) else {
+            let Some(res) = service_account_resource(sa) else {
+                return out;
+            };
+            for i in reach.candidates(&at, &res).indices(n) {
+                let Some(m) = reach.principals.get(i) else {
                     continue;
                 };
+                if m == *sa {
+                    continue;
+                }
                 let Ok((req, prog)) = program(env, m, &res) else {
                     continue;
                 };
@@ -245,7 +399,7 @@ pub fn impersonation_edges(env: &GcpEnvironment) -> Vec<(String, String, String,
                     if let Some((c, why)) = grade(&decide(&prog, &req, perm)) {
                         out.push((
                             m.clone(),
-                            sa.clone(),
+                            (*sa).clone(),
                             perm.to_owned(),
                             if c { why } else { None },
                         ));
@@ -266,10 +420,14 @@ pub fn who_can(
     action: Option<&str>,
 ) -> Result<Vec<Access>, String> {
     let env = inp.gcp;
-    iamx_gcp::full_resource_name(resource)?;
-    let ps = principals(env);
-    let mut out: Vec<Access> = ps
+    let full = iamx_gcp::full_resource_name(resource)?;
+    let reach = Reach::new(env);
+    let wanted = action.map(|a| [a]);
+    let at = reach.holders_at(wanted.as_ref().map(|w| w.as_slice()));
+    let candidates = reach.candidates(&at, &full).indices(reach.principals.len());
+    let mut out: Vec<Access> = candidates
         .par_iter()
+        .filter_map(|i| reach.principals.get(*i))
         .filter_map(|m| access_of(env, m, resource, action))
         .collect();
     let by_sa: BTreeMap<String, Access> = out
@@ -278,7 +436,8 @@ pub fn who_can(
         .map(|a| (a.principal.clone(), a.clone()))
         .collect();
     if !by_sa.is_empty() {
-        for (m, sa, perm, cond) in impersonation_edges(env) {
+        let only: BTreeSet<String> = by_sa.keys().cloned().collect();
+        for (m, sa, perm, cond) in impersonations(&reach, Some(&only)) {
             let Some(sa_access) = by_sa.get(&sa) else {
                 continue;
             };
@@ -421,7 +580,9 @@ const ACT_AS_RUNNERS: [(&str, &str); 4] = [
 
 /// Escalation steps of DESIGN §3 (GCP) for every principal.
 pub fn escalations(env: &GcpEnvironment) -> Vec<Escalation> {
-    let mut out: Vec<Escalation> = impersonation_edges(env)
+    let reach = Reach::new(env);
+    let n = reach.principals.len();
+    let mut out: Vec<Escalation> = impersonations(&reach, None)
         .into_iter()
         .map(|(from, to, permission, condition)| Escalation {
             technique: if permission == "iam.serviceAccountKeys.create" {
@@ -435,66 +596,113 @@ pub fn escalations(env: &GcpEnvironment) -> Vec<Escalation> {
             condition,
         })
         .collect();
-    let ps = principals(env);
-    let sas: Vec<&String> = ps
+    let name = |i: usize| reach.principals.get(i);
+
+    // actAs on a service account + a way to run code as it in some project
+    let act_as_at = reach.holders_at(Some(&["iam.serviceAccounts.actAs"]));
+    let sas: Vec<&String> = reach
+        .principals
         .iter()
         .filter(|m| m.starts_with("serviceAccount:"))
         .collect();
-    let projects: Vec<String> = containers(env)
-        .into_iter()
-        .filter(|c| c.starts_with("projects/"))
-        .collect();
-    let act_as = holders(env, &["iam.serviceAccounts.actAs"]);
-    let set_policy = holders(
-        env,
-        &[
-            "resourcemanager.organizations.setIamPolicy",
-            "resourcemanager.folders.setIamPolicy",
-            "resourcemanager.projects.setIamPolicy",
-        ],
-    );
-    let all_containers = containers(env);
-    let more: Vec<Escalation> = ps
+    let act_as: Vec<(usize, &String, bool, Option<String>)> = sas
         .par_iter()
-        .flat_map_iter(|m| {
+        .flat_map_iter(|sa| {
             let mut v = Vec::new();
-            let acts_as = may_hold(env, m, &act_as);
-            for sa in sas.iter().filter(|_| acts_as) {
-                if *sa == m {
-                    continue;
-                }
-                let Some(res) = service_account_resource(sa) else {
+            let Some(res) = service_account_resource(sa) else {
+                return v;
+            };
+            for i in reach.candidates(&act_as_at, &res).indices(n) {
+                let Some(m) = name(i).filter(|m| m != sa) else {
                     continue;
                 };
                 let Ok((req, prog)) = program(env, m, &res) else {
                     continue;
                 };
-                let Some((c1, w1)) = grade(&decide(&prog, &req, "iam.serviceAccounts.actAs"))
-                else {
+                if let Some((c, w)) = grade(&decide(&prog, &req, "iam.serviceAccounts.actAs")) {
+                    v.push((i, *sa, c, w));
+                }
+            }
+            v
+        })
+        .collect();
+    let runner_perms: Vec<&str> = ACT_AS_RUNNERS.iter().map(|(p, _)| *p).collect();
+    let run_at = reach.holders_at(Some(&runner_perms));
+    let projects: Vec<(String, Holders)> = containers(env)
+        .into_iter()
+        .filter(|c| c.starts_with("projects/"))
+        .map(|p| {
+            let full = iamx_gcp::names::full(&p);
+            let h = reach.candidates(&run_at, &full);
+            (full, h)
+        })
+        .collect();
+    let callers: BTreeSet<usize> = act_as.iter().map(|(i, ..)| *i).collect();
+    // per caller and runner permission: the best grade over the projects
+    // (unconditional first)
+    let runs: HashMap<usize, Vec<(usize, bool, Option<String>)>> = callers
+        .into_par_iter()
+        .map(|i| {
+            let mut best: Vec<(usize, bool, Option<String>)> = Vec::new();
+            let Some(m) = name(i) else {
+                return (i, best);
+            };
+            for (full, _) in projects.iter().filter(|(_, h)| h.contains(i)) {
+                let Ok((req, prog)) = program(env, m, full) else {
                     continue;
                 };
-                for p in &projects {
-                    let full = iamx_gcp::names::full(p);
-                    let Ok((preq, pprog)) = program(env, m, &full) else {
+                for (k, perm) in runner_perms.iter().enumerate() {
+                    let Some((c, w)) = grade(&decide(&prog, &req, perm)) else {
                         continue;
                     };
-                    for (perm, tech) in ACT_AS_RUNNERS {
-                        if let Some((c2, w2)) = grade(&decide(&pprog, &preq, perm)) {
-                            v.push(Escalation {
-                                from: m.clone(),
-                                to: (*sa).clone(),
-                                permission: format!("iam.serviceAccounts.actAs + {perm}"),
-                                technique: tech.to_owned(),
-                                condition: if c1 || c2 { w1.clone().or(w2) } else { None },
-                            });
-                        }
+                    match best.iter_mut().find(|(j, ..)| *j == k) {
+                        Some(b) if b.1 && !c => *b = (k, c, w),
+                        Some(_) => {}
+                        None => best.push((k, c, w)),
                     }
                 }
             }
-            for c in all_containers
-                .iter()
-                .filter(|_| may_hold(env, m, &set_policy))
-            {
+            (i, best)
+        })
+        .collect();
+    for (i, sa, c1, w1) in &act_as {
+        let (Some(m), Some(best)) = (name(*i), runs.get(i)) else {
+            continue;
+        };
+        for (k, c2, w2) in best {
+            let Some((perm, tech)) = ACT_AS_RUNNERS.get(*k) else {
+                continue;
+            };
+            out.push(Escalation {
+                from: m.clone(),
+                to: (*sa).clone(),
+                permission: format!("iam.serviceAccounts.actAs + {perm}"),
+                technique: (*tech).to_owned(),
+                condition: if *c1 || *c2 {
+                    w1.clone().or_else(|| w2.clone())
+                } else {
+                    None
+                },
+            });
+        }
+    }
+
+    // setIamPolicy on a container: grant oneself anything there
+    let set_at = reach.holders_at(Some(&[
+        "resourcemanager.organizations.setIamPolicy",
+        "resourcemanager.folders.setIamPolicy",
+        "resourcemanager.projects.setIamPolicy",
+    ]));
+    let all_containers = containers(env);
+    let admins: Vec<Escalation> = all_containers
+        .par_iter()
+        .flat_map_iter(|c| {
+            let full = iamx_gcp::names::full(c);
+            let mut v = Vec::new();
+            for i in reach.candidates(&set_at, &full).indices(n) {
+                let Some(m) = name(i) else {
+                    continue;
+                };
                 if let Some(cond) = admin_of(env, m, c) {
                     v.push(Escalation {
                         from: m.clone(),
@@ -508,7 +716,7 @@ pub fn escalations(env: &GcpEnvironment) -> Vec<Escalation> {
             v
         })
         .collect();
-    out.extend(more);
+    out.extend(admins);
     out.sort();
     out.dedup();
     out

@@ -12,8 +12,8 @@ use iamx_model::{
     ActionSpec, AwsProgram, Case, Condition, Effect, JsonPath, OrgLevel, Origin, Pattern, Policy,
     Principal, PrincipalKind, Reason, Request, ResourcePolicyKind, ResourceSpec, Statement,
 };
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, OnceLock};
 
 /// An IAM user.
 #[derive(Clone, Debug)]
@@ -176,6 +176,41 @@ pub struct AwsEnvironment {
     pub resource_policies: Vec<ResourcePolicy>,
     /// The organisation, when loaded.
     pub organization: Option<Organization>,
+    /// What request building reads, derived from the fields above.
+    index: Cache,
+}
+
+/// The lazily built [`Index`]: empty again on clone (a clone may be edited
+/// before it is asked anything) and after every change through a method.
+#[derive(Default)]
+struct Cache(OnceLock<Index>);
+
+impl Clone for Cache {
+    fn clone(&self) -> Cache {
+        Cache::default()
+    }
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Cache(built)"
+        } else {
+            "Cache(empty)"
+        })
+    }
+}
+
+/// Lookups every request makes, instead of scans over every role, group
+/// and resource policy.
+#[derive(Default)]
+struct Index {
+    /// Resource ARN → the resource policies attached to it, in input order.
+    policies_at: HashMap<String, Vec<usize>>,
+    /// (account, role name) → the role's ARN.
+    role_by_name: HashMap<(String, String), String>,
+    /// (account, group name) → the group's ARN.
+    group_by_name: HashMap<(String, String), String>,
 }
 
 fn str_field<'j>(
@@ -342,6 +377,7 @@ impl AwsEnvironment {
         opts: PolicyOptions<'_>,
         sink: &mut Sink<'_>,
     ) {
+        self.invalidate();
         let root = JsonPath::root();
         sink.unknown_keys(
             json,
@@ -534,6 +570,7 @@ impl AwsEnvironment {
         opts: PolicyOptions<'_>,
         sink: &mut Sink<'_>,
     ) {
+        self.invalidate();
         let root = JsonPath::root();
         let key = "iamxAwsResourcePolicies";
         for (i, e) in array_field(json, key, &root, sink).iter().enumerate() {
@@ -589,6 +626,7 @@ impl AwsEnvironment {
 
     /// Reads an iamx organisation file (`{"iamxAwsOrganization": {...}}`).
     pub fn read_organization(&mut self, json: &Json, opts: PolicyOptions<'_>, sink: &mut Sink<'_>) {
+        self.invalidate();
         let root = JsonPath::root().key("iamxAwsOrganization");
         let Some(org) = json.get("iamxAwsOrganization") else {
             return;
@@ -647,6 +685,63 @@ impl AwsEnvironment {
         });
     }
 
+    /// Drops the lookups requests are built from; the next request rebuilds
+    /// them. Every method that adds inputs calls it; call it after editing a
+    /// field directly.
+    pub fn invalidate(&mut self) {
+        self.index = Cache::default();
+    }
+
+    fn index(&self) -> &Index {
+        self.index.0.get_or_init(|| {
+            let mut ix = Index::default();
+            for (i, rp) in self.resource_policies.iter().enumerate() {
+                ix.policies_at
+                    .entry(rp.resource.clone())
+                    .or_default()
+                    .push(i);
+            }
+            for r in self.roles.values() {
+                ix.role_by_name
+                    .entry((r.account.clone(), r.name.clone()))
+                    .or_insert_with(|| r.arn.clone());
+            }
+            for g in self.groups.values() {
+                ix.group_by_name
+                    .entry((g.account.clone(), g.name.clone()))
+                    .or_insert_with(|| g.arn.clone());
+            }
+            ix
+        })
+    }
+
+    /// The resource policies that cover `resource`: attached to it, or to
+    /// the bucket of an S3 object.
+    fn policies_covering<'a>(&'a self, resource: &str) -> impl Iterator<Item = &'a ResourcePolicy> {
+        let ix = self.index();
+        let bucket = resource
+            .strip_prefix("arn:aws:s3:::")
+            .and_then(|rest| rest.split_once('/'))
+            .map(|(b, _)| format!("arn:aws:s3:::{b}"));
+        let mut hits: Vec<usize> = ix.policies_at.get(resource).cloned().unwrap_or_default();
+        if let Some(b) = bucket.and_then(|b| ix.policies_at.get(&b)) {
+            hits.extend(b);
+        }
+        hits.sort_unstable();
+        hits.into_iter()
+            .filter_map(|i| self.resource_policies.get(i))
+            .filter(move |rp| covers(&rp.resource, resource))
+    }
+
+    /// The group named `name` in `account`.
+    pub fn group_named(&self, account: &str, name: &str) -> Option<&Group> {
+        let arn = self
+            .index()
+            .group_by_name
+            .get(&(account.to_owned(), name.to_owned()))?;
+        self.groups.get(arn)
+    }
+
     /// Identity policies of a principal: user inline + attached + groups', or
     /// the role's. Referenced policies missing from the inputs stand in as
     /// `Unknown`.
@@ -666,11 +761,7 @@ impl AwsEnvironment {
                     out.extend(u.inline.iter().cloned());
                     resolve(&u.attached, &mut out);
                     for gname in &u.groups {
-                        if let Some(g) = self
-                            .groups
-                            .values()
-                            .find(|g| g.name == *gname && g.account == u.account)
-                        {
+                        if let Some(g) = self.group_named(&u.account, gname) {
                             out.extend(g.inline.iter().cloned());
                             resolve(&g.attached, &mut out);
                         } else {
@@ -700,10 +791,15 @@ impl AwsEnvironment {
             return Some(r);
         }
         let parsed = parse_arn(arn).ok()?;
+        if parsed.service != "iam" && parsed.service != "sts" {
+            return None;
+        }
         let name = parsed.resource.rsplit('/').next()?;
-        self.roles
-            .values()
-            .find(|r| r.account == parsed.account && r.name == name)
+        let arn = self
+            .index()
+            .role_by_name
+            .get(&(parsed.account.to_owned(), name.to_owned()))?;
+        self.roles.get(arn)
     }
 
     /// Enriches a caller parsed from an ARN with what the environment knows
@@ -770,10 +866,7 @@ impl AwsEnvironment {
     /// The account owning `resource`, from the resource policy entry, the ARN,
     /// or the principals the environment knows.
     pub fn resource_account(&self, resource: &str) -> Option<String> {
-        if let Some(rp) = self
-            .resource_policies
-            .iter()
-            .find(|rp| covers(&rp.resource, resource))
+        if let Some(rp) = self.policies_covering(resource).next()
             && let Some(a) = &rp.account
         {
             return Some(a.clone());
@@ -881,17 +974,12 @@ impl AwsEnvironment {
                 .role(&req.resource)
                 .and_then(|r| r.trust.clone())
                 .or_else(|| {
-                    self.resource_policies
-                        .iter()
+                    self.policies_covering(&req.resource)
                         .find(|rp| rp.resource == req.resource)
                         .map(|rp| rp.policy.clone())
                 }),
             _ => {
-                let hits: Vec<&ResourcePolicy> = self
-                    .resource_policies
-                    .iter()
-                    .filter(|rp| covers(&rp.resource, &req.resource))
-                    .collect();
+                let hits: Vec<&ResourcePolicy> = self.policies_covering(&req.resource).collect();
                 match hits.as_slice() {
                     [] => None,
                     [one] => Some(one.policy.clone()),

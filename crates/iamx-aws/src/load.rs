@@ -173,6 +173,7 @@ impl AwsEnvironment {
     /// Adds everything `other` holds. Principals from later files replace
     /// earlier ones with the same ARN; for managed policies the first wins.
     pub fn merge(&mut self, other: AwsEnvironment) {
+        self.invalidate();
         self.users.extend(other.users);
         self.groups.extend(other.groups);
         self.roles.extend(other.roles);
