@@ -349,7 +349,7 @@ pub fn audit(inp: &Inputs<'_>, g: &PermissionGraph, warnings: Vec<String>) -> Au
         (&a.cloud, &a.principal, &a.scope).cmp(&(&b.cloud, &b.principal, &b.scope))
     });
     let mut escalation_paths = Vec::new();
-    let starts: Vec<(String, String)> = g
+    let starts: Vec<iamx_graph::NodeId> = g
         .nodes()
         .filter(|(_, n)| {
             matches!(
@@ -372,24 +372,35 @@ pub fn audit(inp: &Inputs<'_>, g: &PermissionGraph, warnings: Vec<String>) -> Au
                 )
             })
         })
-        .map(|(_, n)| (n.id.clone(), n.id.clone()))
+        .map(|(i, _)| i)
         .collect();
-    for (id, _) in starts {
-        if let Ok(ps) = graph::paths(g, &id, None, 5, 2) {
-            for p in ps {
-                escalation_paths.push(PathFinding {
-                    from: id.clone(),
-                    path: p,
-                });
-            }
+    let is_admin = |n: &iamx_graph::Node| n.kind == NodeKind::Admin;
+    let ((found, public_access), conditional_grants) = rayon::join(
+        || {
+            rayon::join(
+                || g.paths_from_each(&starts, &is_admin, &graph::ESCALATION_EDGES, 5, 2),
+                || public_access(inp),
+            )
+        },
+        || conditional_grants(inp),
+    );
+    for (start, ps) in starts.iter().zip(found) {
+        let Some(id) = g.node(*start).map(|n| n.id.clone()) else {
+            continue;
+        };
+        for p in ps {
+            escalation_paths.push(PathFinding {
+                from: id.clone(),
+                path: graph::to_path(g, &p),
+            });
         }
     }
     Audit {
         counts: counts(inp),
         admins,
-        public_access: public_access(inp),
+        public_access,
         escalation_paths,
-        conditional_grants: conditional_grants(inp),
+        conditional_grants,
         warnings,
     }
 }

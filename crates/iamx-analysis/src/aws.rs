@@ -50,6 +50,41 @@ pub fn decide_open(
     (req, d)
 }
 
+/// Decides each of `actions` for `p` on `resource` with an open context: the
+/// request and program are built once per kind of resource policy the
+/// actions ask for (they depend on the action only through it).
+pub fn decide_each<'a>(
+    env: &AwsEnvironment,
+    p: &Principal,
+    actions: impl IntoIterator<Item = &'a str>,
+    resource: &str,
+) -> Vec<(&'a str, Decision)> {
+    use iamx_aws::request::infer_resource_policy_kind;
+    let mut built: Vec<(
+        iamx_model::ResourcePolicyKind,
+        Request,
+        iamx_model::AwsProgram,
+    )> = Vec::new();
+    let mut out = Vec::new();
+    for a in actions {
+        let kind = infer_resource_policy_kind(a, resource);
+        let at = match built.iter().position(|(k, ..)| *k == kind) {
+            Some(i) => i,
+            None => {
+                let (req, _) = env.request_for(p.clone(), a, resource, Context::open());
+                let prog = env.program_for(&req);
+                built.push((kind, req, prog));
+                built.len() - 1
+            }
+        };
+        if let Some((_, req, prog)) = built.get_mut(at) {
+            a.clone_into(&mut req.action);
+            out.push((a, evaluate(prog, req)));
+        }
+    }
+    out
+}
+
 /// The service prefixes whose actions may apply to `resource`.
 fn services_of(resource: &str) -> Vec<String> {
     match parse_arn(resource) {
@@ -98,8 +133,7 @@ fn policy_sources(env: &AwsEnvironment, p: &Principal) -> Vec<(Arc<str>, Option<
 }
 
 /// `via` labels and grant names from a decision's allow hits.
-fn chains(env: &AwsEnvironment, p: &Principal, d: &Decision) -> (Vec<String>, Vec<String>) {
-    let sources = policy_sources(env, p);
+fn chains(sources: &[(Arc<str>, Option<String>)], d: &Decision) -> (Vec<String>, Vec<String>) {
     let mut via = BTreeSet::new();
     let mut grants = BTreeSet::new();
     for h in &d.explanation.statements {
@@ -193,9 +227,21 @@ fn candidate_actions(inp: &Inputs<'_>, p: &Principal, resource: &str) -> BTreeSe
 /// Roles each principal can assume (one step), decided with an open context:
 /// `(principal id, role ARN, conditional)`.
 pub fn assume_edges(env: &AwsEnvironment) -> Vec<(String, String, Option<String>)> {
-    let principals = principals(env);
+    assume_edges_into(env, &principals(env), None)
+}
+
+/// [`assume_edges`] into the roles `only` (every role when `None`).
+fn assume_edges_into(
+    env: &AwsEnvironment,
+    principals: &[Principal],
+    only: Option<&BTreeSet<String>>,
+) -> Vec<(String, String, Option<String>)> {
+    let roles: Vec<&iamx_aws::env::Role> = match only {
+        Some(arns) => arns.iter().filter_map(|a| env.roles.get(a)).collect(),
+        None => env.roles.values().collect(),
+    };
     let roles: Vec<&iamx_aws::env::Role> =
-        env.roles.values().filter(|r| r.trust.is_some()).collect();
+        roles.into_iter().filter(|r| r.trust.is_some()).collect();
     let by_id: BTreeMap<&str, &Principal> = principals.iter().map(|p| (p.id.as_str(), p)).collect();
     let mut pairs = Vec::new();
     for r in &roles {
@@ -205,7 +251,7 @@ pub fn assume_edges(env: &AwsEnvironment) -> Vec<(String, String, Option<String>
                 continue;
             }
             let Some(spec) = &st.principal else { continue };
-            for p in &principals {
+            for p in principals {
                 if p.role_arn.as_deref() == Some(r.arn.as_str()) {
                     continue;
                 }
@@ -236,10 +282,28 @@ pub fn assume_edges(env: &AwsEnvironment) -> Vec<(String, String, Option<String>
 }
 
 /// Direct access of every principal to `resource` (no role chaining).
-fn direct(inp: &Inputs<'_>, resource: &str, action: Option<&str>) -> Vec<Access> {
+fn direct(inp: &Inputs<'_>, ps: &[Principal], resource: &str, action: Option<&str>) -> Vec<Access> {
     let env = inp.aws;
-    let mut ps = principals(env);
-    ps.push(Principal::anonymous());
+    let named = named_by_resource_policy(env, resource);
+    let mut cache: BTreeMap<*const Policy, bool> = BTreeMap::new();
+    let mut may = |pol: &Arc<Policy>| {
+        *cache
+            .entry(Arc::as_ptr(pol))
+            .or_insert_with(|| may_allow_on(pol, resource, action))
+    };
+    let mut ps: Vec<&Principal> = ps
+        .iter()
+        .filter(|p| {
+            named
+                .iter()
+                .any(|spec| spec.matches(p) != PrincipalMatch::No)
+                || env.identity_policies(p).iter().any(&mut may)
+        })
+        .collect();
+    let anonymous = Principal::anonymous();
+    if !named.is_empty() {
+        ps.push(&anonymous);
+    }
     ps.par_iter()
         .filter_map(|p| {
             let candidates: BTreeSet<String> = match action {
@@ -249,15 +313,15 @@ fn direct(inp: &Inputs<'_>, resource: &str, action: Option<&str>) -> Vec<Access>
             let mut acts = Vec::new();
             let mut via = BTreeSet::new();
             let mut grants = BTreeSet::new();
-            for a in &candidates {
-                let (_, d) = decide_open(env, p, a, resource);
+            let sources = policy_sources(env, p);
+            for (a, d) in decide_each(env, p, candidates.iter().map(String::as_str), resource) {
                 if let Some((conditional, condition)) = grade(&d) {
                     acts.push(ActionAccess {
-                        action: a.clone(),
+                        action: a.to_owned(),
                         conditional,
                         condition,
                     });
-                    let (v, g) = chains(env, p, &d);
+                    let (v, g) = chains(&sources, &d);
                     via.extend(v);
                     grants.extend(g);
                 }
@@ -275,18 +339,87 @@ fn direct(inp: &Inputs<'_>, resource: &str, action: Option<&str>) -> Vec<Access>
         .collect()
 }
 
+/// The principal specifications of the allow statements of the resource
+/// policies covering `resource` (a caller none of them names needs an
+/// identity policy to be allowed).
+fn named_by_resource_policy(
+    env: &AwsEnvironment,
+    resource: &str,
+) -> Vec<iamx_model::PrincipalSpec> {
+    let req = Request {
+        principal: Principal::anonymous(),
+        action: "*".to_owned(),
+        resource: resource.to_owned(),
+        resource_account: None,
+        context: Context::open(),
+    };
+    let prog = env.program_for(&req);
+    prog.resource_policy
+        .iter()
+        .flat_map(|rp| rp.statements.iter())
+        .filter(|st| st.effect == Effect::Allow)
+        .filter_map(|st| st.principal.clone())
+        .collect()
+}
+
+/// Whether an identity policy may allow `action` (any action of the
+/// resource's service when `None`) on `resource`: a cheap test that may say
+/// yes wrongly, never no wrongly.
+fn may_allow_on(pol: &Policy, resource: &str, action: Option<&str>) -> bool {
+    let services = services_of(resource);
+    let action_lc = action.map(str::to_ascii_lowercase);
+    pol.statements.iter().any(|st| {
+        if st.effect != Effect::Allow {
+            return false;
+        }
+        let resource_ok = match &st.resource {
+            None => true,
+            Some(r) if r.negated => true,
+            Some(r) => r
+                .patterns
+                .iter()
+                .any(|pat| pat.has_vars() || pat.matches(resource)),
+        };
+        if !resource_ok {
+            return false;
+        }
+        if st.action.negated {
+            return true;
+        }
+        match &action_lc {
+            Some(a) => st.action.matches_lc(a),
+            None => st.action.patterns.iter().any(|pat| {
+                let raw = pat.raw().to_ascii_lowercase();
+                match raw.split_once(':') {
+                    None => true,
+                    Some((svc, _)) => {
+                        svc.contains(['*', '?'])
+                            || services.is_empty()
+                            || services.iter().any(|s| s.eq_ignore_ascii_case(svc))
+                    }
+                }
+            }),
+        }
+    })
+}
+
 /// Who can act on an AWS resource, directly or through roles they can assume
 /// (up to three hops).
 pub fn who_can(inp: &Inputs<'_>, resource: &str, action: Option<&str>) -> Vec<Access> {
-    let mut out = direct(inp, resource, action);
-    let edges = assume_edges(inp.aws);
+    let ps = principals(inp.aws);
+    let mut out = direct(inp, &ps, resource, action);
     // role ARN → its access
     let mut reach: BTreeMap<String, Access> = out
         .iter()
         .filter(|a| a.kind == "role")
         .map(|a| (a.principal.clone(), a.clone()))
         .collect();
+    let mut frontier: BTreeSet<String> = reach.keys().cloned().collect();
     for _hop in 0..3 {
+        if frontier.is_empty() {
+            break;
+        }
+        let edges = assume_edges_into(inp.aws, &ps, Some(&frontier));
         let mut added = Vec::new();
         for (pid, role, cond) in &edges {
             let Some(ra) = reach.get(role) else { continue };
@@ -321,14 +454,11 @@ pub fn who_can(inp: &Inputs<'_>, resource: &str, action: Option<&str>) -> Vec<Ac
                 grants: ra.grants.clone(),
             });
         }
-        if added.is_empty() {
-            break;
-        }
+        frontier.clear();
         for a in &added {
-            if a.kind == "role" {
-                reach
-                    .entry(a.principal.clone())
-                    .or_insert_with(|| a.clone());
+            if a.kind == "role" && !reach.contains_key(&a.principal) {
+                frontier.insert(a.principal.clone());
+                reach.insert(a.principal.clone(), a.clone());
             }
         }
         out.extend(added);
@@ -415,14 +545,14 @@ pub fn what_can(
             let mut acts = Vec::new();
             let mut via = BTreeSet::new();
             let mut grants = BTreeSet::new();
-            for a in actions {
-                let (_, d) = decide_open(env, &p, &a, &resource);
+            let sources = policy_sources(env, &p);
+            for (a, d) in decide_each(env, &p, actions.iter().map(String::as_str), &resource) {
                 if let Some((conditional, condition)) = grade(&d) {
-                    let (v, g) = chains(env, &p, &d);
+                    let (v, g) = chains(&sources, &d);
                     via.extend(v);
                     grants.extend(g);
                     acts.push(ActionAccess {
-                        action: a,
+                        action: a.to_owned(),
                         conditional,
                         condition,
                     });

@@ -44,26 +44,88 @@ pub fn admin_node(g: &mut PermissionGraph, cloud: Cloud, scope: &str) -> NodeId 
     )
 }
 
+/// What the evaluators prove for the graph: asked for all three clouds at
+/// once (each question is parallel inside, with serial parts the other
+/// clouds' questions fill), then laid into the graph in a fixed order.
+struct Facts {
+    assume: Vec<(String, String, Option<String>)>,
+    admins: Vec<(iamx_model::Principal, Option<String>)>,
+    aws_escalations: Vec<crate::aws::Escalation>,
+    gcp_escalations: Vec<crate::gcp::Escalation>,
+    azure_escalations: Vec<crate::azure::Escalation>,
+}
+
+impl Facts {
+    fn ask(inp: &Inputs<'_>) -> Facts {
+        use rayon::prelude::*;
+        let env = inp.aws;
+        let ((assume, (admins, aws_escalations)), (gcp_escalations, azure_escalations)) =
+            rayon::join(
+                || {
+                    rayon::join(
+                        || crate::aws::assume_edges(env),
+                        || {
+                            rayon::join(
+                                || {
+                                    crate::aws::principals(env)
+                                        .into_par_iter()
+                                        .filter_map(|p| {
+                                            let c = crate::aws::admin_equivalent(env, &p)?;
+                                            Some((p, c))
+                                        })
+                                        .collect()
+                                },
+                                || crate::aws::escalations(env),
+                            )
+                        },
+                    )
+                },
+                || {
+                    rayon::join(
+                        || crate::gcp::escalations(inp.gcp),
+                        || crate::azure::escalations(inp.azure),
+                    )
+                },
+            );
+        Facts {
+            assume,
+            admins,
+            aws_escalations,
+            gcp_escalations,
+            azure_escalations,
+        }
+    }
+}
+
 /// Builds the graph of everything loaded.
 pub fn build(inp: &Inputs<'_>) -> PermissionGraph {
+    let facts = Facts::ask(inp);
     let mut g = PermissionGraph::new();
-    build_aws(inp, &mut g);
-    build_gcp(inp, &mut g);
-    build_azure(inp, &mut g);
+    build_aws(
+        inp,
+        &mut g,
+        facts.assume,
+        facts.admins,
+        facts.aws_escalations,
+    );
+    build_gcp(inp, &mut g, facts.gcp_escalations);
+    build_azure(inp, &mut g, facts.azure_escalations);
     g
 }
 
-fn build_aws(inp: &Inputs<'_>, g: &mut PermissionGraph) {
+fn build_aws(
+    inp: &Inputs<'_>,
+    g: &mut PermissionGraph,
+    assume: Vec<(String, String, Option<String>)>,
+    admins: Vec<(iamx_model::Principal, Option<String>)>,
+    escalations: Vec<crate::aws::Escalation>,
+) {
     let env = inp.aws;
     let c = Cloud::Aws;
     for u in env.users.values() {
         let un = node(g, c, NodeKind::User, &u.arn, &format!("user {}", u.name));
         for gname in &u.groups {
-            if let Some(gr) = env
-                .groups
-                .values()
-                .find(|x| x.name == *gname && x.account == u.account)
-            {
+            if let Some(gr) = env.group_named(&u.account, gname) {
                 let gn = node(
                     g,
                     c,
@@ -115,7 +177,7 @@ fn build_aws(inp: &Inputs<'_>, g: &mut PermissionGraph) {
         }
         walk(g, &org.root, None);
     }
-    for (from, role, cond) in crate::aws::assume_edges(env) {
+    for (from, role, cond) in assume {
         let kind = if env.users.contains_key(&from) {
             NodeKind::User
         } else {
@@ -140,8 +202,8 @@ fn build_aws(inp: &Inputs<'_>, g: &mut PermissionGraph) {
             ),
         );
     }
-    for p in crate::aws::principals(env) {
-        if let Some(cond) = crate::aws::admin_equivalent(env, &p) {
+    for (p, cond) in admins {
+        {
             let kind = if env.users.contains_key(&p.id) {
                 NodeKind::User
             } else {
@@ -157,7 +219,7 @@ fn build_aws(inp: &Inputs<'_>, g: &mut PermissionGraph) {
             );
         }
     }
-    for e in crate::aws::escalations(env) {
+    for e in escalations {
         let kind = if env.users.contains_key(&e.from) {
             NodeKind::User
         } else {
@@ -213,7 +275,7 @@ fn gcp_kind(member: &str) -> NodeKind {
     }
 }
 
-fn build_gcp(inp: &Inputs<'_>, g: &mut PermissionGraph) {
+fn build_gcp(inp: &Inputs<'_>, g: &mut PermissionGraph, escalations: Vec<crate::gcp::Escalation>) {
     let env = inp.gcp;
     let c = Cloud::Gcp;
     for (child, parent) in &env.parents {
@@ -322,7 +384,7 @@ fn build_gcp(inp: &Inputs<'_>, g: &mut PermissionGraph) {
             }
         }
     }
-    for e in crate::gcp::escalations(env) {
+    for e in escalations {
         let from = node(g, c, gcp_kind(&e.from), &e.from, &e.from);
         let to = match e.to.strip_prefix("admin:") {
             Some(scope) => admin_node(g, c, scope),
@@ -378,7 +440,11 @@ pub fn aws_role_of_federated_member(member: &str) -> Option<String> {
     (!role.is_empty()).then(|| format!("arn:{}:iam::{}:role/{role}", a.partition, a.account))
 }
 
-fn build_azure(inp: &Inputs<'_>, g: &mut PermissionGraph) {
+fn build_azure(
+    inp: &Inputs<'_>,
+    g: &mut PermissionGraph,
+    escalations: Vec<crate::azure::Escalation>,
+) {
     let env = inp.azure;
     let c = Cloud::Azure;
     for gr in env.groups.values() {
@@ -422,7 +488,7 @@ fn build_azure(inp: &Inputs<'_>, g: &mut PermissionGraph) {
         let cond = a.condition_text.clone();
         g.add_edge(an, sn, edge(EdgeKind::Grants, None, Some(role), cond));
     }
-    for e in crate::azure::escalations(env) {
+    for e in escalations {
         let id = e.from.split(' ').next().unwrap_or(&e.from).to_owned();
         let from = node(g, c, NodeKind::User, &id, &e.from);
         let scope = e.to.strip_prefix("admin:").unwrap_or(&e.to);

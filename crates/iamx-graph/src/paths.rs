@@ -52,19 +52,36 @@ impl PermissionGraph {
             return found;
         }
         let mut search = Search::new(self, is_target, follow, max_len);
-        let Some(&start) = search.dist.get(from.0.index()) else {
-            return found;
-        };
-        if start == FAR {
-            return found;
-        }
-        for len in start.max(1)..=max_len {
-            let truncated = search.paths_of_len(from.0, len, max_paths, &mut found);
-            if found.len() >= max_paths || !truncated {
-                break;
-            }
-        }
+        search.run(from, max_len, max_paths, &mut found);
         found
+    }
+
+    /// [`PermissionGraph::paths`] from each of `starts` (answers in the same
+    /// order), with one distance search for all of them: a start that cannot
+    /// reach a target within the bound costs one lookup.
+    pub fn paths_from_each(
+        &self,
+        starts: &[NodeId],
+        is_target: &dyn Fn(&Node) -> bool,
+        follow: &[EdgeKind],
+        max_len: usize,
+        max_paths: usize,
+    ) -> Vec<Vec<GraphPath>> {
+        let max_len = max_len.min(self.node_count().saturating_sub(1));
+        if max_len == 0 || max_paths == 0 {
+            return starts.iter().map(|_| Vec::new()).collect();
+        }
+        let mut search = Search::new(self, is_target, follow, max_len);
+        starts
+            .iter()
+            .map(|from| {
+                let mut found = Vec::new();
+                if self.graph.contains_node(from.0) {
+                    search.run(*from, max_len, max_paths, &mut found);
+                }
+                found
+            })
+            .collect()
     }
 }
 
@@ -129,6 +146,20 @@ impl<'g> Search<'g> {
             dist,
             sorted_out: vec![None; bound],
             on_path: vec![false; bound],
+        }
+    }
+
+    /// The paths from `from`, shortest first, into `found`.
+    fn run(&mut self, from: NodeId, max_len: usize, max_paths: usize, found: &mut Vec<GraphPath>) {
+        let start = self.dist(from.0);
+        if start == FAR {
+            return;
+        }
+        for len in start.max(1)..=max_len {
+            let truncated = self.paths_of_len(from.0, len, max_paths, found);
+            if found.len() >= max_paths || !truncated {
+                break;
+            }
         }
     }
 
