@@ -716,7 +716,8 @@ impl<'a> Targets<'a> {
 }
 
 /// Every action an escalation technique needs.
-const ESCALATION_ACTIONS: [&str; 18] = [
+const ESCALATION_ACTIONS: [&str; 19] = [
+    "lambda:UpdateFunctionCode",
     "iam:PassRole",
     "iam:UpdateAssumeRolePolicy",
     "iam:AttachRolePolicy",
@@ -838,6 +839,24 @@ fn escalations_of(env: &AwsEnvironment, targets: &Targets<'_>, p: &Principal) ->
                     both(c1, c2),
                 );
             }
+        }
+        // new code for a function that already runs as the role: the inputs
+        // list no functions, so any function of the account may
+        let lambda_trusted = trust.statements.iter().any(|st| {
+            st.effect == Effect::Allow
+                && st.principal.as_ref().is_some_and(|s| {
+                    s.entries.iter().any(
+                        |e| matches!(e, PrincipalEntry::Service(x) if x == "lambda.amazonaws.com"),
+                    )
+                })
+        });
+        if lambda_trusted && let Some(c) = allowed_somewhere("lambda:UpdateFunctionCode") {
+            push(
+                &r.arn,
+                "lambda:UpdateFunctionCode".into(),
+                "update the code of a Lambda function that runs as the role (any function of the account may)",
+                c,
+            );
         }
         if let Some(c) = allowed("iam:UpdateAssumeRolePolicy", &r.arn) {
             push(

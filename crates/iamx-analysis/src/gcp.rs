@@ -717,7 +717,69 @@ pub fn escalations(env: &GcpEnvironment) -> Vec<Escalation> {
         })
         .collect();
     out.extend(admins);
+    out.extend(role_updates(&reach));
     out.sort();
     out.dedup();
     out
+}
+
+/// `iam.roles.update` on a custom role bound to oneself: add any permission
+/// to it, and so hold anything where it is bound.
+fn role_updates(reach: &Reach<'_>) -> Vec<Escalation> {
+    let env = reach.env;
+    let n = reach.principals.len();
+    let update_at = reach.holders_at(Some(&["iam.roles.update"]));
+    // custom role → (where it is bound, who it is bound to)
+    let mut bound: BTreeMap<&str, Vec<(&str, Holders)>> = BTreeMap::new();
+    for (key, pols) in &env.allow {
+        for b in pols.iter().flat_map(|p| p.bindings.iter()) {
+            if !(b.role.starts_with("projects/") || b.role.starts_with("organizations/")) {
+                continue;
+            }
+            let mut who = Holders::None;
+            for m in &b.members {
+                who.add(&reach.denoted(m));
+            }
+            bound.entry(b.role.as_str()).or_default().push((key, who));
+        }
+    }
+    bound
+        .into_par_iter()
+        .flat_map_iter(|(role, places)| {
+            let mut v = Vec::new();
+            let full = format!("//iam.googleapis.com/{role}");
+            let updaters = reach.candidates(&update_at, &full);
+            for i in updaters.indices(n) {
+                let Some(m) = reach.principals.get(i) else {
+                    continue;
+                };
+                let mine: Vec<&str> = places
+                    .iter()
+                    .filter(|(_, who)| who.contains(i))
+                    .map(|(k, _)| *k)
+                    .collect();
+                if mine.is_empty() {
+                    continue;
+                }
+                let Ok((req, prog)) = program(env, m, &full) else {
+                    continue;
+                };
+                let Some((c, w)) = grade(&decide(&prog, &req, "iam.roles.update")) else {
+                    continue;
+                };
+                for k in mine {
+                    v.push(Escalation {
+                        from: m.clone(),
+                        to: format!("admin:{k}"),
+                        permission: "iam.roles.update".to_owned(),
+                        technique: format!(
+                            "add any permission to the custom role {role}, bound to oneself"
+                        ),
+                        condition: if c { w.clone() } else { None },
+                    });
+                }
+            }
+            v
+        })
+        .collect()
 }
