@@ -55,6 +55,19 @@ impl<'a> Index<'a> {
         Index { env, by_principal }
     }
 
+    /// Indexes only the assignments that may reach `scope`: enough for
+    /// every question about `scope` itself.
+    pub fn reaching(env: &'a AzureEnvironment, scope: &str) -> Index<'a> {
+        let mut by_principal: HashMap<&str, Vec<&RoleAssignment>> = HashMap::new();
+        for a in env.assignments_reaching(scope) {
+            by_principal
+                .entry(a.principal_id.as_str())
+                .or_default()
+                .push(a);
+        }
+        Index { env, by_principal }
+    }
+
     /// The caller's identities and the assignments that may grant it anything.
     fn caller(&self, id: &str) -> Caller {
         let ids = self.env.identities(id);
@@ -241,9 +254,17 @@ fn access_of(
 /// Who can act at an Azure scope.
 pub fn who_can(inp: &Inputs<'_>, scope: &str, action: Option<&str>) -> Vec<Access> {
     let env = inp.azure;
-    let idx = Index::new(env);
+    let idx = Index::reaching(env, scope);
+    // only callers an assignment reaching the scope names (directly or
+    // through a group) can be granted anything there
+    let named: BTreeSet<&str> = idx.by_principal.keys().copied().collect();
+    if named.is_empty() {
+        return Vec::new();
+    }
+    let everyone = named.contains(iamx_model::azure::ALL_PRINCIPALS);
     principals(env)
         .par_iter()
+        .filter(|id| everyone || env.identities(id).iter().any(|i| named.contains(i.as_str())))
         .filter_map(|id| access_of(&idx, id, scope, action, None))
         .collect()
 }

@@ -501,6 +501,20 @@ impl AzureEnvironment {
         )
     }
 
+    /// The role assignments that may reach `target`: at it or above it, or
+    /// at a management group that is (or, with the tree unknown, may be)
+    /// above it. A program for `target` takes part of no other assignment.
+    pub fn assignments_reaching(&self, target: &str) -> Vec<&RoleAssignment> {
+        let chain = self.management_groups.chain(target);
+        self.assignments
+            .iter()
+            .filter(|a| {
+                scope_covers(&a.scope, target)
+                    || !matches!(mg_applies(&a.scope, &chain), None | Some(Ok(false)))
+            })
+            .collect()
+    }
+
     /// Every object id the inputs mention (assignees, group ids and
     /// members, deny principals), lowercased.
     pub fn known_principals(&self) -> BTreeSet<String> {
