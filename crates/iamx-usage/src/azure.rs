@@ -129,8 +129,21 @@ pub(crate) fn map(r: &Record<'_>) -> Result<Mapped, UnmappableReason> {
     })
 }
 
-/// Denied or failed: authorisation failures carry `AuthorizationFailed` in
-/// the status message or `Forbidden` as the sub-status or status code.
+/// The `code` of the `{"error": {"code": …}}` document a status message
+/// holds.
+fn error_code(message: &str) -> Option<&str> {
+    let (_, rest) = message.split_once("\"code\"")?;
+    let rest = rest
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start()
+        .strip_prefix('"')?;
+    rest.split('"').next().filter(|c| !c.is_empty())
+}
+
+/// Denied or failed: authorisation failures carry an error code ending in
+/// `AuthorizationFailed` (`DenyAssignmentAuthorizationFailed` too) in the
+/// status message, or `Forbidden` as the sub-status or status code.
 fn failure(r: &Record<'_>) -> Outcome {
     let props = r.properties.as_ref();
     let message = props.and_then(|p| get(&p.status_message)).unwrap_or("");
@@ -139,8 +152,8 @@ fn failure(r: &Record<'_>) -> Outcome {
         props.and_then(|p| get(&p.status_code)),
         get(&r.result_signature),
     ];
-    if message.contains("AuthorizationFailed") {
-        return Outcome::Denied("AuthorizationFailed".to_owned());
+    if let Some(code) = error_code(message).filter(|c| c.ends_with("AuthorizationFailed")) {
+        return Outcome::Denied(code.to_owned());
     }
     if let Some(code) = codes
         .iter()
@@ -169,5 +182,10 @@ mod tests {
             subscription_of("/providers/Microsoft.Management/managementGroups/corp"),
             None
         );
+        assert_eq!(
+            error_code(r#"{"error":{"code": "DenyAssignmentAuthorizationFailed","message":"x"}}"#),
+            Some("DenyAssignmentAuthorizationFailed")
+        );
+        assert_eq!(error_code("no document"), None);
     }
 }

@@ -398,10 +398,8 @@ impl Ingest<'_, '_> {
             };
             return self.cloudtrail(&inner, Format::CloudTrailLookup, pos, index);
         }
-        if raw.event_source.get().is_some()
-            || raw.event_name.get().is_some()
-            || raw.event_version.get().is_some()
-        {
+        // not `eventName`: Azure events carry one too (`BeginRequest`)
+        if raw.event_source.get().is_some() || raw.event_version.get().is_some() {
             return self.cloudtrail(&raw, Format::CloudTrail, pos, index);
         }
         if raw.proto_payload.is_some() {

@@ -83,3 +83,61 @@ pub fn write_cloudtrail(w: &mut impl Write, min_bytes: usize) -> io::Result<usiz
     w.write_all(b"]}")?;
     Ok(i)
 }
+
+/// One line per usage, unmappable and malformed record, then the counts: the
+/// text the fixture snapshots hold.
+pub fn render(records: &[iamx_usage::UsageRecord], stats: &iamx_usage::Stats) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for r in records {
+        let l = &r.location;
+        write!(
+            out,
+            "{}:{} #{} {} {}",
+            l.line, l.column, l.record, r.outcome, r.principal
+        )
+        .unwrap();
+        if let Some(via) = &r.via {
+            write!(out, " (via {via})").unwrap();
+        }
+        write!(out, " {} on {}", r.action, r.resource_or_star()).unwrap();
+        if let Some(t) = r.time {
+            write!(out, " at {}", iamx_model::value::format_date(t)).unwrap();
+        }
+        for (k, v) in &r.context {
+            write!(out, " {k}={v}").unwrap();
+        }
+        out.push('\n');
+    }
+    for u in &stats.unmappable_records {
+        let l = &u.location;
+        writeln!(
+            out,
+            "{}:{} #{} unmappable: {}",
+            l.line, l.column, l.record, u.reason
+        )
+        .unwrap();
+    }
+    for m in &stats.malformed_records {
+        let l = &m.location;
+        writeln!(
+            out,
+            "{}:{} #{} malformed: {}",
+            l.line, l.column, l.record, m.message
+        )
+        .unwrap();
+    }
+    write!(
+        out,
+        "records {}, mapped {}, usages {}, unmappable {}, malformed {}, skipped by date {}, bytes {}",
+        stats.records,
+        stats.mapped,
+        stats.usages,
+        stats.unmappable,
+        stats.malformed,
+        stats.skipped_by_date,
+        stats.bytes
+    )
+    .unwrap();
+    out
+}
