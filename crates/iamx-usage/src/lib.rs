@@ -274,6 +274,53 @@ fn read_dyn<R: Read>(
     ingest.stats
 }
 
+/// The format a parsed record is in.
+fn format_of(raw: &Record<'_>) -> Format {
+    if raw.cloudtrail_event.get().is_some() {
+        Format::CloudTrailLookup
+    } else if raw.event_source.get().is_some() || raw.event_version.get().is_some() {
+        // not `eventName`: Azure events carry one too (`BeginRequest`)
+        Format::CloudTrail
+    } else if raw.proto_payload.is_some() {
+        Format::GcpAuditLog
+    } else if raw.operation_name.is_some() {
+        Format::AzureActivityLog
+    } else {
+        Format::Unknown
+    }
+}
+
+/// How much [`sniff`] reads.
+const SNIFF_BYTES: usize = 64 * 1024;
+
+/// Whether a stream is an audit log iamx reads, and which: the format of its
+/// first record, reading at most its first 64 KiB (decompressed). `None`
+/// when the first record is not a log record, is malformed, or is longer
+/// than that. Loaders of policy inputs use it to leave logs out of a
+/// directory walk.
+pub fn sniff(reader: impl Read) -> Option<Format> {
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    // a read error ends the prefix; what was read is still looked at
+    let _ = reader.take(SNIFF_BYTES as u64).read_to_end(&mut head);
+    if head.starts_with(&[0x1f, 0x8b]) {
+        let mut plain = Vec::with_capacity(SNIFF_BYTES);
+        let gz = flate2::read::MultiGzDecoder::new(head.as_slice());
+        let _ = gz.take(SNIFF_BYTES as u64).read_to_end(&mut plain);
+        head = plain;
+    }
+    let mut split = Splitter::new(head.as_slice(), SNIFF_BYTES);
+    let Item::Record { bytes, .. } = split.next_item() else {
+        return None;
+    };
+    let raw: Record<'_> = serde_json::from_slice(bytes).ok()?;
+    Some(format_of(&raw)).filter(|f| *f != Format::Unknown)
+}
+
+/// [`sniff`] on a file; `None` when it cannot be opened.
+pub fn sniff_path(path: &Path) -> Option<Format> {
+    sniff(File::open(path).ok()?)
+}
+
 /// One file's read in progress.
 struct Ingest<'o, 'f> {
     opts: &'o Options,
@@ -384,33 +431,31 @@ impl Ingest<'_, '_> {
             Ok(r) => r,
             Err(e) => return self.json_error(pos, index, &e, "malformed record: "),
         };
-        if let Some(inner) = raw.cloudtrail_event.get() {
-            let inner: Record<'_> = match serde_json::from_str(inner) {
-                Ok(r) => r,
-                Err(e) => {
-                    let loc = self.location(pos, index);
-                    let text = e.to_string();
-                    return self.malformed(
-                        loc,
-                        format!("`CloudTrailEvent` does not hold a CloudTrail event: {text}"),
-                    );
-                }
-            };
-            return self.cloudtrail(&inner, Format::CloudTrailLookup, pos, index);
+        match format_of(&raw) {
+            Format::CloudTrailLookup => {
+                let inner_text = raw.cloudtrail_event.get().unwrap_or_default();
+                let inner: Record<'_> = match serde_json::from_str(inner_text) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let loc = self.location(pos, index);
+                        let text = e.to_string();
+                        return self.malformed(
+                            loc,
+                            format!("`CloudTrailEvent` does not hold a CloudTrail event: {text}"),
+                        );
+                    }
+                };
+                self.cloudtrail(&inner, Format::CloudTrailLookup, pos, index);
+            }
+            Format::CloudTrail => self.cloudtrail(&raw, Format::CloudTrail, pos, index),
+            Format::GcpAuditLog => self.gcp(&raw, pos, index),
+            Format::AzureActivityLog => self.azure(&raw, pos, index),
+            Format::Unknown => {
+                *self.stats.by_format.entry(Format::Unknown).or_default() += 1;
+                let loc = self.location(pos, index);
+                self.unmappable(loc, Format::Unknown, UnmappableReason::UnknownFormat);
+            }
         }
-        // not `eventName`: Azure events carry one too (`BeginRequest`)
-        if raw.event_source.get().is_some() || raw.event_version.get().is_some() {
-            return self.cloudtrail(&raw, Format::CloudTrail, pos, index);
-        }
-        if raw.proto_payload.is_some() {
-            return self.gcp(&raw, pos, index);
-        }
-        if raw.operation_name.is_some() {
-            return self.azure(&raw, pos, index);
-        }
-        *self.stats.by_format.entry(Format::Unknown).or_default() += 1;
-        let loc = self.location(pos, index);
-        self.unmappable(loc, Format::Unknown, UnmappableReason::UnknownFormat);
     }
 
     fn emit(&mut self, r: UsageRecord) {

@@ -395,3 +395,46 @@ fn requests_carry_what_the_log_tells() {
     assert_eq!(req.principal.name.as_deref(), Some("ava@example.com"));
     assert!(req.context.get("request.time").is_some());
 }
+
+#[test]
+fn sniff_tells_logs_from_policy_inputs() {
+    let logs = [
+        (PROD_TRAIL, Format::CloudTrail),
+        (
+            "examples/logs/aws/lookup-events-dev.json",
+            Format::CloudTrailLookup,
+        ),
+        (
+            "examples/logs/gcp/gcloud-logging-read.json",
+            Format::GcpAuditLog,
+        ),
+        (
+            "examples/logs/gcp/cloudaudit.googleapis.com_activity_20260302.ndjson",
+            Format::GcpAuditLog,
+        ),
+        (
+            "examples/logs/azure/activity-log-prod.json",
+            Format::AzureActivityLog,
+        ),
+    ];
+    for (file, format) in logs {
+        assert_eq!(
+            iamx_usage::sniff_path(&root().join(file)),
+            Some(format),
+            "{file}"
+        );
+    }
+    for dir in [
+        "examples/aws",
+        "examples/gcp",
+        "examples/azure",
+        "examples/gcp/roles",
+    ] {
+        for e in std::fs::read_dir(root().join(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_file() {
+                assert_eq!(iamx_usage::sniff_path(&p), None, "{}", p.display());
+            }
+        }
+    }
+}

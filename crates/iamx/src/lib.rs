@@ -109,7 +109,9 @@ pub enum LoadError {
 }
 
 /// The files under `paths`: files as given, directories walked recursively
-/// (sorted, `.json` and `.ndjson` files only, hidden entries skipped).
+/// (sorted, `.json` and `.ndjson` files only, hidden entries skipped, audit
+/// logs left out: a file whose first record is a CloudTrail, GCP audit log or
+/// Azure activity log record is usage, not policy, see `iamx_usage::sniff`).
 pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
         let rd = std::fs::read_dir(dir).map_err(|e| LoadError::Io {
@@ -131,7 +133,8 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
             } else if matches!(
                 p.extension().and_then(|e| e.to_str()),
                 Some("json" | "ndjson")
-            ) {
+            ) && iamx_usage::sniff_path(&p).is_none()
+            {
                 out.push(p);
             }
         }
