@@ -447,6 +447,30 @@ fn build_azure(
 ) {
     let env = inp.azure;
     let c = Cloud::Azure;
+    // managed identities first: the first node added under an id keeps its kind
+    for r in &env.resources {
+        for i in &r.identities {
+            let Some(p) = env.identity_principal(i) else {
+                continue;
+            };
+            let label = match (&i.kind, &i.identity_id) {
+                (iamx_azure::IdentityKind::UserAssigned, Some(ua)) => {
+                    format!("managed identity {}", short(ua))
+                }
+                _ => format!("managed identity of {}", r.name),
+            };
+            node(g, c, NodeKind::ManagedIdentity, &p, &label);
+        }
+    }
+    for u in env.user_assigned.values() {
+        node(
+            g,
+            c,
+            NodeKind::ManagedIdentity,
+            &u.principal_id,
+            &format!("managed identity {}", u.name),
+        );
+    }
     for gr in env.groups.values() {
         let label = gr.display_name.clone().unwrap_or_else(|| gr.id.clone());
         let gn = node(g, c, NodeKind::Group, &gr.id, &format!("group {label}"));
@@ -491,18 +515,278 @@ fn build_azure(
     for e in escalations {
         let id = e.from.split(' ').next().unwrap_or(&e.from).to_owned();
         let from = node(g, c, NodeKind::User, &id, &e.from);
-        let scope = e.to.strip_prefix("admin:").unwrap_or(&e.to);
-        let to = admin_node(g, c, scope);
+        let (to, kind) = match e.to.strip_prefix("admin:") {
+            Some(scope) => (admin_node(g, c, scope), EdgeKind::AdminOf),
+            // a managed identity taken over through its resource
+            None => (
+                node(g, c, NodeKind::ManagedIdentity, &e.to, &e.to),
+                EdgeKind::Escalates,
+            ),
+        };
         g.add_edge(
             from,
             to,
-            edge(
-                EdgeKind::AdminOf,
-                Some(e.permission),
-                Some(e.technique),
-                e.condition,
-            ),
+            edge(kind, Some(e.permission), Some(e.technique), e.condition),
         );
+    }
+    build_azure_federation(inp, g);
+}
+
+/// Who issues the tokens a federated credential trusts.
+#[derive(Debug, PartialEq, Eq)]
+enum Issuer<'a> {
+    /// AWS IAM outbound identity federation (`sts:GetWebIdentityToken`):
+    /// `https://<id>.tokens.sts.global.api.aws`, subject the caller's ARN.
+    AwsOutbound,
+    /// An EKS cluster's OIDC issuer (`oidc.eks.<region>.amazonaws.com/id/<id>`,
+    /// without scheme): subjects are Kubernetes service accounts.
+    Eks(&'a str),
+    /// Amazon Cognito identity pools: audience the pool, subject the identity.
+    Cognito,
+    /// GitHub Actions.
+    GitHub,
+    /// Anything else.
+    Other,
+}
+
+fn issuer_kind(issuer: &str) -> Issuer<'_> {
+    let bare = issuer.trim().trim_end_matches('/');
+    let bare = bare.strip_prefix("https://").unwrap_or(bare);
+    let host = bare.split('/').next().unwrap_or(bare).to_ascii_lowercase();
+    if host.ends_with(".tokens.sts.global.api.aws") {
+        Issuer::AwsOutbound
+    } else if host.starts_with("oidc.eks.")
+        && host.ends_with(".amazonaws.com")
+        && bare.contains("/id/")
+    {
+        Issuer::Eks(bare)
+    } else if host == "cognito-identity.amazonaws.com" {
+        Issuer::Cognito
+    } else if host == "token.actions.githubusercontent.com" {
+        Issuer::GitHub
+    } else {
+        Issuer::Other
+    }
+}
+
+/// Cross-cloud: federated identity credentials whose issuer is AWS (an IAM
+/// principal through outbound identity federation, an EKS service account,
+/// a Cognito identity) or another outside identity provider. Each becomes a
+/// can-impersonate edge from the outside identity to the app's service
+/// principal or the managed identity; where the AWS inputs show who holds
+/// the outside identity (the role or user itself, a role that trusts the
+/// same EKS service account, principals that may mint the Cognito token),
+/// the AWS evaluator decides that step.
+fn build_azure_federation(inp: &Inputs<'_>, g: &mut PermissionGraph) {
+    use iamx_model::{Context, Value};
+    let env = inp.azure;
+    let aws = inp.aws;
+    if env.federated_credentials.is_empty() {
+        return;
+    }
+    let managed = env.managed_identities();
+    for fc in &env.federated_credentials {
+        let Some(target) = env.credential_principal(fc) else {
+            continue;
+        };
+        let kind = if fc.identity_id.is_some() || managed.contains(&target) {
+            NodeKind::ManagedIdentity
+        } else {
+            NodeKind::ServicePrincipal
+        };
+        let tlabel = fc.display_name.clone().unwrap_or_else(|| target.clone());
+        let to = node(g, Cloud::Azure, kind, &target, &tlabel);
+        let subject = fc
+            .subject
+            .clone()
+            .or_else(|| fc.claims_expression.clone())
+            .unwrap_or_default();
+        let detail = format!(
+            "workload identity federation (federated credential `{}`: issuer {}, subject {subject})",
+            fc.name.as_deref().unwrap_or("?"),
+            fc.issuer
+        );
+        // what enables the step: the credential itself (and, for AWS
+        // outbound federation, the permission to request the token)
+        let credential = format!("federated credential {}", fc.name.as_deref().unwrap_or("?"));
+        let impersonate = |permission: Option<&str>, condition: Option<String>| {
+            edge(
+                EdgeKind::CanImpersonate,
+                Some(permission.map_or_else(|| credential.clone(), str::to_owned)),
+                Some(detail.clone()),
+                condition,
+            )
+        };
+        match issuer_kind(&fc.issuer) {
+            Issuer::AwsOutbound => {
+                // the token's subject is the calling IAM role's or user's ARN
+                let Ok(mut p) = iamx_aws::parse_principal(&subject) else {
+                    continue;
+                };
+                let kind = match p.kind {
+                    iamx_model::PrincipalKind::User => NodeKind::User,
+                    iamx_model::PrincipalKind::Role => NodeKind::Role,
+                    _ => continue,
+                };
+                let action = "sts:GetWebIdentityToken";
+                let condition = if aws.resolve_principal(&mut p) {
+                    // an action on the caller's own account
+                    let (mut req, _) = aws.request_for(p.clone(), action, "*", Context::open());
+                    req.resource_account.clone_from(&p.account);
+                    let d = iamx_model::evaluate(&aws.program_for(&req), &req);
+                    match crate::grade(&d) {
+                        None => continue,
+                        Some((conditional, why)) => {
+                            if conditional {
+                                why
+                            } else {
+                                None
+                            }
+                        }
+                    }
+                } else {
+                    Some(format!(
+                        "`{subject}` is not in the loaded AWS inputs: whether it may call `{action}` is unknown"
+                    ))
+                };
+                let from = node(g, Cloud::Aws, kind, &p.id, &label_of(&p.id));
+                g.add_edge(from, to, impersonate(Some(action), condition));
+            }
+            Issuer::Eks(provider) => {
+                let sa = subject
+                    .strip_prefix("system:serviceaccount:")
+                    .map(|s| s.replacen(':', "/", 1));
+                let cluster = provider.rsplit('/').next().unwrap_or(provider);
+                let label = match &sa {
+                    Some(s) => format!("EKS service account {s} (cluster {cluster})"),
+                    None => format!("EKS subject {subject} (cluster {cluster})"),
+                };
+                let from = node(
+                    g,
+                    Cloud::Aws,
+                    NodeKind::ServiceAccount,
+                    &format!("eks:{provider}:{subject}"),
+                    &label,
+                );
+                g.add_edge(from, to, impersonate(None, None));
+                // IAM roles for service accounts: the same token assumes the
+                // roles whose trust names the cluster's OIDC provider
+                let suffix = format!(":oidc-provider/{}", provider.to_ascii_lowercase());
+                for r in aws.roles.values() {
+                    let Some(trust) = &r.trust else { continue };
+                    let providers: std::collections::BTreeSet<&str> = trust
+                        .statements
+                        .iter()
+                        .filter(|st| st.effect == iamx_model::Effect::Allow)
+                        .filter_map(|st| st.principal.as_ref())
+                        .flat_map(|spec| spec.entries.iter())
+                        .filter_map(|e| match e {
+                            iamx_model::PrincipalEntry::Federated(f)
+                                if f.to_ascii_lowercase().ends_with(&suffix) =>
+                            {
+                                Some(f.as_str())
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                    for f in providers {
+                        let Ok(mut p) = iamx_aws::parse_principal(f) else {
+                            continue;
+                        };
+                        aws.resolve_principal(&mut p);
+                        let mut ctx = Context::open();
+                        ctx.insert(&format!("{provider}:sub"), Value::str(subject.clone()));
+                        ctx.insert(&format!("{provider}:aud"), Value::str("sts.amazonaws.com"));
+                        let action = "sts:AssumeRoleWithWebIdentity";
+                        let (req, _) = aws.request_for(p, action, &r.arn, ctx);
+                        let d = iamx_model::evaluate(&aws.program_for(&req), &req);
+                        let Some((conditional, why)) = crate::grade(&d) else {
+                            continue;
+                        };
+                        let rn = node(g, Cloud::Aws, NodeKind::Role, &r.arn, &label_of(&r.arn));
+                        g.add_edge(
+                            from,
+                            rn,
+                            edge(
+                                EdgeKind::CanAssume,
+                                Some(action.into()),
+                                Some(format!("IAM roles for service accounts ({f})")),
+                                if conditional { why } else { None },
+                            ),
+                        );
+                    }
+                }
+            }
+            Issuer::Cognito => {
+                // the audience is the identity pool, the subject one identity
+                let Some(pool) = fc.audiences.first() else {
+                    continue;
+                };
+                let from = node(
+                    g,
+                    Cloud::Aws,
+                    NodeKind::ServiceAccount,
+                    &format!("cognito-identity:{pool}:{subject}"),
+                    &format!("Cognito identity {subject} (pool {pool})"),
+                );
+                g.add_edge(from, to, impersonate(None, None));
+                // who may mint a developer-authenticated token for it; the
+                // pool's account is not in the credential, so each principal
+                // is asked about a pool of that id in its own account
+                let region = pool.split(':').next().unwrap_or_default();
+                let action = "cognito-identity:GetOpenIdTokenForDeveloperIdentity";
+                let minters: Vec<(String, Option<String>, String)> = {
+                    use rayon::prelude::*;
+                    crate::aws::principals(aws)
+                        .into_par_iter()
+                        .filter_map(|p| {
+                            let account = p.account.clone()?;
+                            let arn = format!(
+                                "arn:aws:cognito-identity:{region}:{account}:identitypool/{pool}"
+                            );
+                            let (_, d) = crate::aws::decide_open(aws, &p, action, &arn);
+                            let (conditional, why) = crate::grade(&d)?;
+                            Some((p.id, if conditional { why } else { None }, account))
+                        })
+                        .collect()
+                };
+                for (p, condition, account) in minters {
+                    let kind = if aws.users.contains_key(&p) {
+                        NodeKind::User
+                    } else {
+                        NodeKind::Role
+                    };
+                    let pn = node(g, Cloud::Aws, kind, &p, &label_of(&p));
+                    g.add_edge(
+                        pn,
+                        from,
+                        edge(
+                            EdgeKind::CanImpersonate,
+                            Some(action.into()),
+                            Some(format!(
+                                "mint a developer-authenticated token for the identity (if pool {pool} is in account {account})"
+                            )),
+                            condition,
+                        ),
+                    );
+                }
+            }
+            Issuer::GitHub | Issuer::Other => {
+                let label = if issuer_kind(&fc.issuer) == Issuer::GitHub {
+                    format!("GitHub Actions {subject}")
+                } else {
+                    format!("{} {subject}", fc.issuer)
+                };
+                let from = node(
+                    g,
+                    Cloud::Azure,
+                    NodeKind::ServiceAccount,
+                    &format!("federated:{}#{subject}", fc.issuer),
+                    &label,
+                );
+                g.add_edge(from, to, impersonate(None, None));
+            }
+        }
     }
 }
 

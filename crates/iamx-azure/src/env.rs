@@ -4,9 +4,12 @@
 //! request in it.
 
 use crate::abac::is_guid;
+use crate::directory::DirectoryRoleAssignment;
+use crate::federation::FederatedCredential;
 use crate::groups::{Group, group_cycles, groups_of};
 use crate::hint::is_data_action_hint;
 use crate::mgmt::{ManagementGroups, MgChain, mg_of_scope, subscription_of_scope};
+use crate::resources::{Resource, UserAssignedIdentity};
 use iamx_model::azure::{
     AzureAssignment, AzureDeny, AzureProgram, PermissionBlock, RoleSpec, scope_covers,
 };
@@ -132,6 +135,15 @@ pub struct AzureEnvironment {
     pub management_groups: ManagementGroups,
     /// Groups by lowercased object id.
     pub groups: BTreeMap<String, Group>,
+    /// Resources that carry a managed identity (`az resource list`).
+    pub resources: Vec<Resource>,
+    /// User-assigned identities by lowercased resource id (`az identity
+    /// list`, and the `userAssignedIdentities` maps of resources).
+    pub user_assigned: BTreeMap<String, UserAssignedIdentity>,
+    /// Entra ID directory role assignments.
+    pub directory_roles: Vec<DirectoryRoleAssignment>,
+    /// Federated identity credentials.
+    pub federated_credentials: Vec<FederatedCredential>,
 }
 
 /// What an environment holds, for listings.
@@ -153,6 +165,14 @@ pub struct AzureCounts {
     pub subscriptions: usize,
     /// Groups.
     pub groups: usize,
+    /// Resources with a managed identity.
+    pub resources: usize,
+    /// Managed identities (attached to resources, or user-assigned).
+    pub managed_identities: usize,
+    /// Directory role assignments.
+    pub directory_role_assignments: usize,
+    /// Federated identity credentials.
+    pub federated_credentials: usize,
 }
 
 /// One thing the program builder needs to know about roles: how to find one.
@@ -310,6 +330,13 @@ impl AzureEnvironment {
         for (k, g) in other.groups {
             self.add_group(k, g);
         }
+        self.resources.extend(other.resources);
+        for (_, u) in other.user_assigned {
+            self.add_user_assigned(u);
+        }
+        self.directory_roles.extend(other.directory_roles);
+        self.federated_credentials
+            .extend(other.federated_credentials);
     }
 
     /// Whether nothing is loaded.
@@ -319,6 +346,10 @@ impl AzureEnvironment {
             && self.denies.is_empty()
             && self.management_groups.is_empty()
             && self.groups.is_empty()
+            && self.resources.is_empty()
+            && self.user_assigned.is_empty()
+            && self.directory_roles.is_empty()
+            && self.federated_credentials.is_empty()
     }
 
     /// What the environment holds.
@@ -338,7 +369,24 @@ impl AzureEnvironment {
             management_groups: self.management_groups.groups.len(),
             subscriptions: self.management_groups.subscriptions.len(),
             groups: self.groups.len(),
+            resources: self.resources.len(),
+            managed_identities: self.managed_identities().len(),
+            directory_role_assignments: self.directory_roles.len(),
+            federated_credentials: self.federated_credentials.len(),
         }
+    }
+
+    /// The object ids of every managed identity the inputs show: attached
+    /// to a resource, or a user-assigned identity of its own.
+    pub fn managed_identities(&self) -> BTreeSet<String> {
+        let mut out: BTreeSet<String> = self
+            .resources
+            .iter()
+            .flat_map(|r| r.identities.iter())
+            .filter_map(|i| self.identity_principal(i))
+            .collect();
+        out.extend(self.user_assigned.values().map(|u| u.principal_id.clone()));
+        out
     }
 
     /// Checks that need every file: an assignment whose role definition is
@@ -408,6 +456,46 @@ impl AzureEnvironment {
                 path: String::new(),
                 help: None,
             });
+        }
+        let at = |o: &Origin, severity, message: String, help: &str| Diagnostic {
+            severity,
+            message,
+            file: o.file.clone(),
+            line: o.line,
+            column: o.column,
+            path: String::new(),
+            help: Some(help.to_owned()),
+        };
+        for r in &self.resources {
+            for i in &r.identities {
+                if self.identity_principal(i).is_none() {
+                    out.push(at(
+                        &r.origin,
+                        Severity::Warning,
+                        format!(
+                            "user-assigned identity `{}` of `{}` has no `principalId` in the inputs: who takes over `{}` gains it, but iamx cannot tell which principal it is",
+                            i.identity_id.as_deref().unwrap_or("?"),
+                            r.name,
+                            r.name
+                        ),
+                        "load `az identity list` too",
+                    ));
+                }
+            }
+        }
+        for f in &self.federated_credentials {
+            if self.credential_principal(f).is_none() {
+                out.push(at(
+                    &f.origin,
+                    Severity::Warning,
+                    format!(
+                        "federated credential `{}` belongs to identity `{}`, whose object id is not in the inputs: it is ignored",
+                        f.name.as_deref().unwrap_or("?"),
+                        f.identity_id.as_deref().unwrap_or("?")
+                    ),
+                    "load `az identity list` (or `az resource list`) too",
+                ));
+            }
         }
         out
     }
@@ -531,6 +619,13 @@ impl AzureEnvironment {
             out.extend(d.principals.iter().cloned());
             out.extend(d.exclude.iter().cloned());
         }
+        out.extend(self.managed_identities());
+        out.extend(self.directory_roles.iter().map(|d| d.principal_id.clone()));
+        out.extend(
+            self.federated_credentials
+                .iter()
+                .filter_map(|f| self.credential_principal(f)),
+        );
         out
     }
 

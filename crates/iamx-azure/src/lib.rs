@@ -4,7 +4,10 @@
 //! `Get-AzRoleDefinition | ConvertTo-Json`, REST), role assignments (`az role
 //! assignment list --all`, REST), deny assignments, the management-group tree
 //! (`az account management-group show --expand --recurse`, or iamx's flat
-//! form), group membership (iamx's form) and self-contained request files,
+//! form), group membership (iamx's form), resources with their managed
+//! identities (`az resource list`, `az identity list`), Entra ID directory
+//! role assignments (Microsoft Graph), federated identity credentials and
+//! self-contained request files,
 //! and lowers them into [`iamx_model`]'s Azure authorization program
 //! ([`iamx_model::azure::AzureProgram`]). ABAC conditions (`conditionVersion`
 //! 2.0) go through a nom parser ([`abac`], grammar in
@@ -58,21 +61,27 @@
 
 pub mod abac;
 mod assignments;
+pub mod directory;
 pub mod env;
+pub mod federation;
 pub mod groups;
 pub mod hint;
 pub mod load;
 pub mod mgmt;
 mod read;
 pub mod request;
+pub mod resources;
 mod roles;
 
 pub use abac::{AbacError, parse_abac, print_abac};
+pub use directory::{DirectoryRoleAssignment, GLOBAL_ADMINISTRATOR};
 pub use env::{
     AzureCounts, AzureEnvironment, ConditionalBlock, DenyAssignment, RoleAssignment,
     RoleDefinition, build_request,
 };
+pub use federation::FederatedCredential;
 pub use groups::Group;
 pub use hint::is_data_action_hint;
 pub use load::{AzureFileLoad, AzureFormat, detect, load_json};
 pub use mgmt::{ManagementGroup, ManagementGroups, MgChain};
+pub use resources::{AttachedIdentity, IdentityKind, Resource, UserAssignedIdentity};

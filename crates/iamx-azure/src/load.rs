@@ -29,6 +29,15 @@ pub enum AzureFormat {
     ManagementGroups,
     /// iamx `{"iamxAzureGroups": {…}}`.
     Groups,
+    /// `az resource list` (resources with managed identities), the REST
+    /// `{"value": […]}` shape, or `az identity list`.
+    Resources,
+    /// Microsoft Graph `roleManagement/directory/roleAssignments`.
+    DirectoryRoleAssignments,
+    /// `az identity federated-credential list`, or iamx
+    /// `{"iamxAzureFederatedCredentials": […]}` around `az ad app
+    /// federated-credential list`.
+    FederatedCredentials,
     /// A request file (`"provider": "azure"`) or a scenario table.
     Requests,
 }
@@ -46,6 +55,9 @@ impl AzureFormat {
             AzureFormat::ManagementGroupTree => "azure management-group tree",
             AzureFormat::ManagementGroups => "azure management groups",
             AzureFormat::Groups => "azure groups",
+            AzureFormat::Resources => "azure resources",
+            AzureFormat::DirectoryRoleAssignments => "azure directory role assignments",
+            AzureFormat::FederatedCredentials => "azure federated credentials",
             AzureFormat::Requests => "azure request file",
         }
     }
@@ -57,24 +69,44 @@ fn is_azure_provider(j: &Json) -> bool {
         .is_some_and(|p| p.eq_ignore_ascii_case("azure"))
 }
 
+/// Whether `id` is an ARM resource id under a subscription.
+fn is_resource_id(id: &str) -> bool {
+    id.get(..15)
+        .is_some_and(|h| h.eq_ignore_ascii_case("/subscriptions/"))
+}
+
 /// The format of one record of a list (`az` output element or REST element).
 fn classify_record(it: &Json) -> Option<AzureFormat> {
     let has = |k: &str| it.get(k).is_some();
+    let typ = it.get("type").and_then(Json::as_str).unwrap_or_default();
+    let id = it.get("id").and_then(Json::as_str).unwrap_or_default();
+    // any ARM resource (`az resource list` has `"properties": null`)
+    let resource = is_resource_id(id) && typ.contains('/');
     if let Some(props) = it.get("properties") {
         let p = |k: &str| props.get(k).is_some();
         return if p("denyAssignmentName") || p("principals") || p("excludePrincipals") {
             Some(AzureFormat::DenyAssignments)
+        } else if p("issuer") && (p("subject") || p("claimsMatchingExpression")) {
+            Some(AzureFormat::FederatedCredentials)
         } else if p("principalId") || p("roleDefinitionId") {
             Some(AzureFormat::RoleAssignmentsRest)
         } else if p("roleName") || p("permissions") {
             Some(AzureFormat::RoleDefinitionsRest)
+        } else if resource {
+            Some(AzureFormat::Resources)
         } else {
             None
         };
     }
-    let typ = it.get("type").and_then(Json::as_str).unwrap_or_default();
     if has("denyAssignmentName") || (has("principals") && has("permissions")) {
         Some(AzureFormat::DenyAssignments)
+    } else if has("issuer") && (has("subject") || has("claimsMatchingExpression")) {
+        Some(AzureFormat::FederatedCredentials)
+    } else if has("principalId")
+        && has("roleDefinitionId")
+        && (has("directoryScopeId") || has("appScopeId"))
+    {
+        Some(AzureFormat::DirectoryRoleAssignments)
     } else if has("principalId")
         && (has("roleDefinitionId") || has("scope") || has("roleDefinitionName"))
     {
@@ -85,6 +117,8 @@ fn classify_record(it: &Json) -> Option<AzureFormat> {
         Some(AzureFormat::RoleDefinitions)
     } else if has("IsCustom") || (has("Actions") && (has("Id") || has("Name"))) {
         Some(AzureFormat::RoleDefinitionsPowerShell)
+    } else if resource {
+        Some(AzureFormat::Resources)
     } else {
         None
     }
@@ -105,6 +139,9 @@ pub fn detect(json: &Json) -> Option<AzureFormat> {
             }
             if has("iamxAzureGroups") {
                 return Some(AzureFormat::Groups);
+            }
+            if has(crate::federation::WRAPPER_KEY) {
+                return Some(AzureFormat::FederatedCredentials);
             }
             let typ = json.get("type").and_then(Json::as_str).unwrap_or_default();
             let id = json.get("id").and_then(Json::as_str).unwrap_or_default();
@@ -177,6 +214,11 @@ pub fn load_json(src: &Source, json: &Json) -> Option<AzureFileLoad> {
         AzureFormat::ManagementGroupTree => env.read_management_group_tree(json, &mut sink),
         AzureFormat::ManagementGroups => env.read_management_groups_iamx(json, &mut sink),
         AzureFormat::Groups => env.read_groups(json, &mut sink),
+        AzureFormat::Resources => env.read_resources(json, &mut sink),
+        AzureFormat::DirectoryRoleAssignments => {
+            env.read_directory_role_assignments(json, &mut sink);
+        }
+        AzureFormat::FederatedCredentials => env.read_federated_credentials(json, &mut sink),
         AzureFormat::Requests => requests = read_request_file(json, &mut sink),
     }
     Some(AzureFileLoad {
@@ -243,6 +285,40 @@ mod tests {
             Some(ManagementGroups)
         );
         assert_eq!(fmt(r#"{"iamxAzureGroups": {}}"#), Some(Groups));
+        assert_eq!(
+            fmt(
+                r#"[{"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/a", "type": "Microsoft.Web/sites", "identity": null, "properties": null}]"#
+            ),
+            Some(Resources)
+        );
+        assert_eq!(
+            fmt(
+                r#"{"value": [{"id": "/subscriptions/s/providers/Microsoft.Web/sites/a", "type": "Microsoft.Web/sites"}]}"#
+            ),
+            Some(Resources)
+        );
+        assert_eq!(
+            fmt(
+                r#"{"@odata.context": "x", "value": [{"id": "i", "principalId": "p", "roleDefinitionId": "r", "directoryScopeId": "/"}]}"#
+            ),
+            Some(DirectoryRoleAssignments)
+        );
+        assert_eq!(
+            fmt(r#"[{"issuer": "https://x", "subject": "s", "audiences": []}]"#),
+            Some(FederatedCredentials)
+        );
+        assert_eq!(
+            fmt(
+                r#"{"value": [{"name": "c", "properties": {"issuer": "https://x", "subject": "s"}}]}"#
+            ),
+            Some(FederatedCredentials)
+        );
+        assert_eq!(
+            fmt(r#"{"iamxAzureFederatedCredentials": []}"#),
+            Some(FederatedCredentials)
+        );
+        // a resource id alone (no type) is not enough
+        assert_eq!(fmt(r#"[{"id": "/subscriptions/s"}]"#), None);
         assert_eq!(
             fmt(r#"{"provider": "Azure", "request": {}}"#),
             Some(Requests)

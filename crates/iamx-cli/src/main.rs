@@ -159,60 +159,95 @@ enum Command {
         #[arg(long, conflicts_with = "request")]
         emit_smt: bool,
     },
-    /// Compare two AWS policies: equivalent, one more permissive (with a
-    /// witness request for each direction that differs), or incomparable.
+    /// Compare two policies, roles or role assignments of one dialect (AWS
+    /// policy documents; GCP roles or allow policies; Azure role definitions
+    /// or the assignments of one principal at one scope), two principals'
+    /// effective access (`--principal A --principal B PATH...`) or two
+    /// environments (`--env A B`): equivalent, one more permissive (with a
+    /// witness request for each direction that differs), incomparable, or
+    /// unknown (with the reason).
     Compare {
-        /// The first policy (a policy document file).
-        a: PathBuf,
-        /// The second policy.
-        b: PathBuf,
-        /// The caller the policies are attached to (its account is the resources' account).
-        #[arg(long, default_value = "arn:aws:iam::111122223333:user/iamx-probe")]
-        principal: String,
+        /// The two sides: files, or names of roles the `--with` inputs define.
+        /// With two `--principal`: the environment's files or directories.
+        #[arg(required = true, value_name = "A B | PATH")]
+        items: Vec<String>,
+        /// AWS policies: the caller they are attached to (its account is the
+        /// resources' account). Given twice: compare these two principals.
+        #[arg(long = "principal", value_name = "PRINCIPAL")]
+        principals: Vec<String>,
+        /// Compare A and B as whole environments (files or directories).
+        #[arg(long, conflicts_with = "principals")]
+        env: bool,
+        /// Inputs both sides read: role definitions, groups, the hierarchy.
+        #[arg(long = "with", value_name = "PATH")]
+        with: Vec<PathBuf>,
+        /// The cloud of the principals or environments (default: inferred; environments: all).
+        #[arg(long, value_enum)]
+        provider: Option<ProviderArg>,
         /// Solver timeout in seconds per question.
         #[arg(long, default_value_t = 10)]
         timeout: u64,
     },
-    /// Check that a new policy grants nothing the base policy does not (exit 1 if it does).
+    /// Check that a new policy, role or assignment set grants nothing the base one does not (exit 1 if it does).
     CheckNoNewAccess {
-        /// The new policy.
-        new: PathBuf,
-        /// The baseline policy.
-        base: PathBuf,
-        /// The caller the policies are attached to.
+        /// The new policy (a file, or a role named in the `--with` inputs).
+        new: String,
+        /// The baseline.
+        base: String,
+        /// AWS: the caller the policies are attached to.
         #[arg(long, default_value = "arn:aws:iam::111122223333:user/iamx-probe")]
         principal: String,
+        /// Inputs both sides read (role definitions).
+        #[arg(long = "with", value_name = "PATH")]
+        with: Vec<PathBuf>,
         /// Solver timeout in seconds per question.
         #[arg(long, default_value_t = 10)]
         timeout: u64,
     },
-    /// Check that a policy grants none of these actions (on these resources) in any context (exit 1 if it does).
+    /// Check that a policy, role or assignment set grants none of these actions (on these resources) in any context (exit 1 if it does).
     CheckAccessNotGranted {
-        /// The policy.
-        policy: PathBuf,
-        /// Actions that must not be granted.
+        /// The policy (a file, or a role named in the `--with` inputs).
+        policy: String,
+        /// Actions, permissions or operations that must not be granted.
         #[arg(long = "action", required = true)]
         actions: Vec<String>,
         /// Resources (default: any resource).
         #[arg(long = "resource")]
         resources: Vec<String>,
-        /// The caller the policy is attached to.
+        /// AWS: the caller the policy is attached to.
         #[arg(long, default_value = "arn:aws:iam::111122223333:user/iamx-probe")]
         principal: String,
+        /// Inputs the policy reads (role definitions).
+        #[arg(long = "with", value_name = "PATH")]
+        with: Vec<PathBuf>,
+        /// Azure: the operations are data actions (default: guessed from the names).
+        #[arg(long)]
+        data_action: bool,
         /// Solver timeout in seconds per question.
         #[arg(long, default_value_t = 10)]
         timeout: u64,
     },
-    /// Check that a resource policy grants nothing to anonymous callers or to accounts outside the organisation (exit 1 if it does).
+    /// Check that nothing is granted to the public or to outsiders (exit 1 if it is): AWS, a
+    /// resource policy and anonymous or outside-account callers; GCP, allow policies and
+    /// `allUsers`/`allAuthenticatedUsers`; Azure, role assignments to principals outside the
+    /// tenant and wildcard grants no deny assignment limits.
     CheckNoPublicAccess {
-        /// The resource policy (a policy document or `get-*-policy` output).
-        policy: PathBuf,
-        /// The resource it is attached to.
+        /// AWS: the resource policy (a policy document or `get-*-policy` output). GCP: an allow
+        /// policy or environment. Azure: role assignments with their role definitions.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// AWS: the resource the policy is attached to.
         #[arg(long)]
-        resource: String,
-        /// The resource's account.
+        resource: Option<String>,
+        /// AWS: the resource's account.
         #[arg(long, default_value = "111122223333")]
         account: String,
+        /// More inputs (role definitions, groups, the hierarchy).
+        #[arg(long = "with", value_name = "PATH")]
+        with: Vec<PathBuf>,
+        /// The cloud (default: detected from the inputs).
+        #[arg(long, value_enum)]
+        provider: Option<ProviderArg>,
         /// Solver timeout in seconds per question.
         #[arg(long, default_value_t = 10)]
         timeout: u64,
@@ -297,52 +332,52 @@ fn load(cli: &Cli, paths: &[PathBuf]) -> Result<Workspace, Failure> {
 fn run(cli: &Cli) -> Result<(), Failure> {
     match &cli.command {
         Command::Compare {
-            a,
-            b,
-            principal,
+            items,
+            principals,
+            env,
+            with,
+            provider,
             timeout,
-        } => {
-            let (pa, pb) = (read_policy(a)?, read_policy(b)?);
-            let p = iamx::aws::parse_principal(principal).map_err(|e| usage(&e))?;
-            let catalog = catalog_or_builtin(cli)?;
-            let c = iamx::reason::compare_aws(
-                &pa,
-                &pb,
-                &p,
-                &catalog,
-                std::time::Duration::from_secs(*timeout),
-            );
-            print_json_or(cli.format, &c, || {
-                let mut t = format!("{}\n", c.verdict.replace('_', " "));
-                t.push_str(&direction_text("A allows, B does not", &c.a_not_in_b));
-                t.push_str(&direction_text("B allows, A does not", &c.b_not_in_a));
-                t
-            });
-            Ok(())
-        }
+        } => cmd_compare(
+            cli,
+            items,
+            principals,
+            *env,
+            with,
+            *provider,
+            std::time::Duration::from_secs(*timeout),
+        ),
         Command::CheckNoNewAccess {
             new,
             base,
             principal,
+            with,
             timeout,
         } => {
-            let (pn, pb) = (read_policy(new)?, read_policy(base)?);
+            let with_ws = load_with(cli, with)?;
+            let (pn, pb) = (read_grants(new, &with_ws)?, read_grants(base, &with_ws)?);
             let p = iamx::aws::parse_principal(principal).map_err(|e| usage(&e))?;
             let catalog = catalog_or_builtin(cli)?;
-            let r = iamx::reason::check_no_new_access(
+            let r = iamx::reason::more_permissive_grants(
                 &pn,
                 &pb,
                 &p,
                 &catalog,
                 std::time::Duration::from_secs(*timeout),
-            );
+            )
+            .map_err(|e| usage(&e))?;
             let pass = matches!(r, iamx::reason::DirectionReport::Contained);
             print_json_or(cli.format, &r, || {
                 if pass {
                     "pass: the new policy grants nothing the base policy does not\n".to_owned()
                 } else {
                     format!(
-                        "fail\n{}",
+                        "{}\n{}",
+                        if matches!(r, iamx::reason::DirectionReport::Unknown { .. }) {
+                            "unknown (not a pass)"
+                        } else {
+                            "fail"
+                        },
                         direction_text("the new policy allows, the base does not", &r)
                     )
                 }
@@ -354,59 +389,110 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             actions,
             resources,
             principal,
+            with,
+            data_action,
             timeout,
         } => {
-            let pol = read_policy(policy)?;
-            let p = iamx::aws::parse_principal(principal).map_err(|e| usage(&e))?;
-            let rows = iamx::reason::check_access_not_granted(
-                &pol,
-                actions,
-                resources,
-                &p,
-                std::time::Duration::from_secs(*timeout),
-            );
+            let with_ws = load_with(cli, with)?;
+            let grants = read_grants(policy, &with_ws)?;
+            let timeout = std::time::Duration::from_secs(*timeout);
+            let rows: Vec<iamx::reason::GrantRow> = match &grants {
+                iamx::reason::Grants::Aws(pol) => {
+                    let p = iamx::aws::parse_principal(principal).map_err(|e| usage(&e))?;
+                    let rows = iamx::reason::check_access_not_granted(
+                        pol, actions, resources, &p, timeout,
+                    );
+                    let pass = rows
+                        .iter()
+                        .all(|(_, _, a)| matches!(a, iamx::reason::AnyContext::Never));
+                    print_json_or(cli.format, &rows, || {
+                        let mut t = format!("{}\n", if pass { "pass" } else { "fail" });
+                        for (a, r, ans) in &rows {
+                            t.push_str(&format!("  {a} on {r}: {}\n", any_text(ans)));
+                        }
+                        t
+                    });
+                    return if pass { Ok(()) } else { Err(Failure::Finding) };
+                }
+                iamx::reason::Grants::Gcp(g) => {
+                    iamx::reason::rbac::gcp_access_not_granted(g, actions, resources, timeout)
+                }
+                iamx::reason::Grants::Azure(g) => {
+                    if !resources.is_empty() {
+                        return Err(usage(
+                            "`--resource` is not read for Azure role definitions and assignments (they are compared at one scope)",
+                        ));
+                    }
+                    iamx::reason::rbac::azure_access_not_granted(
+                        g,
+                        actions,
+                        data_action.then_some(true),
+                        timeout,
+                    )
+                }
+            };
             let pass = rows
                 .iter()
-                .all(|(_, _, a)| matches!(a, iamx::reason::AnyContext::Never));
-            print_json_or(cli.format, &rows, || {
-                let mut t = format!("{}\n", if pass { "pass" } else { "fail" });
-                for (a, r, ans) in &rows {
-                    t.push_str(&format!("  {a} on {r}: {}\n", any_text(ans)));
-                }
-                t
-            });
+                .all(|r| matches!(r.answer, iamx::reason::AnyContext::Never));
+            print_rows(cli.format, pass, "pass", &rows);
             if pass { Ok(()) } else { Err(Failure::Finding) }
         }
         Command::CheckNoPublicAccess {
-            policy,
+            paths,
             resource,
             account,
+            with,
+            provider,
             timeout,
         } => {
-            let pol = read_policy_as(policy, iamx::aws::PolicyType::Resource)?;
-            let catalog = catalog_or_builtin(cli)?;
-            let rows = iamx::reason::check_no_public_access_aws(
-                &pol,
-                resource,
-                account,
-                &catalog,
-                std::time::Duration::from_secs(*timeout),
-            );
-            let pass = rows.is_empty();
-            print_json_or(cli.format, &rows, || {
-                let mut t = format!(
-                    "{}\n",
-                    if pass {
-                        "pass: no public or outside-account access"
-                    } else {
-                        "fail"
-                    }
-                );
-                for (who, a, ans) in &rows {
-                    t.push_str(&format!("  {who} may {a}: {}\n", any_text(ans)));
+            let timeout = std::time::Duration::from_secs(*timeout);
+            let provider = match provider {
+                Some(p) => provider_of(*p),
+                None => iamx::reason::detect_provider(paths).unwrap_or(iamx::Provider::Aws),
+            };
+            let rows = match provider {
+                iamx::Provider::Aws => {
+                    let ([policy], Some(resource)) = (paths.as_slice(), resource) else {
+                        return Err(usage(
+                            "for AWS give one resource policy and the resource it is attached to (`--resource ARN`)",
+                        ));
+                    };
+                    return aws_public_access(cli, policy, resource, account, timeout);
                 }
-                t
-            });
+                iamx::Provider::Gcp => {
+                    // one `get-iam-policy` output on its own, or an environment
+                    let with_ws = load_with(cli, with)?;
+                    let single = match paths.as_slice() {
+                        [one] if one.is_file() => {
+                            match iamx::reason::load_grants(&one.display().to_string(), &with_ws) {
+                                Ok((iamx::reason::Grants::Gcp(g), warnings)) if !g.role => {
+                                    warnings.iter().for_each(print_diag);
+                                    Some(g)
+                                }
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    };
+                    match single {
+                        Some(g) => iamx::reason::rbac::gcp_public_access_policy(&g, timeout),
+                        None => {
+                            let mut all = paths.clone();
+                            all.extend(with.iter().cloned());
+                            let ws = load(cli, &all)?;
+                            iamx::reason::rbac::gcp_public_access_env(&ws.gcp, timeout)
+                        }
+                    }
+                }
+                iamx::Provider::Azure => {
+                    let mut all = paths.clone();
+                    all.extend(with.iter().cloned());
+                    let ws = load(cli, &all)?;
+                    iamx::reason::rbac::azure_public_access(&ws.azure, timeout)
+                }
+            };
+            let pass = rows.is_empty();
+            print_rows(cli.format, pass, "pass: no public or outside access", &rows);
             if pass { Ok(()) } else { Err(Failure::Finding) }
         }
         Command::Audit { paths } => cmd_audit(cli, paths),
@@ -965,16 +1051,219 @@ fn cmd_audit(cli: &Cli, paths: &[PathBuf]) -> Result<(), Failure> {
     Ok(())
 }
 
+fn provider_of(p: ProviderArg) -> iamx::Provider {
+    match p {
+        ProviderArg::Aws => iamx::Provider::Aws,
+        ProviderArg::Gcp => iamx::Provider::Gcp,
+        ProviderArg::Azure => iamx::Provider::Azure,
+    }
+}
+
+/// The `--with` inputs (empty when none are given).
+fn load_with(cli: &Cli, with: &[PathBuf]) -> Result<Workspace, Failure> {
+    if with.is_empty() {
+        Ok(Workspace::default())
+    } else {
+        load(cli, with)
+    }
+}
+
+fn read_grants(what: &str, with: &Workspace) -> Result<iamx::reason::Grants, Failure> {
+    match iamx::reason::load_grants(what, with) {
+        Ok((g, warnings)) => {
+            warnings.iter().for_each(print_diag);
+            Ok(g)
+        }
+        Err(diags) => {
+            diags.iter().for_each(print_diag);
+            Err(Failure::Input)
+        }
+    }
+}
+
+fn cmd_compare(
+    cli: &Cli,
+    items: &[String],
+    principals: &[String],
+    env: bool,
+    with: &[PathBuf],
+    provider: Option<ProviderArg>,
+    timeout: std::time::Duration,
+) -> Result<(), Failure> {
+    let catalog = catalog_or_builtin(cli)?;
+    if let [p1, p2] = principals {
+        // two principals of one environment
+        let mut paths: Vec<PathBuf> = items.iter().map(PathBuf::from).collect();
+        paths.extend(with.iter().cloned());
+        let ws = load(cli, &paths)?;
+        let provider = match provider {
+            Some(p) => provider_of(p),
+            None => iamx::Provider::infer(p1, "")
+                .or_else(|| iamx::Provider::infer(p2, ""))
+                .or_else(|| {
+                    // an object id: the one cloud the inputs hold
+                    let clouds = [
+                        (!ws.aws.users.is_empty() || !ws.aws.roles.is_empty())
+                            .then_some(iamx::Provider::Aws),
+                        (!ws.gcp.allow.is_empty()).then_some(iamx::Provider::Gcp),
+                        (!ws.azure.assignments.is_empty()).then_some(iamx::Provider::Azure),
+                    ];
+                    let mut it = clouds.into_iter().flatten();
+                    match (it.next(), it.next()) {
+                        (Some(p), None) => Some(p),
+                        _ => None,
+                    }
+                })
+                .ok_or_else(|| {
+                    usage(&format!(
+                        "cannot tell which cloud `{p1}` and `{p2}` belong to; pass `--provider aws|gcp|azure`"
+                    ))
+                })?,
+        };
+        let c = iamx::reason::compare_principals(&ws, provider, p1, p2, &catalog, timeout)
+            .map_err(|e| usage(&e))?;
+        print_json_or(cli.format, &c, || {
+            let mut t = format!("{}\n", c.verdict.replace('_', " "));
+            t.push_str(&direction_text(
+                &format!("{p1} may, {p2} may not"),
+                &c.a_not_in_b,
+            ));
+            t.push_str(&direction_text(
+                &format!("{p2} may, {p1} may not"),
+                &c.b_not_in_a,
+            ));
+            t
+        });
+        return Ok(());
+    }
+    if principals.len() > 2 {
+        return Err(usage(
+            "give `--principal` once (the caller of AWS policies) or twice (two principals to compare)",
+        ));
+    }
+    let [a, b] = items else {
+        return Err(usage(if env {
+            "`--env` compares two environments: give A and B"
+        } else {
+            "give the two sides A and B (or two `--principal` and the environment's paths)"
+        }));
+    };
+    if env {
+        let mut pa = vec![PathBuf::from(a)];
+        pa.extend(with.iter().cloned());
+        let mut pb = vec![PathBuf::from(b)];
+        pb.extend(with.iter().cloned());
+        let (wa, wb) = (load(cli, &pa)?, load(cli, &pb)?);
+        let providers: Vec<iamx::Provider> = provider.map(provider_of).into_iter().collect();
+        let c = iamx::reason::compare_environments(&wa, &wb, &providers, &catalog, timeout);
+        print_json_or(cli.format, &c, || {
+            let mut t = format!(
+                "{} ({} principals compared, {} differ or are undecided)\n",
+                c.verdict.replace('_', " "),
+                c.compared,
+                c.differences.len()
+            );
+            for d in &c.differences {
+                t.push_str(&format!("[{}] {}\n", d.cloud, d.principal));
+                t.push_str(&direction_text("A grants, B does not", &d.a_not_in_b));
+                t.push_str(&direction_text("B grants, A does not", &d.b_not_in_a));
+            }
+            t
+        });
+        return Ok(());
+    }
+    let with_ws = load_with(cli, with)?;
+    let (ga, gb) = (read_grants(a, &with_ws)?, read_grants(b, &with_ws)?);
+    let caller = principals
+        .first()
+        .map_or("arn:aws:iam::111122223333:user/iamx-probe", String::as_str);
+    let p = iamx::aws::parse_principal(caller).map_err(|e| usage(&e))?;
+    let c = iamx::reason::compare_grants(&ga, &gb, &p, &catalog, timeout).map_err(|e| usage(&e))?;
+    print_json_or(cli.format, &c, || {
+        let mut t = format!("{}\n", c.verdict.replace('_', " "));
+        t.push_str(&direction_text("A allows, B does not", &c.a_not_in_b));
+        t.push_str(&direction_text("B allows, A does not", &c.b_not_in_a));
+        t
+    });
+    Ok(())
+}
+
+fn aws_public_access(
+    cli: &Cli,
+    policy: &std::path::Path,
+    resource: &str,
+    account: &str,
+    timeout: std::time::Duration,
+) -> Result<(), Failure> {
+    let pol = read_policy_as(policy, iamx::aws::PolicyType::Resource)?;
+    let catalog = catalog_or_builtin(cli)?;
+    let rows = iamx::reason::check_no_public_access_aws(&pol, resource, account, &catalog, timeout);
+    let pass = rows.is_empty();
+    print_json_or(cli.format, &rows, || {
+        let mut t = format!(
+            "{}\n",
+            if pass {
+                "pass: no public or outside-account access"
+            } else {
+                "fail"
+            }
+        );
+        for (who, a, ans) in &rows {
+            t.push_str(&format!("  {who} may {a}: {}\n", any_text(ans)));
+        }
+        t
+    });
+    if pass { Ok(()) } else { Err(Failure::Finding) }
+}
+
+/// The rows of a GCP or Azure check; a long list of one caller's
+/// permissions is cut in the human form (JSON lists all).
+fn print_rows(format: Format, pass: bool, pass_text: &str, rows: &[iamx::reason::GrantRow]) {
+    print_json_or(format, &rows, || {
+        let mut t = format!("{}\n", if pass { pass_text } else { "fail" });
+        const SHOWN: usize = 12;
+        let mut shown: std::collections::BTreeMap<(&str, Option<&str>, &str), usize> =
+            std::collections::BTreeMap::new();
+        for r in rows {
+            let n = shown
+                .entry((r.principal.as_str(), r.kind.as_deref(), r.resource.as_str()))
+                .or_default();
+            *n += 1;
+            if *n > SHOWN {
+                continue;
+            }
+            let kind = r
+                .kind
+                .as_deref()
+                .map(|k| format!(" ({k})"))
+                .unwrap_or_default();
+            t.push_str(&format!(
+                "  {}{kind} may {} on {}: {}\n",
+                r.principal,
+                r.action,
+                r.resource,
+                any_text(&r.answer)
+            ));
+        }
+        for ((who, kind, res), n) in shown {
+            if n > SHOWN {
+                let kind = kind.map(|k| format!(" ({k})")).unwrap_or_default();
+                t.push_str(&format!(
+                    "  … {} more for {who}{kind} on {res} (--format json lists all)\n",
+                    n - SHOWN
+                ));
+            }
+        }
+        t
+    });
+}
+
 fn catalog_or_builtin(cli: &Cli) -> Result<iamx::catalog::Catalog, Failure> {
     match &cli.catalog {
         None => Ok(iamx::catalog::Catalog::builtin()),
         Some(dir) => iamx::catalog::Catalog::load_dir(dir)
             .map_err(|e| usage(&format!("cannot load the action catalog: {e}"))),
     }
-}
-
-fn read_policy(path: &std::path::Path) -> Result<Arc<iamx::model::Policy>, Failure> {
-    read_policy_as(path, iamx::aws::PolicyType::Identity)
 }
 
 fn read_policy_as(
@@ -1009,13 +1298,24 @@ fn direction_text(title: &str, d: &iamx::reason::DirectionReport) -> String {
     match d {
         Contained => format!("  {title}: nothing\n"),
         Witness {
+            principal,
+            data_action,
             action,
             resource,
             context,
         } => {
             let ctx: Vec<String> = context.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let who = principal
+                .as_deref()
+                .map(|p| format!("{p} "))
+                .unwrap_or_default();
+            let plane = match data_action {
+                Some(true) => " (data action)",
+                Some(false) => " (control action)",
+                None => "",
+            };
             format!(
-                "  {title}: e.g. {action} on {resource}{}\n",
+                "  {title}: e.g. {who}{action}{plane} on {resource}{}\n",
                 if ctx.is_empty() {
                     String::new()
                 } else {

@@ -41,6 +41,7 @@ pub use env::{GcpCounts, GcpEnvironment, GroupDef, Target};
 pub use iamx_model::source::{self, Sink, Source};
 pub use load::{
     GcpFileLoad, GcpFormat, detect, detect_ndjson, load_json, load_ndjson, load_source,
+    read_bare_allow_policy,
 };
 pub use member::Caller;
 pub use policy::{AllowPolicy, Binding, BoundaryPolicy, DenyPolicy, GcpRole, RoleStage};

@@ -244,6 +244,32 @@ pub fn load_json(src: &Source, json: &Json) -> Option<GcpFileLoad> {
     Some(out)
 }
 
+/// Reads `get-iam-policy` output on its own (no resource named) as the
+/// allow policy of `resource`: for questions that do not need to know where
+/// a policy is attached, such as comparing two versions of it. The
+/// environment readers refuse such a file, since a decision does need it.
+pub fn read_bare_allow_policy(
+    src: &Source,
+    json: &Json,
+    resource: &str,
+) -> (crate::policy::AllowPolicy, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let mut sink = Sink {
+        src,
+        diags: &mut diagnostics,
+        embedded: None,
+    };
+    let mut deleted = 0;
+    let policy = crate::policy::read_allow_policy(
+        json,
+        &JsonPath::root(),
+        resource,
+        &mut sink,
+        &mut deleted,
+    );
+    (policy, diagnostics)
+}
+
 /// Reads a Cloud Asset Inventory NDJSON export: one asset per value. A value
 /// that is no asset is an error; the rest are still read.
 pub fn load_ndjson(src: &Source, values: &[Json]) -> GcpFileLoad {

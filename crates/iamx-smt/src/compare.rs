@@ -25,6 +25,12 @@ use std::time::Duration;
 /// A request that one policy allows and the other does not.
 #[derive(Clone, Debug)]
 pub struct Difference {
+    /// The caller, when the question varies it (two principals, two
+    /// environments, GCP members); `None` when it is the one the question
+    /// fixed.
+    pub principal: Option<String>,
+    /// Azure: whether the operation is a data action.
+    pub data_action: Option<bool>,
     /// The action.
     pub action: String,
     /// The resource.
@@ -247,6 +253,8 @@ fn replay(
     let yb = evaluate(prog_b, &req).outcome;
     (ya == Outcome::Allowed && matches!(yb, Outcome::NotAllowed | Outcome::ExplicitlyDenied))
         .then_some(Difference {
+            principal: None,
+            data_action: None,
             action: req.action,
             resource: req.resource,
             context: req.context,

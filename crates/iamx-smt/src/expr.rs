@@ -31,9 +31,16 @@ pub enum AttrSort {
     Bool,
 }
 
-/// Encodes expressions for one fixed action.
+/// The variable holding the (lowercased) operation of an Azure question
+/// asked over every operation ([`ExprEncoder::any_operation`]).
+pub const OPERATION: &str = "request:operation";
+
+/// Encodes expressions for one fixed action, or (Azure) for a symbolic
+/// operation.
 pub struct ExprEncoder<'a> {
     action: &'a str,
+    /// The operation as a variable (lowercased text), when it is not fixed.
+    op: Option<Term>,
     sub_operation: Option<&'a str>,
     fixed: &'a Context,
     /// Attributes read (lowercased), with the sort they are read at.
@@ -66,12 +73,60 @@ impl<'a> ExprEncoder<'a> {
     ) -> ExprEncoder<'a> {
         ExprEncoder {
             action,
+            op: None,
             sub_operation,
             fixed,
             attrs: BTreeMap::new(),
             tags: Vec::new(),
             unsupported: Vec::new(),
         }
+    }
+
+    /// An encoder for Azure requests of any operation: the operation is the
+    /// string variable [`OPERATION`], holding lowercased text (Azure
+    /// operation names are case-insensitive, and the patterns' literals are
+    /// lowercased), so `Actions`/`NotActions` patterns and `ActionMatches`
+    /// become regex tests on it. Only [`ExprEncoder::azure_program`] reads
+    /// it; GCP permissions are always fixed.
+    pub fn any_operation(sub_operation: Option<&'a str>, fixed: &'a Context) -> ExprEncoder<'a> {
+        ExprEncoder {
+            op: Some(Term::named(OPERATION, Sort::String)),
+            ..ExprEncoder::new("", sub_operation, fixed)
+        }
+    }
+
+    /// The operation term: the fixed operation, or the [`OPERATION`] variable.
+    pub fn operation(&self) -> Term {
+        self.op
+            .clone()
+            .unwrap_or_else(|| Term::string(self.action.to_ascii_lowercase()))
+    }
+
+    /// `pattern` matches the operation (case-insensitively).
+    fn op_matches(&mut self, p: &iamx_model::Pattern) -> Term {
+        match &self.op {
+            None => Term::bool(p.matches(self.action)),
+            Some(op) => match Term::matches_pattern(op.clone(), p) {
+                Ok(t) => t,
+                Err(e) => self.free(format!("operation pattern `{}`: {e}", p.raw())),
+            },
+        }
+    }
+
+    /// A permission block covers the operation (a data action when `data`):
+    /// some allowed pattern matches and no excluded pattern of the block does.
+    fn covers(&mut self, b: &iamx_model::azure::PermissionBlock, data: bool) -> Term {
+        if self.op.is_none() {
+            return Term::bool(b.covers(self.action, data));
+        }
+        let (inc, exc) = if data {
+            (&b.data_actions, &b.not_data_actions)
+        } else {
+            (&b.actions, &b.not_actions)
+        };
+        let inc: Vec<Term> = inc.iter().map(|p| self.op_matches(p)).collect();
+        let exc: Vec<Term> = exc.iter().map(|p| self.op_matches(p)).collect();
+        Term::and([Term::or(inc), Term::not(Term::or(exc))])
     }
 
     fn free(&mut self, why: String) -> Term {
@@ -172,7 +227,7 @@ impl<'a> ExprEncoder<'a> {
                 lhs,
                 rhs,
             } => self.az(*op, *quantifier, lhs, rhs, e),
-            Expr::ActionMatches(p) => Term::bool(p.matches(self.action)),
+            Expr::ActionMatches(p) => self.op_matches(p),
             Expr::SubOperationMatches(s) => Term::bool(self.sub_operation == Some(s.as_str())),
             Expr::Attr(name) => match self.attr(name, AttrSort::Bool) {
                 Some(Sym::Bool(t)) => t,
@@ -431,16 +486,21 @@ impl<'a> ExprEncoder<'a> {
     /// Azure: the term "the program allows the request".
     pub fn azure_program(&mut self, prog: &AzureProgram) -> Term {
         let data = prog.data_action;
-        let denied = prog.denies.iter().any(|d| {
+        let mut deny = Vec::new();
+        for d in &prog.denies {
             let everyone = d
                 .principals
                 .iter()
                 .any(|p| p == iamx_model::azure::ALL_PRINCIPALS);
-            (everyone || d.principals.iter().any(|p| prog.identities.contains(p)))
+            if (everyone || d.principals.iter().any(|p| prog.identities.contains(p)))
                 && !d.exclude.iter().any(|p| prog.identities.contains(p))
-                && d.blocks.iter().any(|b| b.covers(self.action, data))
-        });
-        if denied {
+            {
+                let v: Vec<Term> = d.blocks.iter().map(|b| self.covers(b, data)).collect();
+                deny.push(Term::or(v));
+            }
+        }
+        let denied = Term::or(deny);
+        if denied.as_bool() == Some(true) {
             return Term::ff();
         }
         let mut allow = Vec::new();
@@ -450,7 +510,8 @@ impl<'a> ExprEncoder<'a> {
             }
             let grants = match &a.role {
                 RoleSpec::Blocks(blocks) => {
-                    Term::bool(blocks.iter().any(|b| b.covers(self.action, data)))
+                    let v: Vec<Term> = blocks.iter().map(|b| self.covers(b, data)).collect();
+                    Term::or(v)
                 }
                 RoleSpec::Unknown(r) => self.free(r.to_string()),
             };
@@ -460,7 +521,7 @@ impl<'a> ExprEncoder<'a> {
             let c = self.condition(&a.condition);
             allow.push(Term::and([grants, c]));
         }
-        Term::or(allow)
+        Term::and([Term::not(denied), Term::or(allow)])
     }
 
     /// The model of a concrete context (every attribute the encoding read

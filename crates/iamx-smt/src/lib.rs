@@ -30,6 +30,7 @@
 
 pub mod aws;
 pub mod compare;
+pub mod diff;
 pub mod encode;
 pub mod eval;
 pub mod expr;

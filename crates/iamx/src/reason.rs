@@ -5,6 +5,14 @@
 //! (`iamx-smt`), and every witness is replayed through the concrete
 //! evaluator before it is reported.
 
+mod access;
+mod load;
+pub mod rbac;
+
+pub use access::{EnvComparison, PrincipalComparison, compare_environments, compare_principals};
+pub use load::{detect_provider, load_grants};
+pub use rbac::{AzureGrants, GcpGrants, GrantRow, Grants};
+
 use crate::{Provider, Query, Workspace};
 use iamx_model::{Context, Policy, Principal, Request, Value};
 use iamx_smt::aws::Can;
@@ -37,7 +45,7 @@ pub enum AnyContext {
     },
 }
 
-fn pairs(c: &Context) -> Vec<(String, String)> {
+pub(crate) fn pairs(c: &Context) -> Vec<(String, String)> {
     c.iter()
         .map(|(k, v)| {
             let text = match v {
@@ -146,7 +154,7 @@ impl Workspace {
     }
 }
 
-fn from_can(c: Can) -> AnyContext {
+pub(crate) fn from_can(c: Can) -> AnyContext {
     match c {
         Can::Always => AnyContext::Always,
         Can::Never => AnyContext::Never,
@@ -185,6 +193,12 @@ pub enum DirectionReport {
     Contained,
     /// A request allowed by the first and not by the second.
     Witness {
+        /// The caller, where the question varies it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        principal: Option<String>,
+        /// Azure: whether the operation is a data action.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        data_action: Option<bool>,
         /// Action.
         action: String,
         /// Resource.
@@ -200,10 +214,30 @@ pub enum DirectionReport {
 }
 
 impl DirectionReport {
+    /// The report of a direction; `show_principal` keeps the witness's
+    /// caller (not for roles, whose holder is a stand-in).
+    pub fn plain(d: Direction, show_principal: bool) -> DirectionReport {
+        match d {
+            Direction::Contained => DirectionReport::Contained,
+            Direction::Witness(w) => DirectionReport::Witness {
+                principal: w.principal.filter(|_| show_principal),
+                data_action: w.data_action,
+                action: w.action,
+                resource: w.resource,
+                context: pairs(&w.context),
+            },
+            Direction::Unknown(r) => DirectionReport::Unknown {
+                reason: r.to_string(),
+            },
+        }
+    }
+
     fn from(d: Direction, catalog: &iamx_catalog::Catalog) -> DirectionReport {
         match d {
             Direction::Contained => DirectionReport::Contained,
             Direction::Witness(w) => DirectionReport::Witness {
+                principal: w.principal,
+                data_action: None,
                 action: catalog
                     .get(&w.action)
                     .map_or(w.action.clone(), |a| a.action().to_owned()),
@@ -241,18 +275,97 @@ pub fn compare_aws(
     let pb = Prepared::new(b.clone(), &actions);
     let ab = more_permissive(a, &pb, &actions, principal, timeout);
     let ba = more_permissive(b, &pa, &actions, principal, timeout);
-    let verdict = match (&ab, &ba) {
+    Comparison {
+        verdict: verdict(&ab, &ba),
+        a_not_in_b: DirectionReport::from(ab, catalog),
+        b_not_in_a: DirectionReport::from(ba, catalog),
+    }
+}
+
+/// The verdict of two directions: a witness in one direction and an
+/// unknown in the other is `unknown`, never a one-sided verdict.
+pub fn verdict(ab: &Direction, ba: &Direction) -> &'static str {
+    match (ab, ba) {
         (Direction::Contained, Direction::Contained) => "equivalent",
         (Direction::Witness(_), Direction::Contained) => "a_more_permissive",
         (Direction::Contained, Direction::Witness(_)) => "b_more_permissive",
         (Direction::Witness(_), Direction::Witness(_)) => "incomparable",
         _ => "unknown",
-    };
-    Comparison {
-        verdict,
-        a_not_in_b: DirectionReport::from(ab, catalog),
-        b_not_in_a: DirectionReport::from(ba, catalog),
     }
+}
+
+/// Does `a` allow something `b` does not? For AWS policies `principal` is
+/// the caller they are attached to. The two sides must be of one dialect.
+pub fn more_permissive_grants(
+    a: &Grants,
+    b: &Grants,
+    principal: &Principal,
+    catalog: &iamx_catalog::Catalog,
+    timeout: Duration,
+) -> Result<DirectionReport, String> {
+    // the caller of a role or of Azure assignments is a stand-in
+    let show = matches!(a, Grants::Gcp(g) if !g.role);
+    Ok(match (a, b) {
+        (Grants::Aws(a), Grants::Aws(b)) => {
+            let actions = catalog_actions(catalog);
+            let pb = Prepared::new(b.clone(), &actions);
+            DirectionReport::from(
+                more_permissive(a, &pb, &actions, principal, timeout),
+                catalog,
+            )
+        }
+        (Grants::Gcp(a), Grants::Gcp(b)) => {
+            DirectionReport::plain(rbac::gcp_more_permissive(a, b, timeout), show)
+        }
+        (Grants::Azure(a), Grants::Azure(b)) => {
+            DirectionReport::plain(rbac::azure_more_permissive(a, b, timeout), show)
+        }
+        _ => return Err(mismatch(a, b)),
+    })
+}
+
+fn mismatch(a: &Grants, b: &Grants) -> String {
+    format!(
+        "the two sides are in different dialects ({} and {}): compare policies of one cloud",
+        a.cloud(),
+        b.cloud()
+    )
+}
+
+fn direction_of(r: &DirectionReport) -> Direction {
+    match r {
+        DirectionReport::Contained => Direction::Contained,
+        DirectionReport::Witness { .. } => Direction::Witness(iamx_smt::compare::Difference {
+            principal: None,
+            data_action: None,
+            action: String::new(),
+            resource: String::new(),
+            context: Context::new(),
+        }),
+        DirectionReport::Unknown { reason } => {
+            Direction::Unknown(iamx_model::Reason::new(reason.clone()))
+        }
+    }
+}
+
+/// Compares two policies, roles or assignment sets of one dialect.
+pub fn compare_grants(
+    a: &Grants,
+    b: &Grants,
+    principal: &Principal,
+    catalog: &iamx_catalog::Catalog,
+    timeout: Duration,
+) -> Result<Comparison, String> {
+    if let (Grants::Aws(a), Grants::Aws(b)) = (a, b) {
+        return Ok(compare_aws(a, b, principal, catalog, timeout));
+    }
+    let ab = more_permissive_grants(a, b, principal, catalog, timeout)?;
+    let ba = more_permissive_grants(b, a, principal, catalog, timeout)?;
+    Ok(Comparison {
+        verdict: verdict(&direction_of(&ab), &direction_of(&ba)),
+        a_not_in_b: ab,
+        b_not_in_a: ba,
+    })
 }
 
 /// `check-no-new-access`: `new` grants nothing `base` does not.

@@ -1,6 +1,8 @@
 //! The one helper every solver test goes through: each SAT model is
 //! re-checked with the concrete evaluator here, independently of the
-//! backend's own re-check.
+//! backend's own re-check; each witness of a program difference
+//! (`replay_gcp`, `replay_azure`, `replay_aws`) is replayed through the
+//! provider's concrete evaluator.
 
 #![allow(
     clippy::panic,
@@ -52,4 +54,79 @@ pub fn unknown(assertions: &[Term], timeout: Duration) -> String {
         SolverResult::Unknown(r) => r.to_string(),
         other => panic!("expected unknown, got {other:?}"),
     }
+}
+
+/// The witness request of a program difference: `req` with the witness's
+/// action, resource and (open part of the) context.
+pub fn witness_request(
+    req: &iamx_model::Request,
+    d: &iamx_smt::compare::Difference,
+) -> iamx_model::Request {
+    let mut r = req.clone();
+    r.action = d.action.clone();
+    r.resource = d.resource.clone();
+    for (k, v) in d.context.iter() {
+        r.context.insert(k, v.clone());
+    }
+    r
+}
+
+/// Replays a GCP difference through the concrete evaluator, independently
+/// of the reasoner's own replay: A allows the witness, B refuses it.
+pub fn replay_gcp(
+    a: &iamx_model::gcp::GcpProgram,
+    b: &iamx_model::gcp::GcpProgram,
+    req: &iamx_model::Request,
+    d: &iamx_smt::compare::Difference,
+) {
+    use iamx_model::Outcome;
+    let r = witness_request(req, d);
+    let (ya, yb) = (
+        iamx_model::gcp::evaluate_gcp(a, &r).outcome,
+        iamx_model::gcp::evaluate_gcp(b, &r).outcome,
+    );
+    assert_eq!(ya, Outcome::Allowed, "witness {d:?} not allowed by A");
+    assert!(
+        matches!(yb, Outcome::NotAllowed | Outcome::ExplicitlyDenied),
+        "witness {d:?} not refused by B: {yb}"
+    );
+}
+
+/// Replays an Azure difference (see [`replay_gcp`]).
+pub fn replay_azure(
+    a: &iamx_model::azure::AzureProgram,
+    b: &iamx_model::azure::AzureProgram,
+    req: &iamx_model::Request,
+    d: &iamx_smt::compare::Difference,
+) {
+    use iamx_model::Outcome;
+    let r = witness_request(req, d);
+    let (ya, yb) = (
+        iamx_model::azure::evaluate_azure(a, &r).outcome,
+        iamx_model::azure::evaluate_azure(b, &r).outcome,
+    );
+    assert_eq!(ya, Outcome::Allowed, "witness {d:?} not allowed by A");
+    assert!(
+        matches!(yb, Outcome::NotAllowed | Outcome::ExplicitlyDenied),
+        "witness {d:?} not refused by B: {yb}"
+    );
+}
+
+/// Replays an AWS difference of two sides (see [`replay_gcp`]).
+pub fn replay_aws(
+    a: (&iamx_model::AwsProgram, &iamx_model::Request),
+    b: (&iamx_model::AwsProgram, &iamx_model::Request),
+    d: &iamx_smt::compare::Difference,
+) {
+    use iamx_model::Outcome;
+    let (ra, rb) = (witness_request(a.1, d), witness_request(b.1, d));
+    let (ya, yb) = (
+        iamx_model::evaluate(a.0, &ra).outcome,
+        iamx_model::evaluate(b.0, &rb).outcome,
+    );
+    assert_eq!(ya, Outcome::Allowed, "witness {d:?} not allowed by A");
+    assert!(
+        matches!(yb, Outcome::NotAllowed | Outcome::ExplicitlyDenied),
+        "witness {d:?} not refused by B: {yb}"
+    );
 }
