@@ -51,6 +51,48 @@ enum GraphFormat {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Granted versus used, per principal, from usage logs (CloudTrail, GCP
+    /// audit logs, Azure activity log): unused policies, bindings and
+    /// assignments, unused permissions by service and level, and a
+    /// risk-weighted permission-creep score per principal and per cloud.
+    Unused {
+        /// The environment's files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Usage log files or directories.
+        #[arg(long = "logs", required = true, value_name = "LOGS")]
+        logs: Vec<PathBuf>,
+        /// Only records at or after this time (`2026-03-01`, an RFC 3339 time, or `90d`).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only this principal.
+        #[arg(long)]
+        principal: Option<String>,
+    },
+    /// The smallest policy in the principal's own dialect that keeps every
+    /// logged call allowed, proven before it is printed: every logged call is
+    /// allowed by it, and it grants nothing the principal's grants do not
+    /// (exit 1 with the witness if either proof fails).
+    Rightsize {
+        /// The environment's files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Usage log files or directories.
+        #[arg(long = "logs", required = true, value_name = "LOGS")]
+        logs: Vec<PathBuf>,
+        /// The principal.
+        #[arg(long)]
+        principal: String,
+        /// Only records at or after this time.
+        #[arg(long)]
+        since: Option<String>,
+        /// Widen resources to the prefix the logged ones share (`bucket/reports/*`).
+        #[arg(long)]
+        generalize: bool,
+        /// Solver timeout in seconds per question.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+    },
     /// The one-screen report of an environment: counts per cloud, admins,
     /// public or cross-organisation access, escalation paths, conditional grants.
     Audit {
@@ -496,6 +538,28 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             if pass { Ok(()) } else { Err(Failure::Finding) }
         }
         Command::Audit { paths } => cmd_audit(cli, paths),
+        Command::Unused {
+            paths,
+            logs,
+            since,
+            principal,
+        } => cmd_unused(cli, paths, logs, since.as_deref(), principal.as_deref()),
+        Command::Rightsize {
+            paths,
+            logs,
+            principal,
+            since,
+            generalize,
+            timeout,
+        } => cmd_rightsize(
+            cli,
+            paths,
+            logs,
+            principal,
+            since.as_deref(),
+            *generalize,
+            *timeout,
+        ),
         Command::WhoCan {
             paths,
             resource,
@@ -1366,4 +1430,160 @@ fn print_any_context(format: Format, req: &iamx::model::Request, a: &iamx::reaso
             any_text(a)
         )
     });
+}
+
+/// Reads usage logs: the usages, and a summary of what could not be used
+/// printed on stderr (counts, and the first records with their locations).
+fn read_logs(
+    logs: &[PathBuf],
+    since: Option<&str>,
+) -> Result<(Vec<iamx::usage::UsageRecord>, iamx::usage::Stats), Failure> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let since = since
+        .map(|t| iamx::usage::parse_time_bound(t, now))
+        .transpose()
+        .map_err(|e| usage(&e.to_string()))?;
+    let opts = iamx::usage::Options {
+        since,
+        ..iamx::usage::Options::default()
+    };
+    let (records, stats) = iamx::usage::collect(logs, &opts).map_err(|e| usage(&e.to_string()))?;
+    let mut err = std::io::stderr().lock();
+    if stats.unmappable > 0 {
+        let reasons: Vec<String> = stats
+            .unmappable_by_reason
+            .iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect();
+        let _ = writeln!(
+            err,
+            "warning: {} log records carry no usage ({})",
+            stats.unmappable,
+            reasons.join(", ")
+        );
+        for u in stats.unmappable_records.iter().take(5) {
+            let _ = writeln!(err, "  {u}");
+        }
+    }
+    if stats.malformed > 0 {
+        let _ = writeln!(
+            err,
+            "warning: {} log records are malformed and were skipped",
+            stats.malformed
+        );
+        for m in stats.malformed_records.iter().take(5) {
+            let _ = writeln!(err, "  {m}");
+        }
+    }
+    Ok((records, stats))
+}
+
+fn cmd_unused(
+    cli: &Cli,
+    paths: &[PathBuf],
+    logs: &[PathBuf],
+    since: Option<&str>,
+    principal: Option<&str>,
+) -> Result<(), Failure> {
+    let ws = load(cli, paths)?;
+    let (records, stats) = read_logs(logs, since)?;
+    let builtin = iamx::catalog::Catalog::builtin();
+    let inp = ws.inputs(&builtin);
+    let r = iamx::unused::unused(&inp, &records, principal);
+    if cli.format == Format::Json {
+        let v = json!({ "logs": stats, "report": r });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return Ok(());
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "iamx unused: {} logged calls ({} refused by authorisation, not counted as use), {} records unmappable, {} malformed",
+        r.records, r.refused, stats.unmappable, stats.malformed
+    );
+    for (cloud, c) in &r.clouds {
+        let _ = writeln!(
+            out,
+            "  {cloud}: {} principals ({} with no logged use), {} of {} granted permissions unused, creep score {:.1}",
+            c.principals, c.idle, c.unused, c.granted, c.creep_score
+        );
+    }
+    for p in &r.principals {
+        let _ = writeln!(
+            out,
+            "- [{}] {}: score {:.1}, {} of {} permissions used, {} calls",
+            p.cloud, p.principal, p.creep_score, p.used, p.granted, p.calls
+        );
+        for g in &p.unused_grants {
+            let at = g
+                .location
+                .as_ref()
+                .map(|l| format!(" at {l}"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "    unused grant: {}{at}", g.grant);
+        }
+        // one line per level: the services with the most unused permissions
+        let mut by_level: std::collections::BTreeMap<_, Vec<(usize, &str, &[String])>> =
+            std::collections::BTreeMap::new();
+        for s in &p.unused {
+            by_level.entry(s.level).or_default().push((
+                s.permissions.len(),
+                s.service.as_str(),
+                s.permissions.as_slice(),
+            ));
+        }
+        for (level, mut v) in by_level {
+            v.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+            let total: usize = v.iter().map(|x| x.0).sum();
+            let shown: Vec<String> = v
+                .iter()
+                .take(4)
+                .map(|(n, svc, perms)| match perms {
+                    [one] => one.clone(),
+                    _ => format!("{svc} {n}"),
+                })
+                .collect();
+            let more = if v.len() > 4 {
+                format!(" +{} services", v.len() - 4)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "    unused {}: {total} ({}{more})",
+                level.as_str(),
+                shown.join(", ")
+            );
+        }
+        if !p.used_not_granted.is_empty() {
+            let _ = writeln!(
+                out,
+                "    used, not from its own grants: {}",
+                p.used_not_granted.join(", ")
+            );
+        }
+    }
+    if !r.unknown_principals.is_empty() {
+        let _ = writeln!(
+            out,
+            "principals in the logs and not in the inputs: {}",
+            r.unknown_principals.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn cmd_rightsize(
+    cli: &Cli,
+    paths: &[PathBuf],
+    logs: &[PathBuf],
+    principal: &str,
+    since: Option<&str>,
+    generalize: bool,
+    timeout: u64,
+) -> Result<(), Failure> {
+    let _ = (cli, paths, logs, principal, since, generalize, timeout);
+    Err(usage("rightsize: not yet"))
 }

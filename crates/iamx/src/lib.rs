@@ -37,6 +37,8 @@ use std::sync::Arc;
 
 pub use iamx_analysis as analysis;
 pub mod reason;
+pub mod unused;
+pub use iamx_usage as usage;
 
 pub use iamx_aws as aws;
 pub use iamx_azure as azure;
