@@ -1584,6 +1584,74 @@ fn cmd_rightsize(
     generalize: bool,
     timeout: u64,
 ) -> Result<(), Failure> {
-    let _ = (cli, paths, logs, principal, since, generalize, timeout);
-    Err(usage("rightsize: not yet"))
+    let ws = load(cli, paths)?;
+    let (records, _) = read_logs(logs, since)?;
+    let builtin = iamx::catalog::Catalog::builtin();
+    let inp = ws.inputs(&builtin);
+    let opts = iamx::rightsize::Options {
+        generalize,
+        timeout: std::time::Duration::from_secs(timeout),
+    };
+    let mut r =
+        iamx::rightsize::rightsize(&inp, &records, principal, &opts).map_err(|e| usage(&e))?;
+    let proven = r.proven();
+    if !proven {
+        // refused: a policy that is not proven is not handed out
+        r.policy = serde_json::Value::Null;
+    }
+    if cli.format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+    } else {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "iamx rightsize {}: {} logged calls, {} (action, resource) pairs kept, {} not carried",
+            r.principal,
+            r.calls,
+            r.kept,
+            r.not_carried.len()
+        );
+        for n in &r.not_carried {
+            let _ = writeln!(
+                out,
+                "  not carried: {} ({}): {}",
+                n.call, n.location, n.reason
+            );
+        }
+        let _ = writeln!(
+            out,
+            "proof 1, every logged call allowed: {}",
+            proof_text(&r.logged_calls_allowed)
+        );
+        let _ = writeln!(
+            out,
+            "proof 2, nothing granted the current policies do not grant: {}",
+            proof_text(&r.no_new_access)
+        );
+        if proven {
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&r.policy).unwrap_or_default()
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "refused: the policy is not printed until both proofs hold"
+            );
+        }
+    }
+    if proven {
+        Ok(())
+    } else {
+        Err(Failure::Finding)
+    }
+}
+
+fn proof_text(p: &iamx::rightsize::Proof) -> String {
+    match p {
+        iamx::rightsize::Proof::Holds { detail } => format!("holds ({detail})"),
+        iamx::rightsize::Proof::Fails { witness } => format!("FAILS, witness: {witness}"),
+        iamx::rightsize::Proof::Unknown { reason } => format!("UNKNOWN ({reason})"),
+    }
 }

@@ -37,6 +37,7 @@ use std::sync::Arc;
 
 pub use iamx_analysis as analysis;
 pub mod reason;
+pub mod rightsize;
 pub mod unused;
 pub use iamx_usage as usage;
 

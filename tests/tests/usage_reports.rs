@@ -1,0 +1,131 @@
+//! `iamx unused` and `iamx rightsize` on the example organisation's logs
+//! (`examples/logs`: CloudTrail, GCP audit logs, Azure activity log) and on
+//! `corpus/rightsize`, end to end through the CLI, as reviewed snapshots.
+
+mod common;
+
+use common::{run, run_json};
+
+const LOGS: &str = "examples/logs";
+
+#[test]
+fn unused_on_the_example_organisation() {
+    let (code, text) = run(&["unused", "examples", "--logs", LOGS]);
+    assert_eq!(code, 0);
+    for cloud in ["aws:", "gcp:", "azure:"] {
+        assert!(text.contains(cloud), "{cloud} score line:\n{text}");
+    }
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn unused_json_counts_add_up() {
+    let (code, v) = run_json(&["unused", "examples", "--logs", LOGS]);
+    assert_eq!(code, 0);
+    let rows = v["report"]["principals"].as_array().expect("rows");
+    assert!(!rows.is_empty());
+    for r in rows {
+        let (granted, used) = (r["granted"].as_u64(), r["used"].as_u64());
+        let unused: u64 = r["unused"]
+            .as_array()
+            .expect("unused")
+            .iter()
+            .map(|s| s["permissions"].as_array().map_or(0, |p| p.len() as u64))
+            .sum();
+        assert_eq!(granted, used.map(|u| u + unused), "{r}");
+        let score = r["creep_score"].as_f64().expect("score");
+        assert!((0.0..=100.0).contains(&score), "{r}");
+        // an unused permission means a positive score, and none a zero one
+        assert_eq!(unused > 0, score > 0.0, "{r}");
+    }
+    // the logs' unmappable records are counted, with their locations
+    assert!(v["logs"]["unmappable"].as_u64() > Some(0));
+    assert!(
+        v["logs"]["unmappable_records"][0]["location"]["file"]
+            .as_str()
+            .is_some_and(|f| f.starts_with(LOGS))
+    );
+}
+
+#[test]
+fn unused_finds_alices_used_policy_and_idle_grants() {
+    let (_, v) = run_json(&[
+        "unused",
+        "examples",
+        "--logs",
+        LOGS,
+        "--principal",
+        "arn:aws:iam::111122223333:user/alice",
+    ]);
+    let rows = v["report"]["principals"].as_array().expect("rows");
+    assert_eq!(rows.len(), 1);
+    let used: Vec<&str> = rows[0]["used_grants"]
+        .as_array()
+        .expect("used grants")
+        .iter()
+        .filter_map(|g| g["grant"].as_str())
+        .collect();
+    assert!(!used.is_empty(), "{v}");
+    assert!(rows[0]["used"].as_u64() >= Some(2), "{v}");
+}
+
+#[test]
+fn rightsize_keeps_what_the_logs_show() {
+    for p in [
+        "arn:aws:iam::111122223333:user/alice",
+        "arn:aws:iam::444455556666:user/frank",
+    ] {
+        let (code, text) = run(&["rightsize", "examples", "--logs", LOGS, "--principal", p]);
+        assert_eq!(code, 0, "{text}");
+        assert!(text.contains("proof 1, every logged call allowed: holds"));
+        assert!(text.contains("proof 2, nothing granted the current policies do not grant: holds"));
+        insta::assert_snapshot!(format!("rightsize {p}"), text);
+    }
+}
+
+#[test]
+fn rightsize_carries_conditions_and_refuses_a_wider_policy() {
+    let args = [
+        "rightsize",
+        "corpus/rightsize/env",
+        "--logs",
+        "corpus/rightsize/logs",
+        "--principal",
+        "arn:aws:iam::111122223333:user/rita",
+    ];
+    let (code, text) = run(&args);
+    assert_eq!(code, 0, "{text}");
+    // the statement's TLS condition comes along with s3:ListBucket
+    assert!(text.contains("aws:SecureTransport"), "{text}");
+    // s3:GetObjectTagging was granted and never used
+    assert!(!text.contains("GetObjectTagging"), "{text}");
+    insta::assert_snapshot!("rightsize rita", text);
+    // --generalize widens q1.csv and q2.csv to the bucket's `*`, which the
+    // current policy does not grant: refused, with the witness
+    let mut wide = args.to_vec();
+    wide.push("--generalize");
+    let (code, text) = run(&wide);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("FAILS, witness: s3:GetObject on arn:aws:s3:::examplecorp-reports/"));
+    assert!(text.contains("refused"));
+    let (code, v) = run_json(&wide);
+    assert_eq!(code, 1);
+    assert!(
+        v["policy"].is_null(),
+        "a refused policy is not handed out: {v}"
+    );
+    assert_eq!(v["no_new_access"]["result"], "fails");
+}
+
+#[test]
+fn rightsize_of_a_principal_without_logged_calls_is_an_input_error() {
+    let (code, _) = run(&[
+        "rightsize",
+        "examples",
+        "--logs",
+        LOGS,
+        "--principal",
+        "arn:aws:iam::111122223333:role/ops-break-glass",
+    ]);
+    assert_eq!(code, 2);
+}
