@@ -375,12 +375,14 @@ fn condition_json(c: &Condition) -> Result<Option<Json>, String> {
     Ok(Some(Json::Object(ops)))
 }
 
+/// Resource → the actions used on it.
+type ActionsByResource = BTreeMap<String, BTreeSet<String>>;
+
 /// Groups the carried calls into statements: by condition, then resources
 /// with the same action set share a statement.
 fn build_policy(carried: &[Carried], catalog: &Catalog, generalize: bool) -> (Json, usize) {
     // condition (as text) → resource → actions
-    let mut by_cond: BTreeMap<String, (Option<Json>, BTreeMap<String, BTreeSet<String>>)> =
-        BTreeMap::new();
+    let mut by_cond: BTreeMap<String, (Option<Json>, ActionsByResource)> = BTreeMap::new();
     let mut pairs = BTreeSet::new();
     for c in carried {
         let key = c
