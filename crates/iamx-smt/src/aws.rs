@@ -4,20 +4,59 @@
 //! whose action (lowercased), resource and context keys are variables (or
 //! constants, where the question fixes them). The caller is always concrete.
 //!
-//! Context keys become typed variables: `has:K` (present), `str:K`, `num:K`
-//! (integers), `date:K` (epoch ms), `bool:K`, `ip:K` (IPv4 as 32 bits). Keys
-//! iamx derives from the caller (`aws:username`, `aws:PrincipalArn`, …) and
-//! keys the question fixes are constants. AWS always supplies
+//! Context keys become typed variables: `has:K` (present), `str:K`, `num:K`,
+//! `date:K` (epoch ms), `bool:K`, and for addresses `v6:K` (the family) with
+//! `ip:K` (IPv4, 32 bits) and `ip6:K` (IPv6, 128 bits): a v4 network never
+//! contains a v6 address and the other way round, as in `Cidr::contains`.
+//! Keys iamx derives from the caller (`aws:username`, `aws:PrincipalArn`, …)
+//! and keys the question fixes are constants. AWS always supplies
 //! `aws:CurrentTime`, `aws:EpochTime` and `aws:SecureTransport`, so those
 //! are present.
 //!
-//! What the encoding cannot express (set operators, IPv6 ranges, decimal
-//! numbers, policy variables on unknown keys) becomes a fresh, unconstrained
+//! # Numbers
+//!
+//! The evaluator compares numbers as decimals (`1.5`, `"2.25"`). `num:K` is
+//! an integer counting units of `1 / (2 · 10^d)`, where `d` is the largest
+//! number of decimal places among the constants compared with `K` (at most
+//! [`MAX_DECIMALS`]). Every constant lies on that grid and two distinct
+//! constants are at least two units apart, so every region a request value
+//! can fall in (equal to a constant, strictly between two, beyond all) holds
+//! a grid point: the integer encoding loses no request. A witness decodes to
+//! a decimal string the evaluator reads back.
+//!
+//! # Multi-valued keys
+//!
+//! A key some clause reads with `ForAnyValue:` / `ForAllValues:` is a *set
+//! key*: its value is up to [`SET_SLOTS`] elements, element `i` being there
+//! when `live:i:K` holds and having the typed variables `elem:i:str:K`,
+//! `elem:i:num:K`, … A witness decodes to a `Value::Set` of the live
+//! elements (present and empty when none is). Every clause on a set key,
+//! qualified or not, is encoded on the elements, as the evaluator reads a
+//! set (a single value behaves as a one-element set in every clause).
+//!
+//! The bound loses nothing. Each clause on `K` is "some element satisfies
+//! `Q`" or its negation, for one element predicate `Q` (`ForAnyValue:` is
+//! ∃e Q(e); `ForAllValues:` is ¬∃e ¬Q(e); a single-valued operator on a set
+//! is ∃e Q(e), negated for negated operators). So the whole question
+//! depends on a set `S` only through the truth of "∃e∈S Q_j(e)" for the
+//! distinct predicates `Q_1..Q_m` on `K`. Keeping one witness element of
+//! `S` per true atom gives a set of at most `m` elements on which every atom
+//! has the same truth (a false atom has no witness in `S`, so none in the
+//! subset). Hence with `m ≤ SET_SLOTS` every request, whatever the size of
+//! its sets, has a counterpart the encoding describes, and `Never` /
+//! `Always` stay exact. A clause that would be the `SET_SLOTS + 1`-th
+//! distinct predicate on a key is a free Boolean instead (see below), which
+//! keeps the argument sound for the rest.
+//!
+//! What the encoding cannot express (policy variables on keys the question
+//! leaves open, more than [`SET_SLOTS`] predicates on one set key, decimals
+//! beyond [`MAX_DECIMALS`] places, a key read both as a set and as a single
+//! value by separately encoded programs) becomes a fresh, unconstrained
 //! Boolean named after the reason: an over-approximation in both directions,
 //! so `Never` and `Always` stay sound, and a witness that leans on one is
 //! caught when it is replayed through the concrete evaluator.
 
-use crate::encode::{glob_to_regex, ip_in_cidr};
+use crate::encode::{glob_to_regex, glob_to_regex_any_case, ip_in_cidr};
 use crate::eval::Model;
 use crate::regex::{MAX_CHAR, Regex};
 use crate::term::{Sort, Term, Value as TValue};
@@ -27,8 +66,20 @@ use iamx_model::{
     Principal, PrincipalKind, PrincipalMatch, ResourcePolicyKind, Scalar, Seg, SetQualifier,
     Statement, Value,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
+
+/// The number of elements a multi-valued key holds in the encoding, and the
+/// number of distinct element predicates per key it follows exactly (see
+/// the module doc for why one bounds the other).
+pub const SET_SLOTS: usize = 6;
+
+/// The most decimal places of a numeric constant the encoding follows.
+pub const MAX_DECIMALS: u32 = 6;
+
+/// Scaled numbers stay below this magnitude, where distinct decimals of at
+/// most `MAX_DECIMALS + 1` places are distinct `f64`s in the same order.
+const SCALED_LIMIT: i128 = 1 << 50;
 
 /// The sorts a context key is used at.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -41,17 +92,99 @@ pub struct KeyUse {
     pub date: bool,
     /// As a boolean.
     pub boolean: bool,
-    /// As an IPv4 address.
+    /// As an IP address (v4 or v6).
     pub ip: bool,
+    /// As a multi-valued key (elements, see the module doc).
+    pub set: bool,
+}
+
+/// Where a typed variable sits: the single value of a key, or element `i`
+/// of a multi-valued key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slot {
+    One,
+    At(usize),
+}
+
+fn var_of(prefix: &str, key_lc: &str, slot: Slot) -> String {
+    match slot {
+        Slot::One => format!("{prefix}:{key_lc}"),
+        Slot::At(i) => format!("elem:{i}:{prefix}:{key_lc}"),
+    }
+}
+
+/// The variable "element `i` of the multi-valued key is there".
+pub fn live_var(key_lc: &str, i: usize) -> String {
+    format!("live:{i}:{key_lc}")
+}
+
+/// The decimal places of a constant (as Rust prints it, shortest form).
+fn decimals_of(n: f64) -> Option<u32> {
+    let t = format!("{n}");
+    let d = t.split_once('.').map_or(0, |(_, f)| f.len());
+    u32::try_from(d).ok().filter(|d| *d <= MAX_DECIMALS)
+}
+
+/// A decimal number as an integer count of `1 / (2 · 10^d)` units; `None`
+/// when it is not on that grid (more than `d` places, or `d + 1` places not
+/// ending in 5), is not a number, or is out of range.
+pub fn scaled(text: &str, d: u32) -> Option<i64> {
+    let n = iamx_model::value::parse_number(text)?;
+    let t = text.trim();
+    let owned;
+    let t = if t.contains(['e', 'E']) {
+        owned = format!("{n}");
+        owned.as_str()
+    } else {
+        t
+    };
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+    if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // the value times 10^(d+1), then divided by 5
+    let places = usize::try_from(d).ok()? + 1;
+    let kept = frac.get(..places.min(frac.len())).unwrap_or("");
+    if frac
+        .get(kept.len()..)
+        .is_some_and(|rest| rest.bytes().any(|b| b != b'0'))
+    {
+        return None;
+    }
+    let mut digits: String = int.chars().chain(kept.chars()).collect();
+    for _ in kept.len()..places {
+        digits.push('0');
+    }
+    let v: i128 = digits.parse().ok()?;
+    if v % 5 != 0 || v / 5 >= SCALED_LIMIT {
+        return None;
+    }
+    i64::try_from(if neg { -(v / 5) } else { v / 5 }).ok()
+}
+
+/// The decimal text of a scaled number (see [`scaled`]).
+pub fn unscaled(x: i64, d: u32) -> String {
+    let fives = u128::from(x.unsigned_abs()) * 5;
+    let places = d + 1;
+    let unit = 10u128.pow(places);
+    let (int, frac) = (fives / unit, fives % unit);
+    let sign = if x < 0 { "-" } else { "" };
+    let frac = format!("{frac:0width$}", width = places as usize);
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{frac}")
+    }
 }
 
 /// The variable names of a key.
 pub fn has_var(key_lc: &str) -> String {
     format!("has:{key_lc}")
-}
-
-fn typed(prefix: &str, key_lc: &str) -> String {
-    format!("{prefix}:{key_lc}")
 }
 
 const ALWAYS_SUPPLIED: [&str; 3] = ["aws:currenttime", "aws:epochtime", "aws:securetransport"];
@@ -80,6 +213,13 @@ pub struct Encoder<'a> {
     pub keys: BTreeMap<String, KeyUse>,
     /// Reasons of the free variables standing for what the encoding cannot express.
     pub unsupported: Vec<String>,
+    /// Keys encoded as multi-valued (see the module doc).
+    sets: BTreeSet<String>,
+    /// The distinct element predicates encoded per multi-valued key (each
+    /// on element 0), at most [`SET_SLOTS`].
+    predicates: BTreeMap<String, Vec<Term>>,
+    /// Decimal places of each numeric key's scale.
+    decimals: BTreeMap<String, u32>,
     action: Term,
     resource: Term,
 }
@@ -104,6 +244,9 @@ impl<'a> Encoder<'a> {
             fixed,
             keys: BTreeMap::new(),
             unsupported: Vec::new(),
+            sets: BTreeSet::new(),
+            predicates: BTreeMap::new(),
+            decimals: BTreeMap::new(),
             action: action.map_or_else(
                 || Term::named(ACTION, Sort::String),
                 |a| Term::string(a.to_ascii_lowercase()),
@@ -116,6 +259,82 @@ impl<'a> Encoder<'a> {
         let n = self.unsupported.len();
         self.unsupported.push(why.clone());
         Term::named(format!("unknown:{n}:{why}"), Sort::Bool)
+    }
+
+    /// Reads ahead through `prog`'s conditions: which keys are multi-valued
+    /// and how many decimal places each numeric key needs. [`Encoder::program`]
+    /// does it for its program; a question over several programs sharing
+    /// variables prepares every one of them first, so all read a key alike.
+    pub fn prepare(&mut self, prog: &AwsProgram) {
+        let mut policies: Vec<&std::sync::Arc<Policy>> = Vec::new();
+        policies.extend(&prog.identity);
+        policies.extend(&prog.boundaries);
+        policies.extend(&prog.session);
+        for l in prog.scps.iter().chain(&prog.rcps).flatten() {
+            policies.extend(&l.policies);
+        }
+        policies.extend(&prog.resource_policy);
+        for p in policies {
+            for st in &p.statements {
+                self.prepare_condition(&st.condition);
+            }
+        }
+    }
+
+    fn prepare_condition(&mut self, c: &Condition) {
+        match c {
+            Condition::All(cs) | Condition::Any(cs) => {
+                cs.iter().for_each(|x| self.prepare_condition(x));
+            }
+            Condition::Not(x) => self.prepare_condition(x),
+            Condition::Aws(cl) => {
+                let key = &cl.key_lc;
+                if cl.qualifier != SetQualifier::Single && !self.read_as_single(key) {
+                    self.sets.insert(key.clone());
+                }
+                let frozen = self.keys.get(key).is_some_and(|u| u.number);
+                if cl.op.value_kind() == ValueKind::Number && !frozen {
+                    for v in &cl.values {
+                        if let CondValue::Num(n) = v
+                            && let Some(d) = decimals_of(*n)
+                        {
+                            let e = self.decimals.entry(key.clone()).or_insert(0);
+                            *e = (*e).max(d);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Takes over `other`'s reading of keys (multi-valued keys, their
+    /// element predicates, numeric scales), for a question whose two sides
+    /// are encoded by two encoders over the same variables: the bound on
+    /// element predicates then counts both sides.
+    pub fn adopt(&mut self, other: &Encoder<'_>) {
+        self.sets.extend(other.sets.iter().cloned());
+        for (k, ps) in &other.predicates {
+            let mine = self.predicates.entry(k.clone()).or_default();
+            for p in ps {
+                if !mine.contains(p) {
+                    mine.push(p.clone());
+                }
+            }
+        }
+        for (k, d) in &other.decimals {
+            let e = self.decimals.entry(k.clone()).or_insert(0);
+            *e = (*e).max(*d);
+        }
+    }
+
+    /// Whether some clause already read `key_lc` as a single value.
+    fn read_as_single(&self, key_lc: &str) -> bool {
+        !self.sets.contains(key_lc)
+            && self
+                .keys
+                .get(key_lc)
+                .is_some_and(|u| u.string || u.number || u.date || u.boolean || u.ip)
     }
 
     /// A key's concrete value, when the question or the caller fixes it:
@@ -288,10 +507,24 @@ impl<'a> Encoder<'a> {
                 iamx_model::Tri::Unknown(r) => self.free(r.to_string()),
             };
         }
-        if c.qualifier != SetQualifier::Single {
-            return self.free(format!("set operator in `{c}`"));
-        }
+        let set = if self.sets.contains(&c.key_lc) {
+            true
+        } else if c.qualifier != SetQualifier::Single {
+            if self.read_as_single(&c.key_lc) {
+                return self.free(format!(
+                    "`{c}` reads `{}` as multi-valued, and a separately encoded program reads it as a single value",
+                    c.key
+                ));
+            }
+            self.sets.insert(c.key_lc.clone());
+            true
+        } else {
+            false
+        };
         let has = self.has(&c.key_lc);
+        if set {
+            self.key_use(&c.key_lc).set = true;
+        }
         if c.op == AwsOp::Null {
             let alts: Vec<Term> = c
                 .values
@@ -303,9 +536,12 @@ impl<'a> Encoder<'a> {
                 .collect();
             return Term::or(alts);
         }
+        if set {
+            return self.set_clause(c, has);
+        }
         let mut bases = Vec::new();
         for v in &c.values {
-            let b = self.base(c, v);
+            let b = self.base(c, v, Slot::One);
             bases.push(b);
         }
         let any = Term::or(bases);
@@ -318,27 +554,72 @@ impl<'a> Encoder<'a> {
         }
     }
 
-    fn base(&mut self, c: &AwsClause, v: &CondValue) -> Term {
+    /// A clause on a multi-valued key (see the module doc): "some element
+    /// satisfies `Q`", or its negation, where `Q` is "some policy value
+    /// matches the element" or its negation.
+    fn set_clause(&mut self, c: &AwsClause, has: Term) -> Term {
         let key = c.key_lc.clone();
+        let negated = c.op.is_negated();
+        // (Q is "some value matches", the clause holds when some element satisfies Q)
+        let (q_is_match, holds_if_some) = match c.qualifier {
+            SetQualifier::ForAnyValue => (!negated, true),
+            SetQualifier::ForAllValues => (negated, false),
+            SetQualifier::Single => (true, !negated),
+        };
+        let mut qs = Vec::with_capacity(SET_SLOTS);
+        for i in 0..SET_SLOTS {
+            let alts: Vec<Term> = c
+                .values
+                .iter()
+                .map(|v| self.base(c, v, Slot::At(i)))
+                .collect();
+            let m = Term::or(alts);
+            qs.push(if q_is_match { m } else { Term::not(m) });
+        }
+        if let Some(q0) = qs.first() {
+            let known = self.predicates.entry(key.clone()).or_default();
+            if !known.contains(q0) {
+                if known.len() >= SET_SLOTS {
+                    return self.free(format!(
+                        "`{c}` is more than {SET_SLOTS} distinct set conditions on `{}`, beyond the elements the encoding gives a multi-valued key",
+                        c.key
+                    ));
+                }
+                known.push(q0.clone());
+            }
+        }
+        let some = Term::or(
+            qs.into_iter()
+                .enumerate()
+                .map(|(i, q)| Term::and([Term::named(live_var(&key, i), Sort::Bool), q])),
+        );
+        let present = if holds_if_some { some } else { Term::not(some) };
+        Term::ite(has, present, Term::bool(c.absent_result()))
+    }
+
+    fn base(&mut self, c: &AwsClause, v: &CondValue, slot: Slot) -> Term {
+        let key = c.key_lc.clone();
+        let typed = |prefix: &str, key: &str| var_of(prefix, key, slot);
         match (c.op.value_kind(), v) {
             (ValueKind::String | ValueKind::Binary, CondValue::Str(p)) => {
                 self.key_use(&key).string = true;
                 let s = Term::named(typed("str", &key), Sort::String);
-                if matches!(
-                    c.op,
-                    AwsOp::StringEqualsIgnoreCase | AwsOp::StringNotEqualsIgnoreCase
-                ) {
+                if p.case() == iamx_model::Case::Insensitive {
+                    // the value may be in any case: each letter of the
+                    // pattern matches both of its cases
                     return match self.substitute(p) {
-                        Subst::Pattern(q) => match q.as_literal() {
-                            Some(l) => Term::in_re(s, Regex::lit_ci(l)),
-                            None => {
-                                self.free(format!("case-insensitive comparison with `{}`", p.raw()))
-                            }
+                        Subst::Pattern(q) => match glob_to_regex_any_case(&q) {
+                            Ok(re) => Term::in_re(s, re),
+                            Err(e) => self.free(format!(
+                                "case-insensitive comparison with `{}`: {e}",
+                                p.raw()
+                            )),
                         },
                         Subst::NoMatch => Term::ff(),
-                        Subst::Unknown => {
-                            self.free(format!("case-insensitive comparison with `{}`", p.raw()))
-                        }
+                        Subst::Unknown => self.free(format!(
+                            "case-insensitive comparison with `{}` uses a policy variable on a key the question leaves open",
+                            p.raw()
+                        )),
                     };
                 }
                 self.pattern_term(s, p, "condition value")
@@ -353,17 +634,27 @@ impl<'a> Encoder<'a> {
                 }
             }
             (ValueKind::Number, CondValue::Num(n)) => {
-                if n.fract() != 0.0 || n.abs() > 9.0e15 {
-                    return self.free(format!("decimal number {n} in `{c}`"));
-                }
+                let need = decimals_of(*n);
+                let frozen = self.keys.get(&key).is_some_and(|u| u.number);
+                let d = match (self.decimals.get(&key).copied(), need) {
+                    (Some(d), Some(need)) if need <= d => d,
+                    (_, Some(need)) if !frozen => {
+                        self.decimals.insert(key.clone(), need);
+                        need
+                    }
+                    _ => {
+                        return self.free(format!(
+                            "number {n} in `{c}` has more decimal places than the encoding of `{}` follows",
+                            c.key
+                        ));
+                    }
+                };
+                let Some(k) = scaled(&format!("{n}"), d) else {
+                    return self.free(format!("number {n} in `{c}` is out of the encoded range"));
+                };
                 self.key_use(&key).number = true;
-                #[expect(
-                    clippy::cast_possible_truncation,
-                    reason = "integral and bounded, checked above"
-                )]
-                let k = Term::int(*n as i64);
                 let x = Term::named(typed("num", &key), Sort::Int);
-                cmp(c.op, x, k)
+                cmp(c.op, x, Term::int(k))
             }
             (ValueKind::Date, CondValue::Date(d)) => {
                 self.key_use(&key).date = true;
@@ -376,12 +667,18 @@ impl<'a> Encoder<'a> {
                 Term::equal(x, Term::bool(*b))
             }
             (ValueKind::Ip, CondValue::Ip(cidr)) => {
-                if !matches!(cidr.addr, IpAddr::V4(_)) {
-                    return self.free(format!("IPv6 range {cidr}"));
-                }
                 self.key_use(&key).ip = true;
-                let x = Term::named(typed("ip", &key), Sort::BitVec(32));
-                ip_in_cidr(&x, *cidr)
+                let v6 = Term::named(typed("v6", &key), Sort::Bool);
+                match cidr.addr {
+                    IpAddr::V4(_) => {
+                        let x = Term::named(typed("ip", &key), Sort::BitVec(32));
+                        Term::and([Term::not(v6), ip_in_cidr(&x, *cidr)])
+                    }
+                    IpAddr::V6(_) => {
+                        let x = Term::named(typed("ip6", &key), Sort::BitVec(128));
+                        Term::and([v6, ip_in_cidr(&x, *cidr)])
+                    }
+                }
             }
             _ => self.free(format!("value `{v}` of `{c}`")),
         }
@@ -430,6 +727,7 @@ impl<'a> Encoder<'a> {
     /// The term "the program allows the request" (not denied, every gate
     /// passes, the access rule holds), and the term "an explicit deny applies".
     pub fn program(&mut self, prog: &AwsProgram) -> (Term, Term) {
+        self.prepare(prog);
         let p = self.principal;
         let iam_caller = p.has_identity_policies();
         let [id_deny, id_n, id_d, id_a] = if iam_caller {
@@ -611,7 +909,9 @@ fn eval_clause(c: &AwsClause, principal: &Principal, ctx: Context) -> iamx_model
 
 /// A concrete request's values for the variables `enc` used: the model under
 /// which the encoding can be evaluated without a solver (for differential
-/// tests), or `None` when a value does not fit its sort.
+/// tests), or `None` when a value does not fit its sort (a multi-valued key
+/// read as a single value, a set larger than [`SET_SLOTS`], a number with
+/// more decimal places than the key's scale).
 pub fn model_of(enc: &Encoder<'_>, action: &str, resource: &str, ctx: &Context) -> Option<Model> {
     let mut m = Model::new();
     m.insert(ACTION, TValue::Str(action.to_ascii_lowercase()));
@@ -619,54 +919,115 @@ pub fn model_of(enc: &Encoder<'_>, action: &str, resource: &str, ctx: &Context) 
     for (k, u) in &enc.keys {
         let v = ctx.get_lc(k).filter(|v| !matches!(v, Value::Null));
         m.insert(has_var(k), TValue::Bool(v.is_some()));
-        let Some(Value::One(s)) = v else {
-            // absent (or a set, which the encoding does not model): any value
-            if v.is_some() {
+        let d = enc.decimals.get(k).copied().unwrap_or(0);
+        if u.set {
+            let items = v.map_or(&[][..], Value::values);
+            if items.len() > SET_SLOTS {
                 return None;
             }
-            m.insert(typed("str", k), TValue::Str(String::new()));
-            m.insert(typed("num", k), TValue::Int(0));
-            m.insert(typed("date", k), TValue::Int(0));
-            m.insert(typed("bool", k), TValue::Bool(false));
-            m.insert(typed("ip", k), TValue::BitVec { width: 32, bits: 0 });
+            for i in 0..SET_SLOTS {
+                let item = items.get(i);
+                m.insert(live_var(k, i), TValue::Bool(item.is_some()));
+                fill(&mut m, k, Slot::At(i), u, d, item)?;
+            }
             continue;
-        };
-        m.insert(typed("str", k), TValue::Str(s.as_string().into_owned()));
-        if u.number {
-            let n = s.as_number()?;
-            if n.fract() != 0.0 {
-                return None;
-            }
-            #[expect(clippy::cast_possible_truncation, reason = "integral, checked above")]
-            m.insert(typed("num", k), TValue::Int(n as i64));
         }
-        if u.date {
-            m.insert(typed("date", k), TValue::Int(s.as_date()?));
-        }
-        if u.boolean {
-            // a non-boolean value is equal to neither `true` nor `false` in the
-            // evaluator, which a Boolean variable cannot say: not modelled
-            let b = s.as_bool()?;
-            m.insert(typed("bool", k), TValue::Bool(b));
-        }
-        if u.ip {
-            match s.as_ip() {
-                Some(IpAddr::V4(a)) => m.insert(
-                    typed("ip", k),
-                    TValue::BitVec {
-                        width: 32,
-                        bits: u128::from(u32::from(a)),
-                    },
-                ),
-                _ => return None,
-            }
+        match v {
+            None => fill(&mut m, k, Slot::One, u, d, None)?,
+            Some(Value::One(s)) => fill(&mut m, k, Slot::One, u, d, Some(s))?,
+            // a set on a key the encoding reads as a single value
+            Some(_) => return None,
         }
     }
     Some(m)
 }
 
+/// The typed variables of one value (`None`: any value of each sort).
+fn fill(m: &mut Model, k: &str, slot: Slot, u: &KeyUse, d: u32, s: Option<&Scalar>) -> Option<()> {
+    let name = |prefix: &str| var_of(prefix, k, slot);
+    let Some(s) = s else {
+        m.insert(name("str"), TValue::Str(String::new()));
+        m.insert(name("num"), TValue::Int(0));
+        m.insert(name("date"), TValue::Int(0));
+        m.insert(name("bool"), TValue::Bool(false));
+        m.insert(name("v6"), TValue::Bool(false));
+        m.insert(name("ip"), TValue::BitVec { width: 32, bits: 0 });
+        m.insert(
+            name("ip6"),
+            TValue::BitVec {
+                width: 128,
+                bits: 0,
+            },
+        );
+        return Some(());
+    };
+    m.insert(name("str"), TValue::Str(s.as_string().into_owned()));
+    if u.number {
+        let x = match s {
+            Scalar::Num(n) => scaled(&format!("{n}"), d)?,
+            other => scaled(&other.as_string(), d)?,
+        };
+        m.insert(name("num"), TValue::Int(x));
+    }
+    if u.date {
+        m.insert(name("date"), TValue::Int(s.as_date()?));
+    }
+    if u.boolean {
+        // a non-boolean value is equal to neither `true` nor `false` in the
+        // evaluator, which a Boolean variable cannot say: not modelled
+        let b = s.as_bool()?;
+        m.insert(name("bool"), TValue::Bool(b));
+    }
+    if u.ip {
+        let (v6, four, six) = match s.as_ip()? {
+            IpAddr::V4(a) => (false, u128::from(u32::from(a)), 0),
+            IpAddr::V6(a) => (true, 0, u128::from(a)),
+        };
+        m.insert(name("v6"), TValue::Bool(v6));
+        m.insert(
+            name("ip"),
+            TValue::BitVec {
+                width: 32,
+                bits: four,
+            },
+        );
+        m.insert(
+            name("ip6"),
+            TValue::BitVec {
+                width: 128,
+                bits: six,
+            },
+        );
+    }
+    Some(())
+}
+
+/// The text of one value in a model, read at the sort the key is used at; a
+/// variable the model leaves out (the terms do not constrain it) takes any
+/// value of its sort.
+fn decode(m: &Model, k: &str, slot: Slot, u: &KeyUse, d: u32) -> String {
+    let name = |prefix: &str| var_of(prefix, k, slot);
+    if u.ip {
+        if m.get_bool(&name("v6")) == Some(true) {
+            std::net::Ipv6Addr::from(m.get_bits(&name("ip6")).unwrap_or(0)).to_string()
+        } else {
+            let b = m.get_bits(&name("ip")).and_then(|b| u32::try_from(b).ok());
+            std::net::Ipv4Addr::from(b.unwrap_or(0)).to_string()
+        }
+    } else if u.date {
+        iamx_model::value::format_date(m.get_int(&name("date")).unwrap_or(0))
+    } else if u.number {
+        unscaled(m.get_int(&name("num")).unwrap_or(0), d)
+    } else if u.boolean {
+        m.get_bool(&name("bool")).unwrap_or(false).to_string()
+    } else {
+        m.get_str(&name("str")).unwrap_or_default().to_owned()
+    }
+}
+
 /// The context of a witness: the keys present in `m`, as the concrete
-/// evaluator reads them.
+/// evaluator reads them (a multi-valued key as the set of its live
+/// elements).
 pub fn context_of(enc: &Encoder<'_>, m: &Model) -> Context {
     let mut ctx = enc.fixed.clone();
     for (k, u) in &enc.keys {
@@ -675,26 +1036,23 @@ pub fn context_of(enc: &Encoder<'_>, m: &Model) -> Context {
         } else if m.get_bool(&has_var(k)) != Some(true) {
             continue;
         }
-        let value = if u.ip {
-            m.get_bits(&typed("ip", k))
-                .and_then(|b| u32::try_from(b).ok())
-                .map(|b| std::net::Ipv4Addr::from(b).to_string())
-        } else if u.date {
-            m.get_int(&typed("date", k))
-                .map(iamx_model::value::format_date)
-        } else if u.number {
-            m.get_int(&typed("num", k)).map(|n| n.to_string())
-        } else if u.boolean {
-            m.get_bool(&typed("bool", k)).map(|b| b.to_string())
-        } else {
-            m.get_str(&typed("str", k)).map(str::to_owned)
+        let d = enc.decimals.get(k).copied().unwrap_or(0);
+        if u.set {
+            let items = (0..SET_SLOTS)
+                .filter(|i| m.get_bool(&live_var(k, *i)) == Some(true))
+                .map(|i| Scalar::Str(decode(m, k, Slot::At(i), u, d)))
+                .collect();
+            ctx.insert(k, Value::Set(items));
+            continue;
+        }
+        let sorted = u.ip || u.date || u.number || u.boolean || u.string;
+        let value = match k.as_str() {
+            // read by no clause at a sort: a value of the sort AWS gives
+            "aws:securetransport" if !sorted => "true".to_owned(),
+            "aws:currenttime" if !sorted => "2026-01-01T00:00:00Z".to_owned(),
+            "aws:epochtime" if !sorted => "1767225600".to_owned(),
+            _ => decode(m, k, Slot::One, u, d),
         };
-        let value = value.unwrap_or_else(|| match k.as_str() {
-            "aws:securetransport" => "true".to_owned(),
-            "aws:currenttime" => "2026-01-01T00:00:00Z".to_owned(),
-            "aws:epochtime" => "1767225600".to_owned(),
-            _ => String::new(),
-        });
         ctx.insert(k, Value::One(Scalar::Str(value)));
     }
     ctx

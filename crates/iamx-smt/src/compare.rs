@@ -433,6 +433,9 @@ fn class_question(
 ) -> Direction {
     let fixed = Context::new();
     let mut enc = Encoder::new(principal, account, &fixed, Some(action), None);
+    // both programs read each key alike (multi-valued keys, numeric scales)
+    enc.prepare(prog_a);
+    enc.prepare(prog_b);
     let (allow_a, _) = enc.program(prog_a);
     if allow_a.as_bool() == Some(false) {
         return Direction::Contained;
@@ -460,6 +463,8 @@ fn whole_question(
 ) -> Direction {
     let fixed = Context::new();
     let mut enc = Encoder::new(principal, account, &fixed, None, None);
+    enc.prepare(prog_a);
+    enc.prepare(prog_b);
     let (allow_a, _) = enc.program(prog_a);
     let (allow_b, _) = enc.program(prog_b);
     let phi = Term::and([allow_a, Term::not(allow_b)]);

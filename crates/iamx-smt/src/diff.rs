@@ -303,6 +303,8 @@ pub fn aws(
         Some(&a.request.action),
         res_a.as_deref(),
     );
+    // both sides read each key alike (multi-valued keys, numeric scales)
+    enc_a.prepare(b.program);
     let (ta, _) = enc_a.program(a.program);
     if ta.as_bool() == Some(false) {
         return Direction::Contained;
@@ -314,6 +316,8 @@ pub fn aws(
         Some(&a.request.action),
         res_b.as_deref(),
     );
+    // B's set conditions count against the same element bound as A's
+    enc_b.adopt(&enc_a);
     let (tb, _) = enc_b.program(b.program);
     if ta == tb && a.request.principal == b.request.principal {
         return Direction::Contained;

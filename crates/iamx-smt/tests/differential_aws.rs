@@ -17,6 +17,7 @@ use iamx_model::{
 };
 use iamx_smt::aws::{Encoder, model_of};
 use proptest::prelude::*;
+use proptest::test_runner::{FileFailurePersistence, TestCaseError};
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -57,6 +58,28 @@ fn condition() -> impl Strategy<Value = Option<serde_json::Value>> {
         1 => Just(Some(json!({"StringEquals": {"aws:username": "alice"}}))),
         1 => Just(Some(json!({"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}}))),
         1 => Just(Some(json!({"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*:user/${aws:username}"}}))),
+        // multi-valued keys with set operators, and single-valued operators on them
+        1 => Just(Some(json!({"ForAnyValue:StringEquals": {"aws:TagKeys": ["env", "team"]}}))),
+        1 => Just(Some(json!({"ForAllValues:StringLike": {"aws:TagKeys": ["env", "t*"]}}))),
+        1 => Just(Some(json!({"ForAnyValue:StringNotEquals": {"aws:TagKeys": "env"}}))),
+        1 => Just(Some(json!({"ForAllValues:StringNotEquals": {"aws:TagKeys": "secret"}}))),
+        1 => Just(Some(json!({"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": "ENV"}, "ForAllValues:StringEquals": {"aws:TagKeys": ["env", "Env", "team"]}}))),
+        1 => Just(Some(json!({"ForAnyValue:StringLikeIfExists": {"aws:TagKeys": "s*"}}))),
+        1 => Just(Some(json!({"StringEquals": {"aws:TagKeys": "team"}}))),
+        1 => Just(Some(json!({"StringNotLike": {"aws:TagKeys": "sec*"}}))),
+        1 => Just(Some(json!({"Null": {"aws:TagKeys": "false"}, "ForAllValues:StringEquals": {"aws:TagKeys": "env"}}))),
+        1 => Just(Some(json!({"ForAnyValue:NumericLessThan": {"test:Nums": "3.5"}, "ForAllValues:NumericGreaterThanEquals": {"test:Nums": 1}}))),
+        1 => Just(Some(json!({"ForAllValues:IpAddress": {"test:Ips": ["10.0.0.0/8", "2001:db8::/32"]}}))),
+        // IPv6 networks
+        1 => Just(Some(json!({"IpAddress": {"aws:SourceIp": ["2001:db8::/32", "10.0.0.0/8"]}}))),
+        1 => Just(Some(json!({"NotIpAddress": {"aws:SourceIp": ["2001:db8:1::/48", "8.8.8.8/32"]}}))),
+        // case-insensitive comparisons
+        1 => Just(Some(json!({"StringEqualsIgnoreCase": {"s3:prefix": ["Home/X", "PUB1"]}}))),
+        1 => Just(Some(json!({"StringNotEqualsIgnoreCase": {"aws:PrincipalTag/team": "RED"}}))),
+        1 => Just(Some(json!({"StringEqualsIgnoreCase": {"aws:PrincipalTag/team": "${aws:username}"}}))),
+        // decimal numbers
+        1 => Just(Some(json!({"NumericLessThan": {"s3:max-keys": "10.5"}}))),
+        1 => Just(Some(json!({"NumericGreaterThan": {"s3:max-keys": 2.25}, "NumericNotEquals": {"s3:max-keys": "7"}}))),
     ]
 }
 
@@ -124,7 +147,12 @@ fn parse(text: &str, ptype: PolicyType) -> Arc<iamx_model::Policy> {
 struct Ctx {
     team: Option<&'static str>,
     prefix: Option<&'static str>,
-    max_keys: Option<i64>,
+    max_keys: Option<String>,
+    /// `aws:TagKeys`: a set (possibly empty) or, when `tag_one`, a single value.
+    tag_keys: Option<Vec<&'static str>>,
+    tag_one: bool,
+    nums: Option<Vec<&'static str>>,
+    ips: Option<Vec<&'static str>>,
     ip: Option<&'static str>,
     time: &'static str,
     secure: bool,
@@ -134,15 +162,42 @@ struct Ctx {
 }
 
 fn ctx() -> impl Strategy<Value = Ctx> {
+    let sets = (
+        prop::option::of(prop::collection::vec(
+            prop::sample::select(vec!["env", "team", "Env", "secret", "tx", "s3"]),
+            0..4,
+        )),
+        any::<bool>(),
+        prop::option::of(prop::collection::vec(
+            prop::sample::select(vec!["1", "0.5", "3.5", "3.25", "7", "12"]),
+            0..3,
+        )),
+        prop::option::of(prop::collection::vec(
+            prop::sample::select(vec!["10.1.1.1", "2001:db8::7", "2001:db9::1", "9.9.9.9"]),
+            0..3,
+        )),
+    );
     (
-        prop::option::of(prop::sample::select(vec!["blue", "red", "Blue", "green"])),
-        prop::option::of(prop::sample::select(vec!["home/x", "pub1", "pub", "other"])),
-        prop::option::of(0i64..20),
+        prop::option::of(prop::sample::select(vec![
+            "blue", "red", "Blue", "green", "RED", "ReD", "alice",
+        ])),
+        prop::option::of(prop::sample::select(vec![
+            "home/x", "pub1", "pub", "other", "HOME/x", "Pub1",
+        ])),
+        prop::option::of(prop_oneof![
+            (0i64..20).prop_map(|n| n.to_string()),
+            prop::sample::select(vec!["10.5", "2.25", "2.3", "10.25", "-1.5", "7.0"])
+                .prop_map(str::to_owned),
+        ]),
         prop::option::of(prop::sample::select(vec![
             "10.2.3.4",
             "10.1.2.3",
             "192.168.1.7",
             "8.8.8.8",
+            "2001:db8::1",
+            "2001:db8:1::5",
+            "2001:db9::1",
+            "::ffff:10.0.0.1",
         ])),
         prop::sample::select(vec!["2026-01-01T00:00:00Z", "2026-07-01T00:00:00Z"]),
         any::<bool>(),
@@ -153,12 +208,28 @@ fn ctx() -> impl Strategy<Value = Ctx> {
             "arn:aws:sns:us-east-1:444455556666:topic-a",
             "arn:aws:sns:us:east:111122223333:topic-x",
         ])),
+        sets,
     )
         .prop_map(
-            |(team, prefix, max_keys, ip, time, secure, mfa, token, source_arn)| Ctx {
+            |(
                 team,
                 prefix,
                 max_keys,
+                ip,
+                time,
+                secure,
+                mfa,
+                token,
+                source_arn,
+                (tag_keys, tag_one, nums, ips),
+            )| Ctx {
+                team,
+                prefix,
+                max_keys,
+                tag_keys,
+                tag_one,
+                nums,
+                ips,
                 ip,
                 time,
                 secure,
@@ -178,8 +249,21 @@ fn context(c: &Ctx) -> Context {
     if let Some(p) = c.prefix {
         x.insert("s3:prefix", s(p));
     }
-    if let Some(n) = c.max_keys {
-        x.insert("s3:max-keys", s(&n.to_string()));
+    if let Some(n) = &c.max_keys {
+        x.insert("s3:max-keys", s(n));
+    }
+    let set = |v: &[&str]| Value::Set(v.iter().map(|e| Scalar::Str((*e).to_owned())).collect());
+    if let Some(t) = &c.tag_keys {
+        match (c.tag_one, t.first()) {
+            (true, Some(one)) => x.insert("aws:TagKeys", s(one)),
+            _ => x.insert("aws:TagKeys", set(t)),
+        }
+    }
+    if let Some(n) = &c.nums {
+        x.insert("test:Nums", set(n));
+    }
+    if let Some(n) = &c.ips {
+        x.insert("test:Ips", set(n));
     }
     if let Some(ip) = c.ip {
         x.insert("aws:SourceIp", s(ip));
@@ -205,131 +289,160 @@ fn context(c: &Ctx) -> Context {
     x
 }
 
-static CHECKED: AtomicUsize = AtomicUsize::new(0);
-static SKIPPED: AtomicUsize = AtomicUsize::new(0);
+/// How one case ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ending {
+    /// The encoding's value was compared with the evaluator's decision.
+    Compared,
+    /// The evaluator says Unknown: nothing to compare.
+    EvaluatorUnknown,
+    /// The request does not fit the encoding's variables.
+    NotModelled,
+    /// The encoding leans on a free variable for this request.
+    Free,
+}
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(10_000))]
+/// Runs `body` on `cases` random inputs (failures persisted next to this
+/// file) and counts how each case ended.
+fn run_counted<S: Strategy>(
+    name: &str,
+    cases: u32,
+    strategy: S,
+    body: impl Fn(S::Value) -> Result<Ending, TestCaseError>,
+) -> [usize; 4] {
+    let config = ProptestConfig {
+        cases,
+        source_file: Some(file!()),
+        failure_persistence: Some(Box::new(FileFailurePersistence::SourceParallel(
+            "proptest-regressions",
+        ))),
+        ..ProptestConfig::default()
+    };
+    let counts: [AtomicUsize; 4] = Default::default();
+    let mut runner = proptest::test_runner::TestRunner::new(config);
+    let result = runner.run(&strategy, |v| {
+        let c = body(v)?;
+        counts[c as usize].fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{name}: {e}");
+    }
+    let n = counts.map(|c| c.load(Ordering::Relaxed));
+    eprintln!(
+        "{name}: {} compared, {} evaluator unknown, {} not modelled, {} free (of {})",
+        n[0],
+        n[1],
+        n[2],
+        n[3],
+        n.iter().sum::<usize>()
+    );
+    n
+}
 
-    #[test]
-    fn encoding_agrees_with_evaluator(
-        identity in prop::collection::vec(policy(false), 1..3),
-        boundary in prop::option::of(policy(false)),
-        scps in prop::option::of(prop::collection::vec(policy(false), 1..3)),
-        resource_policy in prop::option::of(policy(true)),
-        principal in prop::sample::select(vec![
+#[test]
+fn encoding_agrees_with_evaluator() {
+    let strategy = (
+        prop::collection::vec(policy(false), 1..3),
+        prop::option::of(policy(false)),
+        prop::option::of(prop::collection::vec(policy(false), 1..3)),
+        prop::option::of(policy(true)),
+        prop::sample::select(vec![
             "arn:aws:iam::111122223333:user/alice",
             "arn:aws:sts::111122223333:assumed-role/app/s1",
             "arn:aws:iam::444455556666:user/bob",
             "*",
         ]),
-        action in prop::sample::select(vec!["s3:GetObject", "s3:PutObject", "ec2:RunInstances", "s3:ListBucket"]),
-        resource in prop::sample::select(vec!["arn:aws:s3:::b/alice/x", "arn:aws:s3:::b/home/y", "arn:aws:s3:::c/1", "arn:aws:s3:::b/blue/z", "arn:aws:s3:::c/12"]),
-        c in ctx(),
-    ) {
-        let prog = AwsProgram {
-            identity: identity.iter().map(|t| parse(t, PolicyType::Identity)).collect(),
-            boundaries: boundary.iter().map(|t| parse(t, PolicyType::Boundary)).collect(),
-            session: None,
-            scps: scps.map(|ls| ls.iter().enumerate().map(|(i, t)| OrgLevel { name: format!("l{i}"), policies: vec![parse(t, PolicyType::Scp)] }).collect()),
-            management_account: false,
-            rcps: None,
-            resource_policy: resource_policy.map(|t| parse(&t, PolicyType::Resource)),
-            resource_policy_kind: ResourcePolicyKind::Generic,
-        };
-        let p = parse_principal(principal).expect("principal");
-        let req = Request {
-            principal: p.clone(),
-            action: action.to_owned(),
-            resource: resource.to_owned(),
-            resource_account: Some("111122223333".into()),
-            context: context(&c),
-        };
-        let concrete = evaluate(&prog, &req).outcome;
-        if matches!(concrete, Outcome::Unknown(_)) {
-            SKIPPED.fetch_add(1, Ordering::Relaxed);
-            return Ok(());
-        }
-        let fixed = Context::new();
-        let mut enc = Encoder::new(&p, Some("111122223333"), &fixed, None, None);
-        let (allowed, deny) = enc.program(&prog);
-        let Some(model) = model_of(&enc, action, resource, &req.context) else {
-            SKIPPED.fetch_add(1, Ordering::Relaxed);
-            return Ok(());
-        };
-        match (allowed.eval(&model), deny.eval(&model)) {
-            (Some(a), Some(d)) => {
-                prop_assert_eq!(a, concrete == Outcome::Allowed, "allowed: {:?} vs {}", concrete, allowed);
-                prop_assert_eq!(d, concrete == Outcome::ExplicitlyDenied, "deny: {:?}", concrete);
-                CHECKED.fetch_add(1, Ordering::Relaxed);
-            }
-            // a free variable for something the encoding does not express
-            _ => {
-                prop_assert!(!enc.unsupported.is_empty(), "no value without an unsupported construct");
-                SKIPPED.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-    }
-}
-
-#[test]
-fn most_cases_are_compared() {
-    // run the property's body again under a fixed runner to count: most cases
-    // must be compared, not skipped
-    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(2_000));
-    let (checked_n, skipped_n) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    let strategy = (
-        prop::collection::vec(policy(false), 1..3),
-        prop::option::of(policy(true)),
+        prop::sample::select(vec![
+            "s3:GetObject",
+            "s3:PutObject",
+            "ec2:RunInstances",
+            "s3:ListBucket",
+        ]),
+        prop::sample::select(vec![
+            "arn:aws:s3:::b/alice/x",
+            "arn:aws:s3:::b/home/y",
+            "arn:aws:s3:::c/1",
+            "arn:aws:s3:::b/blue/z",
+            "arn:aws:s3:::c/12",
+        ]),
         ctx(),
     );
-    runner
-        .run(&strategy, |(identity, rp, c)| {
+    let n = run_counted(
+        "differential aws",
+        10_000,
+        strategy,
+        |(identity, boundary, scps, resource_policy, principal, action, resource, c)| {
             let prog = AwsProgram {
                 identity: identity
                     .iter()
                     .map(|t| parse(t, PolicyType::Identity))
                     .collect(),
-                boundaries: vec![],
+                boundaries: boundary
+                    .iter()
+                    .map(|t| parse(t, PolicyType::Boundary))
+                    .collect(),
                 session: None,
-                scps: None,
+                scps: scps.map(|ls| {
+                    ls.iter()
+                        .enumerate()
+                        .map(|(i, t)| OrgLevel {
+                            name: format!("l{i}"),
+                            policies: vec![parse(t, PolicyType::Scp)],
+                        })
+                        .collect()
+                }),
                 management_account: false,
                 rcps: None,
-                resource_policy: rp.map(|t| parse(&t, PolicyType::Resource)),
+                resource_policy: resource_policy.map(|t| parse(&t, PolicyType::Resource)),
                 resource_policy_kind: ResourcePolicyKind::Generic,
             };
-            let p = parse_principal("arn:aws:iam::111122223333:user/alice").expect("principal");
+            let p = parse_principal(principal).expect("principal");
             let req = Request {
                 principal: p.clone(),
-                action: "s3:GetObject".into(),
-                resource: "arn:aws:s3:::b/alice/x".into(),
+                action: action.to_owned(),
+                resource: resource.to_owned(),
                 resource_account: Some("111122223333".into()),
                 context: context(&c),
             };
             let concrete = evaluate(&prog, &req).outcome;
+            if matches!(concrete, Outcome::Unknown(_)) {
+                return Ok(Ending::EvaluatorUnknown);
+            }
             let fixed = Context::new();
             let mut enc = Encoder::new(&p, Some("111122223333"), &fixed, None, None);
-            let (allowed, _) = enc.program(&prog);
-            match model_of(&enc, &req.action, &req.resource, &req.context)
-                .and_then(|m| allowed.eval(&m))
-            {
-                Some(a) if !matches!(concrete, Outcome::Unknown(_)) => {
-                    prop_assert_eq!(a, concrete == Outcome::Allowed);
-                    checked_n.fetch_add(1, Ordering::Relaxed);
+            let (allowed, deny) = enc.program(&prog);
+            let Some(model) = model_of(&enc, action, resource, &req.context) else {
+                return Ok(Ending::NotModelled);
+            };
+            match (allowed.eval(&model), deny.eval(&model)) {
+                (Some(a), Some(d)) => {
+                    prop_assert_eq!(
+                        a,
+                        concrete == Outcome::Allowed,
+                        "allowed: {:?} vs {}",
+                        concrete,
+                        allowed
+                    );
+                    prop_assert_eq!(
+                        d,
+                        concrete == Outcome::ExplicitlyDenied,
+                        "deny: {:?}",
+                        concrete
+                    );
+                    Ok(Ending::Compared)
                 }
+                // a free variable for something the encoding does not express
                 _ => {
-                    skipped_n.fetch_add(1, Ordering::Relaxed);
+                    prop_assert!(
+                        !enc.unsupported.is_empty(),
+                        "no value without an unsupported construct"
+                    );
+                    Ok(Ending::Free)
                 }
             }
-            Ok(())
-        })
-        .expect("agrees");
-    let checked = checked_n.load(Ordering::Relaxed);
-    let skipped = skipped_n.load(Ordering::Relaxed);
-    eprintln!("differential aws (counting run): {checked} compared, {skipped} skipped");
-    assert!(
-        checked * 10 >= (checked + skipped) * 9,
-        "at least 90% of cases are compared: {checked} of {}",
-        checked + skipped
+        },
     );
+    let total: usize = n.iter().sum();
+    assert!(total >= 10_000);
 }

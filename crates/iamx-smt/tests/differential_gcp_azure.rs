@@ -19,8 +19,10 @@ use iamx_model::gcp::{
 use iamx_model::{Case, Condition, Context, Origin, Outcome, Pattern, Request, Scalar, Value};
 use iamx_smt::expr::ExprEncoder;
 use proptest::prelude::*;
+use proptest::test_runner::{FileFailurePersistence, TestCaseError};
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn origin() -> Arc<Origin> {
     Arc::new(Origin {
@@ -31,6 +33,57 @@ fn origin() -> Arc<Origin> {
         line: 0,
         column: 0,
     })
+}
+
+/// How one case ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ending {
+    /// The encoding's value was compared with the evaluator's decision.
+    Compared,
+    /// The evaluator says Unknown: nothing to compare.
+    EvaluatorUnknown,
+    /// The request does not fit the encoding's variables.
+    NotModelled,
+    /// The encoding leans on a free variable for this request.
+    Free,
+}
+
+/// Runs `body` on `cases` random inputs (failures persisted next to this
+/// file) and counts how each case ended.
+fn run_counted<S: Strategy>(
+    name: &str,
+    cases: u32,
+    strategy: S,
+    body: impl Fn(S::Value) -> Result<Ending, TestCaseError>,
+) -> [usize; 4] {
+    let config = ProptestConfig {
+        cases,
+        source_file: Some(file!()),
+        failure_persistence: Some(Box::new(FileFailurePersistence::SourceParallel(
+            "proptest-regressions",
+        ))),
+        ..ProptestConfig::default()
+    };
+    let counts: [AtomicUsize; 4] = Default::default();
+    let mut runner = proptest::test_runner::TestRunner::new(config);
+    let result = runner.run(&strategy, |v| {
+        let c = body(v)?;
+        counts[c as usize].fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{name}: {e}");
+    }
+    let n = counts.map(|c| c.load(Ordering::Relaxed));
+    eprintln!(
+        "{name}: {} compared, {} evaluator unknown, {} not modelled, {} free (of {})",
+        n[0],
+        n[1],
+        n[2],
+        n[3],
+        n.iter().sum::<usize>()
+    );
+    n
 }
 
 const CEL: [&str; 10] = [
@@ -88,73 +141,119 @@ fn gcp_context(name: usize, ty: usize, time: usize, env: Option<bool>, team: boo
     c
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(10_000))]
-
-    #[test]
-    fn gcp_encoding_agrees_with_evaluator(
-        bindings in prop::collection::vec((0..3usize, any::<bool>(), prop::option::of(0..CEL.len())), 0..5),
-        denies in prop::collection::vec((any::<bool>(), prop::option::of(0..CEL.len())), 0..2),
-        permission in prop::sample::select(vec!["storage.objects.get", "storage.objects.delete"]),
-        (name, ty, time, env, team) in (0..4usize, 0..2usize, 0..4usize, prop::option::of(any::<bool>()), any::<bool>()),
-    ) {
-        let members = ["user:a@example.com", "group:g@example.com", "user:other@example.com"];
-        let prog = GcpProgram {
-            identities: ["user:a@example.com", "group:g@example.com", "allUsers"].iter().map(|s| (*s).to_owned()).collect(),
-            v2_identities: ["principal://goog/subject/a@example.com", "principalSet://goog/public:all"].iter().map(|s| (*s).to_owned()).collect(),
-            resource_chain: vec![],
-            bindings: bindings
+#[test]
+fn gcp_encoding_agrees_with_evaluator() {
+    let strategy = (
+        prop::collection::vec(
+            (0..3usize, any::<bool>(), prop::option::of(0..CEL.len())),
+            0..5,
+        ),
+        prop::collection::vec((any::<bool>(), prop::option::of(0..CEL.len())), 0..2),
+        prop::sample::select(vec!["storage.objects.get", "storage.objects.delete"]),
+        (
+            0..4usize,
+            0..2usize,
+            0..4usize,
+            prop::option::of(any::<bool>()),
+            any::<bool>(),
+        ),
+    );
+    run_counted(
+        "differential gcp",
+        10_000,
+        strategy,
+        |(bindings, denies, permission, (name, ty, time, env, team))| {
+            let members = [
+                "user:a@example.com",
+                "group:g@example.com",
+                "user:other@example.com",
+            ];
+            let prog = GcpProgram {
+                identities: ["user:a@example.com", "group:g@example.com", "allUsers"]
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect(),
+                v2_identities: [
+                    "principal://goog/subject/a@example.com",
+                    "principalSet://goog/public:all",
+                ]
                 .iter()
-                .map(|&(m, del, c)| {
-                    let perms: BTreeSet<String> = if del { ["storage.objects.get", "storage.objects.delete"] } else { ["storage.objects.get", "storage.objects.list"] }
-                        .iter().map(|s| (*s).to_owned()).collect();
-                    Arc::new(GcpBinding {
-                        role: "roles/r".into(),
-                        grant: RoleGrant::Permissions(Arc::new(perms)),
-                        members: vec![members[m].to_owned()],
-                        condition: cond(c),
-                        attached_to: "projects/p".into(),
-                        origin: origin(),
-                    })
-                })
+                .map(|s| (*s).to_owned())
                 .collect(),
-            denies: denies
-                .iter()
-                .map(|&(everyone, c)| {
-                    Arc::new(GcpDenyRule {
-                        denied_principals: vec![if everyone { "principalSet://goog/public:all".into() } else { "principal://goog/subject/b@example.com".into() }],
-                        exception_principals: vec![],
-                        denied_permissions: vec![v2_permission_pattern("storage.googleapis.com/objects.delete")],
-                        exception_permissions: vec![],
-                        condition: cond(c),
-                        attached_to: "organizations/1".into(),
-                        origin: origin(),
+                resource_chain: vec![],
+                bindings: bindings
+                    .iter()
+                    .map(|&(m, del, c)| {
+                        let perms: BTreeSet<String> = if del {
+                            ["storage.objects.get", "storage.objects.delete"]
+                        } else {
+                            ["storage.objects.get", "storage.objects.list"]
+                        }
+                        .iter()
+                        .map(|s| (*s).to_owned())
+                        .collect();
+                        Arc::new(GcpBinding {
+                            role: "roles/r".into(),
+                            grant: RoleGrant::Permissions(Arc::new(perms)),
+                            members: vec![members[m].to_owned()],
+                            condition: cond(c),
+                            attached_to: "projects/p".into(),
+                            origin: origin(),
+                        })
                     })
-                })
-                .collect(),
-            boundaries: vec![],
-        };
-        let ctx = gcp_context(name, ty, time, env, team);
-        let req = Request {
-            principal: iamx_gcp::principal_of("user:a@example.com").expect("principal"),
-            action: permission.to_owned(),
-            resource: "//storage.googleapis.com/projects/_/buckets/b/objects/x".into(),
-            resource_account: None,
-            context: ctx.clone(),
-        };
-        let concrete = evaluate_gcp(&prog, &req).outcome;
-        if matches!(concrete, Outcome::Unknown(_)) {
-            return Ok(());
-        }
-        let fixed = Context::new();
-        let mut enc = ExprEncoder::new(permission, None, &fixed);
-        let t = enc.gcp_program(&prog);
-        let Some(m) = enc.model_of(&ctx) else { return Ok(()) };
-        match t.eval(&m) {
-            Some(b) => prop_assert_eq!(b, concrete == Outcome::Allowed, "{:?} {}", concrete, t),
-            None => prop_assert!(!enc.unsupported.is_empty()),
-        }
-    }
+                    .collect(),
+                denies: denies
+                    .iter()
+                    .map(|&(everyone, c)| {
+                        Arc::new(GcpDenyRule {
+                            denied_principals: vec![if everyone {
+                                "principalSet://goog/public:all".into()
+                            } else {
+                                "principal://goog/subject/b@example.com".into()
+                            }],
+                            exception_principals: vec![],
+                            denied_permissions: vec![v2_permission_pattern(
+                                "storage.googleapis.com/objects.delete",
+                            )],
+                            exception_permissions: vec![],
+                            condition: cond(c),
+                            attached_to: "organizations/1".into(),
+                            origin: origin(),
+                        })
+                    })
+                    .collect(),
+                boundaries: vec![],
+            };
+            let ctx = gcp_context(name, ty, time, env, team);
+            let req = Request {
+                principal: iamx_gcp::principal_of("user:a@example.com").expect("principal"),
+                action: permission.to_owned(),
+                resource: "//storage.googleapis.com/projects/_/buckets/b/objects/x".into(),
+                resource_account: None,
+                context: ctx.clone(),
+            };
+            let concrete = evaluate_gcp(&prog, &req).outcome;
+            if matches!(concrete, Outcome::Unknown(_)) {
+                return Ok(Ending::EvaluatorUnknown);
+            }
+            let fixed = Context::new();
+            let mut enc = ExprEncoder::new(permission, None, &fixed);
+            let t = enc.gcp_program(&prog);
+            let Some(m) = enc.model_of(&ctx) else {
+                return Ok(Ending::NotModelled);
+            };
+            match t.eval(&m) {
+                Some(b) => {
+                    prop_assert_eq!(b, concrete == Outcome::Allowed, "{:?} {}", concrete, t);
+                    Ok(Ending::Compared)
+                }
+                None => {
+                    prop_assert!(!enc.unsupported.is_empty());
+                    Ok(Ending::Free)
+                }
+            }
+        },
+    );
 }
 
 const ABAC: [&str; 7] = [
@@ -188,27 +287,51 @@ fn block(actions: &[&str], not: &[&str], data: &[&str]) -> PermissionBlock {
     }
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(10_000))]
-
-    #[test]
-    fn azure_encoding_agrees_with_evaluator(
-        assignments in prop::collection::vec((0..3usize, 0..3usize, prop::option::of(0..ABAC.len())), 0..4),
-        deny in prop::option::of(any::<bool>()),
-        op in prop::sample::select(vec![
-            ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read", true),
-            ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete", true),
+#[test]
+fn azure_encoding_agrees_with_evaluator() {
+    let strategy = (
+        prop::collection::vec(
+            (0..3usize, 0..3usize, prop::option::of(0..ABAC.len())),
+            0..4,
+        ),
+        prop::option::of(any::<bool>()),
+        prop::sample::select(vec![
+            (
+                "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
+                true,
+            ),
+            (
+                "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete",
+                true,
+            ),
             ("Microsoft.Storage/storageAccounts/read", false),
         ]),
-        (container, time, version, tier) in (0..3usize, 0..2usize, 0..2usize, 0..5i64),
-    ) {
-        let who = ["11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222", "33333333-3333-3333-3333-333333333333"];
-        let roles = [
-            vec![block(&["*/read"], &[], &[])],
-            vec![block(&[], &[], &["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/*"])],
-            vec![block(&["Microsoft.Storage/*"], &["Microsoft.Storage/storageAccounts/delete"], &["Microsoft.Storage/*/read"])],
-        ];
-        let prog = AzureProgram {
+        (0..3usize, 0..2usize, 0..2usize, 0..5i64),
+    );
+    run_counted(
+        "differential azure",
+        10_000,
+        strategy,
+        |(assignments, deny, op, (container, time, version, tier))| {
+            let who = [
+                "11111111-1111-1111-1111-111111111111",
+                "22222222-2222-2222-2222-222222222222",
+                "33333333-3333-3333-3333-333333333333",
+            ];
+            let roles = [
+                vec![block(&["*/read"], &[], &[])],
+                vec![block(
+                    &[],
+                    &[],
+                    &["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/*"],
+                )],
+                vec![block(
+                    &["Microsoft.Storage/*"],
+                    &["Microsoft.Storage/storageAccounts/delete"],
+                    &["Microsoft.Storage/*/read"],
+                )],
+            ];
+            let prog = AzureProgram {
             identities: [who[0], who[1]].iter().map(|s| (*s).to_owned()).collect(),
             data_action: op.1,
             sub_operation: None,
@@ -234,37 +357,55 @@ proptest! {
                 .into_iter()
                 .collect(),
         };
-        let mut ctx = Context::new();
-        let s = |x: &str| Value::One(Scalar::Str(x.to_owned()));
-        ctx.insert("@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name]", s(["reports", "logs", "Reports"][container]));
-        ctx.insert("@Environment[UtcNow]", s(["2026-01-01T00:00:00Z", "2026-09-01T00:00:00Z"][time]));
-        ctx.insert("@Request[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:versionId]", s(["v1", "v2"][version]));
-        ctx.insert("@Principal[Microsoft.Directory/CustomSecurityAttributes/Id:Eng_Tier]", s(&tier.to_string()));
-        let req = Request {
-            principal: iamx_model::Principal {
-                id: who[0].to_owned(),
-                kind: iamx_model::PrincipalKind::User,
-                account: None,
-                role_arn: None,
-                name: None,
-                unique_id: None,
-            },
-            action: op.0.to_owned(),
-            resource: "/subscriptions/s/resourceGroups/r".into(),
-            resource_account: None,
-            context: ctx.clone(),
-        };
-        let concrete = evaluate_azure(&prog, &req).outcome;
-        if matches!(concrete, Outcome::Unknown(_)) {
-            return Ok(());
-        }
-        let fixed = Context::new();
-        let mut enc = ExprEncoder::new(op.0, None, &fixed);
-        let t = enc.azure_program(&prog);
-        let Some(m) = enc.model_of(&ctx) else { return Ok(()) };
-        match t.eval(&m) {
-            Some(b) => prop_assert_eq!(b, concrete == Outcome::Allowed, "{:?} {}", concrete, t),
-            None => prop_assert!(!enc.unsupported.is_empty()),
-        }
-    }
+            let mut ctx = Context::new();
+            let s = |x: &str| Value::One(Scalar::Str(x.to_owned()));
+            ctx.insert(
+                "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name]",
+                s(["reports", "logs", "Reports"][container]),
+            );
+            ctx.insert(
+                "@Environment[UtcNow]",
+                s(["2026-01-01T00:00:00Z", "2026-09-01T00:00:00Z"][time]),
+            );
+            ctx.insert("@Request[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:versionId]", s(["v1", "v2"][version]));
+            ctx.insert(
+                "@Principal[Microsoft.Directory/CustomSecurityAttributes/Id:Eng_Tier]",
+                s(&tier.to_string()),
+            );
+            let req = Request {
+                principal: iamx_model::Principal {
+                    id: who[0].to_owned(),
+                    kind: iamx_model::PrincipalKind::User,
+                    account: None,
+                    role_arn: None,
+                    name: None,
+                    unique_id: None,
+                },
+                action: op.0.to_owned(),
+                resource: "/subscriptions/s/resourceGroups/r".into(),
+                resource_account: None,
+                context: ctx.clone(),
+            };
+            let concrete = evaluate_azure(&prog, &req).outcome;
+            if matches!(concrete, Outcome::Unknown(_)) {
+                return Ok(Ending::EvaluatorUnknown);
+            }
+            let fixed = Context::new();
+            let mut enc = ExprEncoder::new(op.0, None, &fixed);
+            let t = enc.azure_program(&prog);
+            let Some(m) = enc.model_of(&ctx) else {
+                return Ok(Ending::NotModelled);
+            };
+            match t.eval(&m) {
+                Some(b) => {
+                    prop_assert_eq!(b, concrete == Outcome::Allowed, "{:?} {}", concrete, t);
+                    Ok(Ending::Compared)
+                }
+                None => {
+                    prop_assert!(!enc.unsupported.is_empty());
+                    Ok(Ending::Free)
+                }
+            }
+        },
+    );
 }

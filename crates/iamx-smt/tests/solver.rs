@@ -1,3 +1,8 @@
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers outside #[test] functions"
+)]
 //! z3 round trips: sat (every model re-checked), unsat, unknown, and the
 //! SMT-LIB rendering parsed back by z3.
 
@@ -5,6 +10,7 @@ mod common;
 
 use common::{T, recheck, sat, unknown, unsat};
 use iamx_model::{Case, Cidr, Pattern};
+use iamx_smt::aws::Can;
 use iamx_smt::z3backend::{Verdict, check_smtlib, z3_version};
 use iamx_smt::{
     Answer, Regex, SolverResult, Sort, Term, check, decide, glob_to_regex, ip_in_cidr, to_smtlib,
@@ -439,4 +445,192 @@ fn terms_are_send_and_sync() {
     assert_send_sync::<iamx_smt::Regex>();
     assert_send_sync::<iamx_smt::Model>();
     assert_send_sync::<Answer>();
+}
+
+// ----- AWS constructs with a real encoding: witnesses replayed by `can_aws` -----
+
+fn aws_allow(condition: serde_json::Value) -> iamx_model::AwsProgram {
+    let text = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": condition}]
+    })
+    .to_string();
+    let (p, d) = iamx_aws::parse_policy_text(
+        "p.json",
+        &text,
+        iamx_aws::PolicyOptions {
+            ptype: iamx_aws::PolicyType::Identity,
+            actions: None,
+        },
+    );
+    assert!(d.iter().all(|x| !x.is_error()), "{d:?}");
+    iamx_model::AwsProgram {
+        identity: vec![std::sync::Arc::new(p.expect("parses"))],
+        boundaries: vec![],
+        session: None,
+        scps: None,
+        management_account: false,
+        rcps: None,
+        resource_policy: None,
+        resource_policy_kind: iamx_model::ResourcePolicyKind::Generic,
+    }
+}
+
+fn aws_request() -> iamx_model::Request {
+    iamx_model::Request {
+        principal: iamx_aws::parse_principal("arn:aws:iam::111122223333:user/alice")
+            .expect("principal"),
+        action: "s3:GetObject".into(),
+        resource: "arn:aws:s3:::b/x".into(),
+        resource_account: Some("111122223333".into()),
+        context: iamx_model::Context::new(),
+    }
+}
+
+fn set_of(v: Option<&iamx_model::Value>) -> Vec<String> {
+    match v {
+        Some(iamx_model::Value::Set(xs)) => xs.iter().map(|x| x.as_string().into_owned()).collect(),
+        other => panic!("expected a set, found {other:?}"),
+    }
+}
+
+#[test]
+fn for_any_value_has_a_set_witness() {
+    // two ForAnyValue clauses: the witness needs two elements
+    let prog = aws_allow(serde_json::json!({
+        "ForAnyValue:StringEquals": {"aws:TagKeys": ["env", "stage"]},
+        "ForAnyValue:StringLike": {"aws:TagKeys": "team-*"}
+    }));
+    let Can::Sometimes { witness, .. } = common::can_aws(&prog, &aws_request()) else {
+        panic!("expected sometimes");
+    };
+    let tags = set_of(witness.get("aws:TagKeys"));
+    assert!(tags.iter().any(|t| t == "env" || t == "stage"), "{tags:?}");
+    assert!(tags.iter().any(|t| t.starts_with("team-")), "{tags:?}");
+}
+
+#[test]
+fn for_all_values_has_a_witness_and_a_set_counterexample() {
+    let prog = aws_allow(serde_json::json!({
+        "ForAllValues:StringEquals": {"aws:TagKeys": ["env", "team"]},
+        "Null": {"aws:TagKeys": "false"}
+    }));
+    let Can::Sometimes {
+        witness,
+        counterexample,
+        ..
+    } = common::can_aws(&prog, &aws_request())
+    else {
+        panic!("expected sometimes");
+    };
+    let tags = set_of(witness.get("aws:TagKeys"));
+    assert!(tags.iter().all(|t| t == "env" || t == "team"), "{tags:?}");
+    if let Some(v) = counterexample.get("aws:TagKeys") {
+        assert!(set_of(Some(v)).iter().any(|t| t != "env" && t != "team"));
+    }
+}
+
+#[test]
+fn contradictory_set_clauses_are_never() {
+    // every element is `a`, and some element is `b`: no set does both
+    let prog = aws_allow(serde_json::json!({
+        "ForAllValues:StringEquals": {"aws:TagKeys": "a"},
+        "ForAnyValue:StringEquals": {"aws:TagKeys": "b"}
+    }));
+    assert!(matches!(common::can_aws(&prog, &aws_request()), Can::Never));
+}
+
+#[test]
+fn ipv6_range_has_a_v6_witness() {
+    let prog = aws_allow(serde_json::json!({"IpAddress": {"aws:SourceIp": "2001:db8::/32"}}));
+    let Can::Sometimes { witness, .. } = common::can_aws(&prog, &aws_request()) else {
+        panic!("expected sometimes");
+    };
+    let ip: IpAddr = witness
+        .get("aws:SourceIp")
+        .and_then(|v| v.values().first().and_then(iamx_model::Scalar::as_ip))
+        .expect("an address");
+    assert!(
+        Cidr::parse("2001:db8::/32").expect("cidr").contains(ip),
+        "{ip}"
+    );
+}
+
+#[test]
+fn an_address_outside_every_v4_network_is_a_v6_one() {
+    // no IPv4 address is outside 0.0.0.0/0, an IPv6 one is: not `Never`
+    let prog = aws_allow(serde_json::json!({
+        "NotIpAddress": {"aws:SourceIp": "0.0.0.0/0"},
+        "Null": {"aws:SourceIp": "false"}
+    }));
+    let Can::Sometimes { witness, .. } = common::can_aws(&prog, &aws_request()) else {
+        panic!(
+            "expected sometimes, got {:?}",
+            common::can_aws(&prog, &aws_request())
+        );
+    };
+    let ip = witness
+        .get("aws:SourceIp")
+        .and_then(|v| v.values().first().and_then(iamx_model::Scalar::as_ip));
+    assert!(matches!(ip, Some(IpAddr::V6(_))), "{ip:?}");
+}
+
+#[test]
+fn ignore_case_comparison_has_a_mixed_case_witness() {
+    let prog = aws_allow(serde_json::json!({
+        "StringEqualsIgnoreCase": {"aws:PrincipalTag/team": "BLUE"},
+        "StringNotEquals": {"aws:PrincipalTag/team": ["blue", "BLUE"]}
+    }));
+    let Can::Sometimes { witness, .. } = common::can_aws(&prog, &aws_request()) else {
+        panic!("expected sometimes");
+    };
+    let team = witness
+        .get("aws:PrincipalTag/team")
+        .map(|v| v.values().first().map(|s| s.as_string().into_owned()))
+        .expect("a value");
+    let team = team.expect("one value");
+    assert!(
+        team.eq_ignore_ascii_case("blue") && team != "blue" && team != "BLUE",
+        "{team}"
+    );
+}
+
+#[test]
+fn a_value_between_two_integers_is_a_decimal_witness() {
+    let prog = aws_allow(serde_json::json!({
+        "NumericGreaterThan": {"s3:max-keys": "1"},
+        "NumericLessThan": {"s3:max-keys": 2}
+    }));
+    let Can::Sometimes { witness, .. } = common::can_aws(&prog, &aws_request()) else {
+        panic!("expected sometimes");
+    };
+    let n = witness
+        .get("s3:max-keys")
+        .and_then(|v| v.values().first().and_then(iamx_model::Scalar::as_number))
+        .expect("a number");
+    assert!(n > 1.0 && n < 2.0, "{n}");
+}
+
+#[test]
+fn decimal_constants_are_compared_exactly() {
+    let prog = aws_allow(serde_json::json!({
+        "NumericGreaterThanEquals": {"s3:max-keys": "2.25"},
+        "NumericLessThan": {"s3:max-keys": 2.3}
+    }));
+    let Can::Sometimes { witness, .. } = common::can_aws(&prog, &aws_request()) else {
+        panic!("expected sometimes");
+    };
+    let n = witness
+        .get("s3:max-keys")
+        .and_then(|v| v.values().first().and_then(iamx_model::Scalar::as_number))
+        .expect("a number");
+    assert!((2.25..2.3).contains(&n), "{n}");
+    let never = aws_allow(serde_json::json!({
+        "NumericGreaterThan": {"s3:max-keys": "2.25"},
+        "NumericLessThan": {"s3:max-keys": 2.25}
+    }));
+    assert!(matches!(
+        common::can_aws(&never, &aws_request()),
+        Can::Never
+    ));
 }

@@ -130,3 +130,82 @@ pub fn replay_aws(
         "witness {d:?} not refused by B: {yb}"
     );
 }
+
+/// Asks [`iamx_smt::aws::can`] and, for `Sometimes`, replays the witness
+/// and the counterexample through the concrete evaluator, independently of
+/// the reasoner's own replay: the witness is allowed, the counterexample
+/// refused.
+pub fn can_aws(prog: &iamx_model::AwsProgram, req: &iamx_model::Request) -> iamx_smt::aws::Can {
+    use iamx_model::Outcome;
+    let answer = iamx_smt::aws::can(prog, req, T);
+    if let iamx_smt::aws::Can::Sometimes {
+        witness,
+        counterexample,
+        ..
+    } = &answer
+    {
+        let mut r = req.clone();
+        r.context = witness.clone();
+        let yes = iamx_model::evaluate(prog, &r).outcome;
+        assert_eq!(yes, Outcome::Allowed, "witness {witness:?} not allowed");
+        r.context = counterexample.clone();
+        let no = iamx_model::evaluate(prog, &r).outcome;
+        assert!(
+            matches!(no, Outcome::NotAllowed | Outcome::ExplicitlyDenied),
+            "counterexample {counterexample:?} not refused: {no}"
+        );
+    }
+    answer
+}
+
+/// Like [`can_aws`], for a GCP program.
+pub fn can_gcp(
+    prog: &iamx_model::gcp::GcpProgram,
+    req: &iamx_model::Request,
+) -> iamx_smt::aws::Can {
+    let answer = iamx_smt::expr::can_gcp(prog, req, T);
+    replay_can(&answer, req, |r| {
+        iamx_model::gcp::evaluate_gcp(prog, r).outcome
+    });
+    answer
+}
+
+/// Like [`can_aws`], for an Azure program.
+pub fn can_azure(
+    prog: &iamx_model::azure::AzureProgram,
+    req: &iamx_model::Request,
+) -> iamx_smt::aws::Can {
+    let answer = iamx_smt::expr::can_azure(prog, req, T);
+    replay_can(&answer, req, |r| {
+        iamx_model::azure::evaluate_azure(prog, r).outcome
+    });
+    answer
+}
+
+fn replay_can(
+    answer: &iamx_smt::aws::Can,
+    req: &iamx_model::Request,
+    eval: impl Fn(&iamx_model::Request) -> iamx_model::Outcome,
+) {
+    use iamx_model::Outcome;
+    if let iamx_smt::aws::Can::Sometimes {
+        witness,
+        counterexample,
+        ..
+    } = answer
+    {
+        let mut r = req.clone();
+        r.context = witness.clone();
+        assert_eq!(
+            eval(&r),
+            Outcome::Allowed,
+            "witness {witness:?} not allowed"
+        );
+        r.context = counterexample.clone();
+        let no = eval(&r);
+        assert!(
+            matches!(no, Outcome::NotAllowed | Outcome::ExplicitlyDenied),
+            "counterexample {counterexample:?} not refused: {no}"
+        );
+    }
+}
