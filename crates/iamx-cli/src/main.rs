@@ -1111,6 +1111,82 @@ fn cmd_audit(cli: &Cli, paths: &[PathBuf]) -> Result<(), Failure> {
             a.conditional_grants.len() - 10
         );
     }
+    let _ = writeln!(out, "risk findings: {}", a.risks.len());
+    for kind in iamx::analysis::risk::RiskKind::ALL {
+        let of: Vec<&iamx::analysis::risk::RiskFinding> =
+            a.risks.iter().filter(|r| r.kind == kind).collect();
+        if of.is_empty() {
+            continue;
+        }
+        let mut per_cloud: std::collections::BTreeMap<&str, usize> =
+            std::collections::BTreeMap::new();
+        for r in &of {
+            *per_cloud.entry(r.cloud.as_str()).or_default() += 1;
+        }
+        let clouds: Vec<String> = per_cloud.iter().map(|(c, n)| format!("{c} {n}")).collect();
+        let _ = writeln!(
+            out,
+            "  {}: {} ({})",
+            kind.name(),
+            of.len(),
+            clouds.join(", ")
+        );
+        // one line per cloud first, then the rest in order, at most four
+        let mut shown: Vec<&iamx::analysis::risk::RiskFinding> = Vec::new();
+        for c in per_cloud.keys() {
+            shown.extend(of.iter().find(|r| r.cloud == *c));
+        }
+        for r in &of {
+            if shown.len() >= 4 {
+                break;
+            }
+            if !shown.iter().any(|s| std::ptr::eq(*s, *r)) {
+                shown.push(r);
+            }
+        }
+        shown.sort_by_key(|r| of.iter().position(|x| std::ptr::eq(*x, *r)));
+        for r in &shown {
+            let perms = match r.permissions.len() {
+                0 => String::new(),
+                n if n > 3 => format!(
+                    " {} +{}",
+                    r.permissions
+                        .iter()
+                        .take(3)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    n - 3
+                ),
+                _ => format!(" {}", r.permissions.join(", ")),
+            };
+            let grant = if r.grant.is_empty() {
+                String::new()
+            } else {
+                format!(" via {}", r.grant)
+            };
+            let what = if perms.is_empty() && grant.is_empty() {
+                String::new()
+            } else {
+                format!(":{perms}{grant}")
+            };
+            let _ = writeln!(
+                out,
+                "    [{}] {} {}{what}; {}",
+                r.cloud,
+                r.severity.name(),
+                r.principal,
+                r.detail
+            );
+        }
+        if of.len() > shown.len() {
+            let _ = writeln!(
+                out,
+                "    … {} more (--format json lists all)",
+                of.len() - shown.len()
+            );
+        }
+    }
     let _ = writeln!(out, "warnings from loading: {}", a.warnings.len());
     Ok(())
 }
@@ -1449,7 +1525,8 @@ fn read_logs(
         since,
         ..iamx::usage::Options::default()
     };
-    let (records, stats) = iamx::usage::collect(logs, &opts).map_err(|e| usage(&e.to_string()))?;
+    let (records, stats) =
+        iamx::unused::read_distinct(logs, &opts).map_err(|e| usage(&e.to_string()))?;
     let mut err = std::io::stderr().lock();
     if stats.unmappable > 0 {
         let reasons: Vec<String> = stats
@@ -1500,8 +1577,8 @@ fn cmd_unused(
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
-        "iamx unused: {} logged calls ({} refused by authorisation, not counted as use), {} records unmappable, {} malformed",
-        r.records, r.refused, stats.unmappable, stats.malformed
+        "iamx unused: {} usage records, {} distinct calls ({} refused by authorisation, not counted as use), {} records unmappable, {} malformed",
+        stats.usages, r.records, r.refused, stats.unmappable, stats.malformed
     );
     for (cloud, c) in &r.clouds {
         let _ = writeln!(

@@ -240,7 +240,8 @@ pub fn rightsize(
             request: req,
         });
     }
-    let (policy, kept) = build_policy(&carried, inp.catalog, opts.generalize);
+    let (mut policy, kept) = build_policy(&carried, inp.catalog, opts.generalize);
+    keep_denies(&mut policy, &current, &carried, &mut not_carried);
     let text = serde_json::to_string_pretty(&policy).map_err(|e| e.to_string())?;
     let new = parse_identity(&format!("rightsized policy of {principal}"), &text)?;
     let logged_calls_allowed = prove_logged(inp, &new, &carried);
@@ -373,6 +374,68 @@ fn condition_json(c: &Condition) -> Result<Option<Json>, String> {
         }
     }
     Ok(Some(Json::Object(ops)))
+}
+
+/// Appends the current policies' `Deny` statements that may apply to a
+/// kept action: a deny only takes access away, and dropping one would let
+/// the new policy allow what the old ones refused (in the contexts the
+/// deny's condition names).
+fn keep_denies(
+    policy: &mut Json,
+    current: &Policy,
+    carried: &[Carried],
+    not_carried: &mut Vec<NotCarried>,
+) {
+    let actions: BTreeSet<String> = carried
+        .iter()
+        .map(|c| c.action.to_ascii_lowercase())
+        .collect();
+    let Some(Json::Array(statements)) = policy.get_mut("Statement") else {
+        return;
+    };
+    for s in current
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Deny)
+    {
+        if !actions.iter().any(|a| s.action.matches_lc(a)) {
+            continue;
+        }
+        let raw = |v: &[iamx_model::Pattern]| -> Json {
+            one_or_many(v.iter().map(|p| p.raw().to_owned()).collect())
+        };
+        let mut st = Map::new();
+        st.insert(
+            "Sid".to_owned(),
+            json!(format!("KeptDeny{}", statements.len() + 1)),
+        );
+        st.insert("Effect".to_owned(), json!("Deny"));
+        let key = if s.action.negated {
+            "NotAction"
+        } else {
+            "Action"
+        };
+        st.insert(key.to_owned(), raw(&s.action.patterns));
+        if let Some(r) = &s.resource {
+            let key = if r.negated { "NotResource" } else { "Resource" };
+            st.insert(key.to_owned(), raw(&r.patterns));
+        }
+        match condition_json(&s.condition) {
+            Ok(Some(c)) => {
+                st.insert("Condition".to_owned(), c);
+            }
+            Ok(None) => {}
+            Err(why) => {
+                not_carried.push(NotCarried {
+                    call: format!("deny {}", s.origin),
+                    location: String::new(),
+                    reason: format!("its condition cannot be written back: {why}"),
+                });
+                continue;
+            }
+        }
+        statements.push(Json::Object(st));
+    }
 }
 
 /// Resource → the actions used on it.

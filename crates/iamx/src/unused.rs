@@ -151,7 +151,7 @@ pub struct PrincipalUsage {
     pub granted: usize,
     /// Granted permissions used at least once.
     pub used: usize,
-    /// Logged calls of the principal that authorisation let through.
+    /// Distinct logged calls of the principal that authorisation let through.
     pub calls: usize,
     /// The permission-creep score: the risk-weighted share (0 to 100) of
     /// granted permissions never used.
@@ -193,12 +193,48 @@ pub struct UnusedReport {
     pub principals: Vec<PrincipalUsage>,
     /// Per cloud.
     pub clouds: BTreeMap<Cloud, CloudScore>,
-    /// Logged calls read.
+    /// Distinct logged calls read (see [`read_distinct`]).
     pub records: usize,
     /// Logged calls refused by authorisation (not counted as use).
     pub refused: usize,
     /// Principals that appear in the logs and not in the inputs.
     pub unknown_principals: Vec<String>,
+}
+
+/// Reads usage logs, streaming: records are folded as they are read into
+/// the distinct calls they stand for (same cloud, principal, action,
+/// resource, outcome class and logged context; the first record's time and
+/// location are kept), so memory grows with the number of distinct calls,
+/// not with the size of the logs.
+pub fn read_distinct<P: AsRef<std::path::Path>>(
+    paths: impl IntoIterator<Item = P>,
+    opts: &iamx_usage::Options,
+) -> Result<(Vec<UsageRecord>, iamx_usage::Stats), iamx_usage::Error> {
+    type Key = (
+        Cloud,
+        String,
+        String,
+        Option<String>,
+        bool,
+        Vec<(&'static str, String)>,
+    );
+    let mut seen: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
+    let mut out: Vec<UsageRecord> = Vec::new();
+    let stats = iamx_usage::read_paths(paths, opts, &mut |r: UsageRecord| {
+        let key = (
+            r.cloud,
+            r.principal.clone(),
+            r.action.clone(),
+            r.resource.clone(),
+            is_use(&r),
+            r.context.clone(),
+        );
+        if let std::collections::hash_map::Entry::Vacant(e) = seen.entry(key) {
+            e.insert(out.len());
+            out.push(r);
+        }
+    })?;
+    Ok((out, stats))
 }
 
 /// Whether a record counts as use of its permission.
