@@ -5,9 +5,22 @@
 //! (epoch ms, for `request.time` and `@Environment[UtcNow]`), `num:NAME`,
 //! `bool:NAME`, and for tags `tag:KEY` with `hastag:KEY`. The caller, the
 //! permission or operation, and the resource are fixed by the question, so
-//! membership, role and scope tests are decided while encoding. What the
-//! encoding does not express (time-zone arithmetic, set quantifiers,
-//! durations) is a free Boolean, as in the AWS encoding.
+//! membership, role and scope tests are decided while encoding.
+//!
+//! An attribute read by an ABAC cross-product operator (`ForAnyOfAnyValues:`,
+//! `ForAllOfAnyValues:`, `ForAnyOfAllValues:`, `ForAllOfAllValues:`) or by
+//! `ListContains` / `ListNotContains` is multi-valued: up to
+//! [`crate::aws::SET_SLOTS`] elements (`live:i:NAME`, `elem:i:attr:NAME`, …),
+//! decoded as a set. As in the AWS encoding (see its module doc for the
+//! argument), each such operator is "some element satisfies `Q`" or its
+//! negation for one element predicate `Q`, so the bound is exact as long as
+//! an attribute has at most that many distinct predicates; one more is a
+//! free Boolean. An attribute read both as a set and as a single value is
+//! a free Boolean where the second reading happens (the evaluator answers
+//! Unknown for a single-valued operator on a set).
+//!
+//! What the encoding does not express (time-zone arithmetic, durations,
+//! decimal numbers, sets of times) is a free Boolean, as in the AWS encoding.
 
 use crate::eval::Model;
 use crate::regex::Regex;
@@ -47,6 +60,10 @@ pub struct ExprEncoder<'a> {
     pub attrs: BTreeMap<String, AttrSort>,
     /// Tag keys read.
     pub tags: Vec<String>,
+    /// Multi-valued attributes (lowercased), with the sort of their elements.
+    pub set_attrs: BTreeMap<String, AttrSort>,
+    /// The distinct element predicates per multi-valued attribute.
+    set_predicates: BTreeMap<String, Vec<Term>>,
     /// Reasons of the free variables.
     pub unsupported: Vec<String>,
 }
@@ -78,6 +95,8 @@ impl<'a> ExprEncoder<'a> {
             fixed,
             attrs: BTreeMap::new(),
             tags: Vec::new(),
+            set_attrs: BTreeMap::new(),
+            set_predicates: BTreeMap::new(),
             unsupported: Vec::new(),
         }
     }
@@ -152,7 +171,7 @@ impl<'a> ExprEncoder<'a> {
                 AttrSort::Str => Sym::Str(Term::string(s.as_string().into_owned())),
             });
         }
-        if self.fixed.get(name).is_some() {
+        if self.fixed.get(name).is_some() || self.set_attrs.contains_key(&lc) {
             // a set or an explicit absence: not modelled
             return None;
         }
@@ -360,62 +379,36 @@ impl<'a> ExprEncoder<'a> {
 
     fn az(&mut self, op: AzOp, q: Quantifier, lhs: &Expr, rhs: &Expr, whole: &Expr) -> Term {
         use AzOp::*;
-        if q != Quantifier::None || matches!(op, ListContains | ListNotContains) {
-            return self.free(format!("`{whole}`"));
+        let lists = matches!(op, ListContains | ListNotContains);
+        if q != Quantifier::None || lists {
+            return match lhs {
+                Expr::Attr(name) => self.az_set(op, q, name, rhs, whole),
+                _ => self.free(format!("`{whole}`: a set operator on a literal")),
+            };
         }
-        let want = match op {
-            NumericEquals
-            | NumericNotEquals
-            | NumericLessThan
-            | NumericLessThanEquals
-            | NumericGreaterThan
-            | NumericGreaterThanEquals => AttrSort::Num,
-            DateTimeEquals
-            | DateTimeNotEquals
-            | DateTimeLessThan
-            | DateTimeLessThanEquals
-            | DateTimeGreaterThan
-            | DateTimeGreaterThanEquals => AttrSort::Time,
-            BoolEquals | BoolNotEquals => AttrSort::Bool,
-            _ => AttrSort::Str,
-        };
+        let want = az_sort(op);
         let l = match lhs {
             Expr::Attr(n) => self.attr(n, want),
             other => self.value(other, want),
         };
         let r = self.value(rhs, want);
-        let base = |l: Term, r: Term| -> Option<Term> {
-            Some(match op {
-                StringEquals | StringNotEquals => Term::equal(l, r),
-                StringLike | StringNotLike => {
-                    let p = iamx_model::Pattern::glob(r.as_str()?, iamx_model::Case::Sensitive);
-                    Term::matches_pattern(l, &p).ok()?
-                }
-                StringStartsWith | StringNotStartsWith => Term::prefix_of(r, l),
-                StringEqualsIgnoreCase | StringNotEqualsIgnoreCase | GuidEquals | GuidNotEquals => {
-                    Term::in_re(l, Regex::lit_ci(r.as_str()?))
-                }
-                NumericEquals | NumericNotEquals | DateTimeEquals | DateTimeNotEquals
-                | BoolEquals | BoolNotEquals => Term::equal(l, r),
-                NumericLessThan | DateTimeLessThan => Term::lt(l, r),
-                NumericLessThanEquals | DateTimeLessThanEquals => Term::le(l, r),
-                NumericGreaterThan | DateTimeGreaterThan => Term::gt(l, r),
-                NumericGreaterThanEquals | DateTimeGreaterThanEquals => Term::ge(l, r),
-                _ => return None,
-            })
-        };
         let unwrap = |s: Sym| match s {
             Sym::Str(t) | Sym::Int(t) | Sym::Bool(t) => Some(t),
             Sym::List(_) => None,
         };
-        let t = match (l, r) {
+        // the evaluator negates each comparison, then (a list on the right)
+        // takes any of them
+        let single = |l: Term, r: Term| {
+            az_base(op, l, r).map(|t| if op.is_negated() { Term::not(t) } else { t })
+        };
+        match (l, r) {
             (Some(l), Some(Sym::List(rs))) => {
                 let Some(l) = unwrap(l) else {
                     return self.free(format!("`{whole}`"));
                 };
                 let mut alts = Vec::new();
                 for x in rs {
-                    match unwrap(x).and_then(|x| base(l.clone(), x)) {
+                    match unwrap(x).and_then(|x| single(l.clone(), x)) {
                         Some(t) => alts.push(t),
                         None => return self.free(format!("`{whole}`")),
                     }
@@ -423,15 +416,117 @@ impl<'a> ExprEncoder<'a> {
                 Term::or(alts)
             }
             (Some(l), Some(r)) => match (unwrap(l), unwrap(r)) {
-                (Some(l), Some(r)) => match base(l, r) {
+                (Some(l), Some(r)) => match single(l, r) {
                     Some(t) => t,
-                    None => return self.free(format!("`{whole}`")),
+                    None => self.free(format!("`{whole}`")),
                 },
-                _ => return self.free(format!("`{whole}`")),
+                _ => self.free(format!("`{whole}`")),
             },
-            _ => return self.free(format!("`{whole}`")),
+            _ => self.free(format!("`{whole}`")),
+        }
+    }
+
+    /// A cross-product operator (or `ListContains`) on a multi-valued
+    /// attribute, mirroring the evaluator's `az_op`: for each left element,
+    /// any or all right values relate (each comparison negated for a negated
+    /// operator); then some or every left element does so.
+    fn az_set(&mut self, op: AzOp, q: Quantifier, name: &str, rhs: &Expr, whole: &Expr) -> Term {
+        use crate::aws::SET_SLOTS;
+        let want = az_sort(op);
+        let lc = name.to_ascii_lowercase();
+        if is_time_attr(name) || want == AttrSort::Time {
+            return self.free(format!("`{whole}`: a set of times"));
+        }
+        if self.fixed.get(name).is_some() || self.attrs.contains_key(&lc) {
+            return self.free(format!(
+                "`{whole}` reads `{name}` as multi-valued, and another condition reads it as a single value"
+            ));
+        }
+        match self.set_attrs.get(&lc) {
+            Some(s) if *s != want => {
+                return self.free(format!(
+                    "`{whole}` reads the elements of `{name}` at another type than another condition"
+                ));
+            }
+            _ => {}
+        }
+        let negated = op.is_negated();
+        let rs: Vec<Term> = match self.value(rhs, want) {
+            // `ListContains` without a quantifier looks for the list itself
+            // among the elements, which are never lists
+            Some(Sym::List(_)) if q == Quantifier::None => return Term::bool(negated),
+            Some(Sym::List(xs)) => {
+                let mut out = Vec::new();
+                for x in xs {
+                    match x {
+                        Sym::Str(t) | Sym::Int(t) | Sym::Bool(t) => out.push(t),
+                        Sym::List(_) => return self.free(format!("`{whole}`")),
+                    }
+                }
+                out
+            }
+            Some(Sym::Str(t) | Sym::Int(t) | Sym::Bool(t)) => vec![t],
+            None => return self.free(format!("`{whole}`")),
         };
-        if op.is_negated() { Term::not(t) } else { t }
+        let (prefix, sort) = match want {
+            AttrSort::Num => ("num", Sort::Int),
+            AttrSort::Bool => ("bool", Sort::Bool),
+            _ => ("attr", Sort::String),
+        };
+        let every_right = matches!(
+            q,
+            Quantifier::ForAnyOfAllValues | Quantifier::ForAllOfAllValues
+        );
+        let every_left = matches!(
+            q,
+            Quantifier::ForAllOfAnyValues | Quantifier::ForAllOfAllValues
+        );
+        let mut qs = Vec::with_capacity(SET_SLOTS);
+        for i in 0..SET_SLOTS {
+            let e = Term::named(format!("elem:{i}:{prefix}:{lc}"), sort);
+            let mut rel = Vec::new();
+            for r in &rs {
+                let Some(t) = az_base(op, e.clone(), r.clone()) else {
+                    return self.free(format!("`{whole}`"));
+                };
+                // inside a quantifier each comparison is negated
+                rel.push(if negated && q != Quantifier::None {
+                    Term::not(t)
+                } else {
+                    t
+                });
+            }
+            let p = if every_right {
+                Term::and(rel)
+            } else {
+                Term::or(rel)
+            };
+            qs.push(if every_left { Term::not(p) } else { p });
+        }
+        if let Some(q0) = qs.first() {
+            let known = self.set_predicates.entry(lc.clone()).or_default();
+            if !known.contains(q0) {
+                if known.len() >= SET_SLOTS {
+                    return self.free(format!(
+                        "`{whole}` is more than {SET_SLOTS} distinct set conditions on `{name}`"
+                    ));
+                }
+                known.push(q0.clone());
+            }
+        }
+        self.set_attrs.insert(lc.clone(), want);
+        let some = Term::or(
+            qs.into_iter()
+                .enumerate()
+                .map(|(i, q)| Term::and([Term::named(format!("live:{i}:{lc}"), Sort::Bool), q])),
+        );
+        let holds = if every_left { Term::not(some) } else { some };
+        // `ListNotContains` without a quantifier: the negation of the whole
+        if q == Quantifier::None && negated {
+            Term::not(holds)
+        } else {
+            holds
+        }
     }
 
     /// GCP: the term "the program allows the request".
@@ -544,6 +639,34 @@ impl<'a> ExprEncoder<'a> {
                 AttrSort::Bool => m.insert(format!("bool:{name}"), TValue::Bool(s.as_bool()?)),
             }
         }
+        for (name, sort) in &self.set_attrs {
+            let items = match ctx.get(name)? {
+                Value::One(s) => std::slice::from_ref(s),
+                Value::Set(v) => v.as_slice(),
+                Value::Null => return None,
+            };
+            if items.len() > crate::aws::SET_SLOTS {
+                return None;
+            }
+            for i in 0..crate::aws::SET_SLOTS {
+                let item = items.get(i);
+                m.insert(format!("live:{i}:{name}"), TValue::Bool(item.is_some()));
+                match sort {
+                    AttrSort::Num => m.insert(
+                        format!("elem:{i}:num:{name}"),
+                        TValue::Int(item.map_or(Some(0), |s| num_i64(s.as_number()?))?),
+                    ),
+                    AttrSort::Bool => m.insert(
+                        format!("elem:{i}:bool:{name}"),
+                        TValue::Bool(item.map_or(Some(false), Scalar::as_bool)?),
+                    ),
+                    _ => m.insert(
+                        format!("elem:{i}:attr:{name}"),
+                        TValue::Str(item.map(|s| s.as_string().into_owned()).unwrap_or_default()),
+                    ),
+                }
+            }
+        }
         if !self.tags.is_empty() {
             ctx.get("resource.tags")?;
             for k in &self.tags {
@@ -575,6 +698,28 @@ impl<'a> ExprEncoder<'a> {
                 ctx.insert(name, Value::One(Scalar::Str(t)));
             }
         }
+        for (name, sort) in &self.set_attrs {
+            let items = (0..crate::aws::SET_SLOTS)
+                .filter(|i| m.get_bool(&format!("live:{i}:{name}")) == Some(true))
+                .map(|i| {
+                    Scalar::Str(match sort {
+                        AttrSort::Num => m
+                            .get_int(&format!("elem:{i}:num:{name}"))
+                            .unwrap_or(0)
+                            .to_string(),
+                        AttrSort::Bool => m
+                            .get_bool(&format!("elem:{i}:bool:{name}"))
+                            .unwrap_or(false)
+                            .to_string(),
+                        _ => m
+                            .get_str(&format!("elem:{i}:attr:{name}"))
+                            .unwrap_or_default()
+                            .to_owned(),
+                    })
+                })
+                .collect();
+            ctx.insert(name, Value::Set(items));
+        }
         if !self.tags.is_empty() {
             let mut keys = Vec::new();
             for k in &self.tags {
@@ -591,6 +736,53 @@ impl<'a> ExprEncoder<'a> {
         }
         ctx
     }
+}
+
+/// The sort an ABAC operator reads its sides at.
+fn az_sort(op: AzOp) -> AttrSort {
+    use AzOp::*;
+    match op {
+        NumericEquals
+        | NumericNotEquals
+        | NumericLessThan
+        | NumericLessThanEquals
+        | NumericGreaterThan
+        | NumericGreaterThanEquals => AttrSort::Num,
+        DateTimeEquals
+        | DateTimeNotEquals
+        | DateTimeLessThan
+        | DateTimeLessThanEquals
+        | DateTimeGreaterThan
+        | DateTimeGreaterThanEquals => AttrSort::Time,
+        BoolEquals | BoolNotEquals => AttrSort::Bool,
+        _ => AttrSort::Str,
+    }
+}
+
+/// The un-negated comparison of an ABAC operator (`None` when the right
+/// side must be a constant and is not).
+fn az_base(op: AzOp, l: Term, r: Term) -> Option<Term> {
+    use AzOp::*;
+    Some(match op {
+        StringEquals | StringNotEquals | ListContains | ListNotContains => Term::equal(l, r),
+        StringLike | StringNotLike => {
+            let p = iamx_model::Pattern::glob(r.as_str()?, iamx_model::Case::Sensitive);
+            Term::matches_pattern(l, &p).ok()?
+        }
+        StringStartsWith | StringNotStartsWith => Term::prefix_of(r, l),
+        StringStartsWithIgnoreCase | StringNotStartsWithIgnoreCase => {
+            Term::in_re(l, Regex::concat([Regex::lit_ci(r.as_str()?), Regex::all()]))
+        }
+        StringEqualsIgnoreCase | StringNotEqualsIgnoreCase | GuidEquals | GuidNotEquals => {
+            Term::in_re(l, Regex::lit_ci(r.as_str()?))
+        }
+        NumericEquals | NumericNotEquals | DateTimeEquals | DateTimeNotEquals | BoolEquals
+        | BoolNotEquals => Term::equal(l, r),
+        NumericLessThan | DateTimeLessThan => Term::lt(l, r),
+        NumericLessThanEquals | DateTimeLessThanEquals => Term::le(l, r),
+        NumericGreaterThan | DateTimeGreaterThan => Term::gt(l, r),
+        NumericGreaterThanEquals | DateTimeGreaterThanEquals => Term::ge(l, r),
+    })
 }
 
 fn num_i64(n: f64) -> Option<i64> {
@@ -672,6 +864,7 @@ fn decide_and_replay(
                 && matches!(no, Outcome::NotAllowed | Outcome::ExplicitlyDenied)
             {
                 let mut keys: Vec<String> = enc.attrs.keys().cloned().collect();
+                keys.extend(enc.set_attrs.keys().cloned());
                 keys.extend(enc.tags.iter().map(|k| format!("resource.tag/{k}")));
                 Can::Sometimes {
                     witness: wctx,

@@ -256,7 +256,14 @@ fn gcp_encoding_agrees_with_evaluator() {
     );
 }
 
-const ABAC: [&str; 7] = [
+const ABAC: [&str; 14] = [
+    "@Principal[Microsoft.Directory/CustomSecurityAttributes/Id:Eng_Projects] ForAnyOfAnyValues:StringEquals {'alpha', 'beta'}",
+    "@Principal[Microsoft.Directory/CustomSecurityAttributes/Id:Eng_Projects] ForAllOfAnyValues:StringEquals {'alpha', 'beta'}",
+    "@Principal[Microsoft.Directory/CustomSecurityAttributes/Id:Eng_Projects] ForAnyOfAllValues:StringNotEquals {'alpha', 'gamma'}",
+    "@Principal[Microsoft.Directory/CustomSecurityAttributes/Id:Eng_Projects] ForAllOfAllValues:StringNotEqualsIgnoreCase {'SECRET'}",
+    "@Principal[Microsoft.Directory/CustomSecurityAttributes/Id:Eng_Projects] ListContains 'gamma'",
+    "@Principal[Microsoft.Directory/CustomSecurityAttributes/Id:Eng_Projects] ForAnyOfAnyValues:StringLike 'b*'",
+    "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringStartsWithIgnoreCase 'REP'",
     "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'reports'",
     "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringLike 'rep*'",
     "(!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringStartsWith 'log')",
@@ -307,12 +314,19 @@ fn azure_encoding_agrees_with_evaluator() {
             ("Microsoft.Storage/storageAccounts/read", false),
         ]),
         (0..3usize, 0..2usize, 0..2usize, 0..5i64),
+        (
+            prop::collection::vec(
+                prop::sample::select(vec!["alpha", "beta", "gamma", "Alpha", "secret", "Secret"]),
+                0..4,
+            ),
+            any::<bool>(),
+        ),
     );
     run_counted(
         "differential azure",
         10_000,
         strategy,
-        |(assignments, deny, op, (container, time, version, tier))| {
+        |(assignments, deny, op, (container, time, version, tier), (projects, one))| {
             let who = [
                 "11111111-1111-1111-1111-111111111111",
                 "22222222-2222-2222-2222-222222222222",
@@ -371,6 +385,19 @@ fn azure_encoding_agrees_with_evaluator() {
             ctx.insert(
                 "@Principal[Microsoft.Directory/CustomSecurityAttributes/Id:Eng_Tier]",
                 s(&tier.to_string()),
+            );
+            let projects = match (one, projects.first()) {
+                (true, Some(p)) => s(p),
+                _ => Value::Set(
+                    projects
+                        .iter()
+                        .map(|p| Scalar::Str((*p).to_owned()))
+                        .collect(),
+                ),
+            };
+            ctx.insert(
+                "@Principal[Microsoft.Directory/CustomSecurityAttributes/Id:Eng_Projects]",
+                projects,
             );
             let req = Request {
                 principal: iamx_model::Principal {

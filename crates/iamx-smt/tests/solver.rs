@@ -634,3 +634,65 @@ fn decimal_constants_are_compared_exactly() {
         Can::Never
     ));
 }
+
+#[test]
+fn azure_cross_product_operator_has_a_set_witness() {
+    use iamx_model::azure::{AzureAssignment, AzureProgram, PermissionBlock, RoleSpec};
+    let attr = "@Principal[Microsoft.Directory/CustomSecurityAttributes/Id:Eng_Projects]";
+    let cond = iamx_azure::parse_abac(&format!(
+        "({attr} ForAllOfAnyValues:StringEquals {{'alpha', 'beta'}}) AND ({attr} ForAnyOfAnyValues:StringEquals {{'beta'}}) AND ({attr} ListContains 'alpha')"
+    ))
+    .expect("abac");
+    let who = "11111111-1111-1111-1111-111111111111";
+    let op = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read";
+    let prog = AzureProgram {
+        identities: [who.to_owned()].into_iter().collect(),
+        data_action: true,
+        sub_operation: None,
+        assignments: vec![AzureAssignment {
+            principal_id: who.to_owned(),
+            role_name: "reader".into(),
+            role: RoleSpec::Blocks(std::sync::Arc::new(vec![PermissionBlock {
+                actions: vec![],
+                not_actions: vec![],
+                data_actions: vec![Pattern::glob("Microsoft.Storage/*", Case::Insensitive)],
+                not_data_actions: vec![],
+            }])),
+            scope: "/subscriptions/s".into(),
+            condition: iamx_model::Condition::Expr(Box::new(cond)),
+            origin: std::sync::Arc::new(iamx_model::Origin {
+                file: None,
+                policy: std::sync::Arc::from("p"),
+                statement: 0,
+                sid: None,
+                line: 0,
+                column: 0,
+            }),
+        }],
+        denies: vec![],
+    };
+    let req = iamx_model::Request {
+        principal: iamx_model::Principal {
+            id: who.to_owned(),
+            kind: iamx_model::PrincipalKind::User,
+            account: None,
+            role_arn: None,
+            name: None,
+            unique_id: None,
+        },
+        action: op.to_owned(),
+        resource: "/subscriptions/s/resourceGroups/r".into(),
+        resource_account: None,
+        context: iamx_model::Context::new(),
+    };
+    let Can::Sometimes { witness, .. } = common::can_azure(&prog, &req) else {
+        panic!(
+            "expected sometimes, got {:?}",
+            common::can_azure(&prog, &req)
+        );
+    };
+    let mut projects = set_of(witness.get(attr));
+    projects.sort();
+    projects.dedup();
+    assert_eq!(projects, ["alpha", "beta"]);
+}
