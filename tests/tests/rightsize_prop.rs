@@ -189,7 +189,7 @@ proptest! {
         }
         prop_assume!(!logs.is_empty());
         let records: Vec<UsageRecord> = logs.iter().map(|(r, _)| r.clone()).collect();
-        let opts = iamx::rightsize::Options { generalize: false, timeout: Duration::from_secs(10) };
+        let opts = iamx::rightsize::Options { generalize: false, timeout: Duration::from_secs(60) };
         let out = iamx::rightsize::rightsize(&inp, &records, USER, &opts).map_err(TestCaseError::fail)?;
         prop_assert!(out.not_carried.is_empty(), "{:?}", out.not_carried);
         prop_assert!(out.proven(), "{out:?}");
@@ -217,7 +217,7 @@ proptest! {
             Arc::from("old"),
             prog.identity.iter().flat_map(|p| p.statements.iter().cloned()).collect(),
         ));
-        let c = iamx::reason::compare_aws(&new, &old, &req0.principal, &builtin, Duration::from_secs(10));
+        let c = iamx::reason::compare_aws(&new, &old, &req0.principal, &builtin, Duration::from_secs(60));
         prop_assert!(
             c.verdict == "equivalent" || c.verdict == "b_more_permissive",
             "new policy {} vs old: {} ({:?})", out.policy, c.verdict, c.a_not_in_b

@@ -74,8 +74,25 @@ fn rightsize_keeps_what_the_logs_show() {
     for p in [
         "arn:aws:iam::111122223333:user/alice",
         "arn:aws:iam::444455556666:user/frank",
+        // GCP: a custom role bound on the bucket, the object named in the
+        // condition next to the old binding's own condition
+        "user:ana@example.com",
+        "user:sam@example.com",
+        // Azure: custom role definitions assigned at the resources used; a
+        // role-assignment write is assigned at the scope it extends
+        "99999999-9999-4999-8999-999999999999",
+        "33333333-cccc-4ccc-8ccc-333333333333",
     ] {
-        let (code, text) = run(&["rightsize", "examples", "--logs", LOGS, "--principal", p]);
+        let (code, text) = run(&[
+            "rightsize",
+            "examples",
+            "--logs",
+            LOGS,
+            "--principal",
+            p,
+            "--timeout",
+            "120",
+        ]);
         assert_eq!(code, 0, "{text}");
         assert!(text.contains("proof 1, every logged call allowed: holds"));
         assert!(text.contains("proof 2, nothing granted the current policies do not grant: holds"));
@@ -92,6 +109,8 @@ fn rightsize_carries_conditions_and_refuses_a_wider_policy() {
         "corpus/rightsize/logs",
         "--principal",
         "arn:aws:iam::111122223333:user/rita",
+        "--timeout",
+        "120",
     ];
     let (code, text) = run(&args);
     assert_eq!(code, 0, "{text}");

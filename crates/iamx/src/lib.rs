@@ -38,6 +38,8 @@ use std::sync::Arc;
 pub use iamx_analysis as analysis;
 pub mod reason;
 pub mod rightsize;
+mod rightsize_azure;
+mod rightsize_gcp;
 pub mod unused;
 pub use iamx_usage as usage;
 

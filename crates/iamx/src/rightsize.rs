@@ -24,8 +24,9 @@
 //! policy alone allows it, or nothing does today) is not carried over, and
 //! is listed with its reason.
 //!
-//! AWS only for now: GCP and Azure principals are refused with a clear
-//! error.
+//! GCP (a custom role and bindings) and Azure (a custom role definition and
+//! assignments) follow the same steps in `rightsize_gcp` and
+//! `rightsize_azure`.
 
 use crate::analysis::Inputs;
 use crate::reason::{DirectionReport, Grants, more_permissive_grants};
@@ -120,7 +121,7 @@ impl Rightsized {
 
 /// One call to carry: the action (catalog spelling), the resource, and the
 /// condition of the statement that allows it.
-struct Carried {
+pub(crate) struct Carried {
     action: String,
     resource: String,
     condition: Option<Json>,
@@ -136,11 +137,6 @@ pub fn rightsize(
     opts: &Options,
 ) -> Result<Rightsized, String> {
     let cloud = cloud_of(principal)?;
-    if cloud != Cloud::Aws {
-        return Err(format!(
-            "rightsize reads AWS principals (an IAM user or role ARN) only; `{principal}` is {cloud}"
-        ));
-    }
     let calls: Vec<&UsageRecord> = records
         .iter()
         .filter(|r| r.cloud == cloud && r.principal.eq_ignore_ascii_case(principal) && is_use(r))
@@ -149,6 +145,11 @@ pub fn rightsize(
         return Err(format!(
             "the logs hold no call of `{principal}` that authorisation let through: nothing to keep (give the logs of this principal, or check its name)"
         ));
+    }
+    match cloud {
+        Cloud::Aws => {}
+        Cloud::Gcp => return crate::rightsize_gcp::rightsize(inp, &calls, principal, opts),
+        Cloud::Azure => return crate::rightsize_azure::rightsize(inp, &calls, principal, opts),
     }
     let (current, who) = current_policy(inp, principal)?;
     let mut carried = Vec::new();
@@ -497,7 +498,7 @@ fn build_policy(carried: &[Carried], catalog: &Catalog, generalize: bool) -> (Js
     )
 }
 
-fn one_or_many(mut v: Vec<String>) -> Json {
+pub(crate) fn one_or_many(mut v: Vec<String>) -> Json {
     if v.len() == 1 {
         json!(v.remove(0))
     } else {
