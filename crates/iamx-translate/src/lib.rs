@@ -1,0 +1,648 @@
+//! # iamx-translate
+//!
+//! Cross-cloud translation of permissions. A provider-neutral capability
+//! vocabulary ([`vocab`], data in `data/capabilities/*.json`) sits between
+//! AWS actions, GCP permissions and Azure operations; a user-supplied
+//! resource map ([`map`]) says which account, project, subscription, bucket
+//! or container stands for which. Translating is: **lift** the source to
+//! capabilities on mapped scopes ([`lift`]), **lower** them to the target
+//! as least privilege ([`lower`]), and **verify**: read the output back
+//! through the same lifter and check that it grants no capability on any
+//! scope the source did not, and that what it grants less is exactly what
+//! the loss report lists.
+//!
+//! Key decision: **never more permissive.** A capability is carried only
+//! when every permission realising it is granted unconditionally in the
+//! source, and only when the target permissions realising it do not also
+//! realise a capability the source lacks (Azure's blob `read` lists too;
+//! GCP's `storage.buckets.get` reads every bucket setting): such a
+//! capability is dropped and reported as `approximate`. Everything not
+//! carried is in the loss report; nothing is dropped silently.
+
+pub mod lift;
+pub mod lower;
+pub mod map;
+pub mod vocab;
+
+pub use lift::{Held, Lifted};
+pub use map::{ResourceMap, ResourceMapError, Scope};
+pub use vocab::{Capability, Cloud, Perm, VocabError, Vocabulary};
+
+use iamx_model::Condition;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// A capability (by index into the vocabulary) on a scope.
+pub type Grant = (usize, Scope);
+
+/// One thing a translation does not carry over.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Loss {
+    /// A source permission (or wildcard) that no capability holds.
+    NoCounterpart {
+        /// The permission as written.
+        permission: String,
+        /// Why.
+        detail: String,
+    },
+    /// A resource the source names that the map does not hold.
+    UnmappedResource {
+        /// As written.
+        resource: String,
+    },
+    /// Granted only under a condition the translation does not carry.
+    Conditional {
+        /// The capability.
+        capability: String,
+        /// Where.
+        scope: Scope,
+        /// Where, in the source's terms.
+        at: String,
+        /// The condition (or why the decision depends on the context).
+        condition: String,
+    },
+    /// Only some permissions of the capability are granted.
+    Partial {
+        /// The capability.
+        capability: String,
+        /// Where.
+        scope: Scope,
+        /// Where, in the source's terms.
+        at: String,
+        /// The permissions not granted.
+        missing: Vec<String>,
+    },
+    /// The target has no permission realising the capability.
+    NotInTarget {
+        /// The capability.
+        capability: String,
+        /// Where.
+        scope: Scope,
+        /// Where, in the source's terms.
+        at: String,
+    },
+    /// The scope has no counterpart in the target (the map gives none).
+    ScopeNotInTarget {
+        /// The capability.
+        capability: String,
+        /// Where.
+        scope: Scope,
+        /// Where, in the source's terms.
+        at: String,
+    },
+    /// The target permissions would also grant capabilities the source does
+    /// not: not carried.
+    Approximate {
+        /// The capability.
+        capability: String,
+        /// Where.
+        scope: Scope,
+        /// Where, in the source's terms.
+        at: String,
+        /// What the target permissions would also grant.
+        also_grants: Vec<String>,
+    },
+}
+
+impl Loss {
+    /// The capability and scope of a loss about one.
+    pub fn grant_key(&self) -> Option<(&str, &Scope)> {
+        match self {
+            Loss::NoCounterpart { .. } | Loss::UnmappedResource { .. } => None,
+            Loss::Conditional {
+                capability, scope, ..
+            }
+            | Loss::Partial {
+                capability, scope, ..
+            }
+            | Loss::NotInTarget {
+                capability, scope, ..
+            }
+            | Loss::ScopeNotInTarget {
+                capability, scope, ..
+            }
+            | Loss::Approximate {
+                capability, scope, ..
+            } => Some((capability, scope)),
+        }
+    }
+
+    /// Whether it is a capability the source grants and the output does not
+    /// (what verification must find missing).
+    pub fn is_dropped_grant(&self) -> bool {
+        matches!(
+            self,
+            Loss::NotInTarget { .. } | Loss::ScopeNotInTarget { .. } | Loss::Approximate { .. }
+        )
+    }
+
+    /// A one-line description.
+    pub fn describe(&self) -> String {
+        match self {
+            Loss::NoCounterpart { permission, detail } => {
+                format!("no counterpart: `{permission}`: {detail}")
+            }
+            Loss::UnmappedResource { resource } => {
+                format!("unmapped resource: `{resource}` is not in the resource map")
+            }
+            Loss::Conditional {
+                capability,
+                at,
+                condition,
+                ..
+            } => format!("condition not carried: {capability} on {at}: {condition}"),
+            Loss::Partial {
+                capability,
+                at,
+                missing,
+                ..
+            } => format!(
+                "partly granted: {capability} on {at} lacks {}",
+                missing.join(", ")
+            ),
+            Loss::NotInTarget { capability, at, .. } => {
+                format!("no counterpart in the target: {capability} on {at}")
+            }
+            Loss::ScopeNotInTarget { capability, at, .. } => {
+                format!("scope not in the target: {capability} on {at} (the map gives no id)")
+            }
+            Loss::Approximate {
+                capability,
+                at,
+                also_grants,
+                ..
+            } => format!(
+                "approximate, not carried: {capability} on {at} (the target's permissions would also grant {})",
+                also_grants.join(", ")
+            ),
+        }
+    }
+}
+
+/// What to translate.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// An AWS identity policy.
+    Aws(Arc<iamx_model::Policy>),
+    /// Grants held at scopes (GCP bindings, Azure assignments, a
+    /// principal's effective access), with what reading them already lost.
+    Held {
+        /// Their cloud.
+        cloud: Cloud,
+        /// The grants.
+        held: Vec<Held>,
+        /// Losses found while reading them.
+        losses: Vec<Loss>,
+    },
+}
+
+impl Source {
+    /// The cloud.
+    pub fn cloud(&self) -> Cloud {
+        match self {
+            Source::Aws(_) => Cloud::Aws,
+            Source::Held { cloud, .. } => *cloud,
+        }
+    }
+
+    /// GCP allow bindings (a role alone is one binding at `*`: it is taken
+    /// as granted on every account of the map).
+    pub fn gcp(bindings: &[Arc<iamx_model::gcp::GcpBinding>], map: &ResourceMap) -> Source {
+        let mut held = Vec::new();
+        let mut losses = Vec::new();
+        for b in bindings {
+            let names = match &b.grant {
+                iamx_model::gcp::RoleGrant::Permissions(p) => {
+                    p.iter().map(|x| x.to_ascii_lowercase()).collect()
+                }
+                iamx_model::gcp::RoleGrant::Nothing(_) => continue,
+                iamx_model::gcp::RoleGrant::Unknown(r) => {
+                    losses.push(Loss::NoCounterpart {
+                        permission: b.role.clone(),
+                        detail: format!("the role is not known: {r}"),
+                    });
+                    continue;
+                }
+            };
+            let Some(scope) = map.scope_of(Cloud::Gcp, &b.attached_to) else {
+                losses.push(Loss::UnmappedResource {
+                    resource: b.attached_to.clone(),
+                });
+                continue;
+            };
+            held.push(Held {
+                scope,
+                names,
+                blocks: vec![],
+                condition: (b.condition != Condition::True).then(|| "an IAM condition".to_owned()),
+            });
+        }
+        Source::Held {
+            cloud: Cloud::Gcp,
+            held,
+            losses,
+        }
+    }
+
+    /// Azure role assignments with the role definitions they name (a role
+    /// definition alone is one assignment at `/`: taken as granted on every
+    /// account of the map).
+    pub fn azure(
+        roles: &BTreeMap<String, iamx_azure::RoleDefinition>,
+        assignments: &[iamx_azure::RoleAssignment],
+        map: &ResourceMap,
+    ) -> Source {
+        let mut held = Vec::new();
+        let mut losses = Vec::new();
+        for a in assignments {
+            let Some(role) = roles.get(&a.role_guid) else {
+                losses.push(Loss::NoCounterpart {
+                    permission: a
+                        .role_definition_name
+                        .clone()
+                        .unwrap_or(a.role_guid.clone()),
+                    detail: "the role definition is not known".into(),
+                });
+                continue;
+            };
+            let Some(scope) = map.scope_of(Cloud::Azure, &a.scope) else {
+                losses.push(Loss::UnmappedResource {
+                    resource: a.scope.clone(),
+                });
+                continue;
+            };
+            let condition = (a.condition != Condition::True).then(|| {
+                a.condition_text
+                    .clone()
+                    .unwrap_or_else(|| "an ABAC condition".to_owned())
+            });
+            held.push(Held {
+                scope: scope.clone(),
+                names: BTreeSet::new(),
+                blocks: role.blocks.iter().cloned().collect(),
+                condition: condition.clone(),
+            });
+            for cb in &role.conditional {
+                held.push(Held {
+                    scope: scope.clone(),
+                    names: BTreeSet::new(),
+                    blocks: cb.block.iter().cloned().collect(),
+                    condition: Some("a condition of the role definition".to_owned()),
+                });
+            }
+        }
+        Source::Held {
+            cloud: Cloud::Azure,
+            held,
+            losses,
+        }
+    }
+
+    /// A principal's effective access (`what_can` rows of one cloud).
+    pub fn access(cloud: Cloud, rows: &[iamx_analysis::Access], map: &ResourceMap) -> Source {
+        let mut held = Vec::new();
+        let mut losses = Vec::new();
+        for r in rows.iter().filter(|r| r.cloud == cloud.name()) {
+            let Some(scope) = map.scope_of(cloud, &r.resource) else {
+                losses.push(Loss::UnmappedResource {
+                    resource: r.resource.clone(),
+                });
+                continue;
+            };
+            for a in &r.actions {
+                let lc = a.action.to_ascii_lowercase();
+                // what-can rows do not say the Azure plane: both keys
+                let names: BTreeSet<String> = match cloud {
+                    Cloud::Azure => [format!("c:{lc}"), format!("d:{lc}")].into(),
+                    _ => [lc].into(),
+                };
+                held.push(Held {
+                    scope: scope.clone(),
+                    names,
+                    blocks: vec![],
+                    condition: a
+                        .conditional
+                        .then(|| a.condition.clone().unwrap_or_else(|| "a condition".into())),
+                });
+            }
+        }
+        Source::Held {
+            cloud,
+            held,
+            losses,
+        }
+    }
+}
+
+/// A capability carried over, for reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct GrantRow {
+    /// The capability.
+    pub capability: String,
+    /// Where.
+    pub scope: Scope,
+    /// Where, in words.
+    pub at: String,
+}
+
+/// A note on a carried capability whose match is only approximate.
+#[derive(Clone, Debug, Serialize)]
+pub struct Note {
+    /// The capability.
+    pub capability: String,
+    /// The vocabulary's note.
+    pub note: String,
+}
+
+/// The check of a translation's output against its source.
+#[derive(Clone, Debug, Serialize)]
+pub struct Verification {
+    /// Capabilities on scopes the output grants and the source does not
+    /// (must be empty).
+    pub more: Vec<GrantRow>,
+    /// Capabilities on scopes the source grants and the output does not.
+    pub less: Vec<GrantRow>,
+    /// Whether `less` is exactly the capabilities the loss report drops.
+    pub matches_loss_report: bool,
+    /// An error reading the output back, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Verification {
+    /// Whether the translation passed: never more permissive, and the loss
+    /// report accounts for everything missing.
+    pub fn ok(&self) -> bool {
+        self.more.is_empty() && self.matches_loss_report && self.error.is_none()
+    }
+}
+
+/// A translation.
+#[derive(Clone, Debug, Serialize)]
+pub struct Translation {
+    /// Source cloud.
+    pub from: Cloud,
+    /// Target cloud.
+    pub to: Cloud,
+    /// The output in the target dialect.
+    pub output: serde_json::Value,
+    /// What it carries.
+    pub carried: Vec<GrantRow>,
+    /// What it does not.
+    pub losses: Vec<Loss>,
+    /// Carried capabilities whose match the vocabulary calls approximate.
+    pub notes: Vec<Note>,
+    /// The check.
+    pub verification: Verification,
+}
+
+fn row(vocab: &Vocabulary, map: &ResourceMap, cloud: Cloud, (c, s): &Grant) -> GrantRow {
+    GrantRow {
+        capability: vocab.id(*c).to_owned(),
+        scope: s.clone(),
+        at: map.describe(s, cloud),
+    }
+}
+
+fn covered(map: &ResourceMap, set: &BTreeSet<Grant>, (c, s): &Grant) -> bool {
+    set.iter().any(|(c2, s2)| c2 == c && map.includes(s2, s))
+}
+
+/// The default member/principal of the output's bindings and assignments.
+pub fn default_member(to: Cloud) -> &'static str {
+    match to {
+        Cloud::Aws => "",
+        Cloud::Gcp => "serviceAccount:translated@PROJECT.iam.gserviceaccount.com",
+        Cloud::Azure => "00000000-0000-0000-0000-000000000000",
+    }
+}
+
+/// Translates `source` to `to`. `catalog` expands AWS wildcards for the
+/// loss report; `member` is who the GCP bindings / Azure assignments are for.
+pub fn translate(
+    vocab: &Vocabulary,
+    map: &ResourceMap,
+    source: &Source,
+    to: Cloud,
+    catalog: Option<&iamx_catalog::Catalog>,
+    member: Option<&str>,
+) -> Translation {
+    let from = source.cloud();
+    let lifted = match source {
+        Source::Aws(p) => lift::lift_aws(vocab, map, p, catalog),
+        Source::Held {
+            cloud,
+            held,
+            losses,
+        } => {
+            let mut l = lift::lift_held(vocab, map, *cloud, held);
+            l.losses.extend(losses.iter().cloned());
+            l.losses.sort();
+            l.losses.dedup();
+            l
+        }
+    };
+    let member = member.unwrap_or(default_member(to));
+    let mut losses = lifted.losses.clone();
+    let mut kept: BTreeSet<Grant> = BTreeSet::new();
+    for g in &lifted.grants {
+        let (c, s) = g;
+        let at = map.describe(s, from);
+        let id = vocab.id(*c).to_owned();
+        if vocab.get(*c).is_none_or(|cap| cap.perms(to).is_empty()) {
+            losses.push(Loss::NotInTarget {
+                capability: id,
+                scope: s.clone(),
+                at,
+            });
+        } else if !lower::expressible(map, s, to) {
+            losses.push(Loss::ScopeNotInTarget {
+                capability: id,
+                scope: s.clone(),
+                at,
+            });
+        } else {
+            kept.insert(g.clone());
+        }
+    }
+    // lower, read back, drop what would grant more, until nothing does
+    let mut output;
+    let mut back;
+    loop {
+        output = lower::lower(vocab, map, &kept, to, member);
+        back = lower::lift_output(vocab, map, to, &output);
+        let Ok(b) = &back else { break };
+        let extras: Vec<Grant> = b
+            .grants
+            .iter()
+            .filter(|g| !covered(map, &lifted.grants, g))
+            .cloned()
+            .collect();
+        if extras.is_empty() {
+            break;
+        }
+        let mut dropped: BTreeMap<Grant, BTreeSet<String>> = BTreeMap::new();
+        for (xc, xs) in &extras {
+            let xperms: BTreeSet<String> = vocab
+                .get(*xc)
+                .map(|c| c.perms(to).iter().map(Perm::key).collect())
+                .unwrap_or_default();
+            for (kc, ks) in &kept {
+                let shares = vocab
+                    .get(*kc)
+                    .is_some_and(|c| c.perms(to).iter().any(|p| xperms.contains(&p.key())));
+                if shares && (map.includes(ks, xs) || map.includes(xs, ks)) {
+                    dropped
+                        .entry((*kc, ks.clone()))
+                        .or_default()
+                        .insert(vocab.id(*xc).to_owned());
+                }
+            }
+        }
+        if dropped.is_empty() {
+            break;
+        }
+        for ((c, s), also) in dropped {
+            kept.remove(&(c, s.clone()));
+            losses.push(Loss::Approximate {
+                capability: vocab.id(c).to_owned(),
+                at: map.describe(&s, from),
+                scope: s,
+                also_grants: also.into_iter().collect(),
+            });
+        }
+    }
+    losses.sort();
+    losses.dedup();
+    let verification = match back {
+        Err(e) => Verification {
+            more: vec![],
+            less: vec![],
+            matches_loss_report: false,
+            error: Some(e),
+        },
+        Ok(b) => {
+            let more: Vec<GrantRow> = b
+                .grants
+                .iter()
+                .filter(|g| !covered(map, &lifted.grants, g))
+                .map(|g| row(vocab, map, to, g))
+                .collect();
+            let less_set: BTreeSet<(String, Scope)> = lifted
+                .grants
+                .iter()
+                .filter(|g| !covered(map, &b.grants, g))
+                .map(|(c, s)| (vocab.id(*c).to_owned(), s.clone()))
+                .collect();
+            let reported: BTreeSet<(String, Scope)> = losses
+                .iter()
+                .filter(|l| l.is_dropped_grant())
+                .filter_map(Loss::grant_key)
+                .map(|(c, s)| (c.to_owned(), s.clone()))
+                .collect();
+            let less = lifted
+                .grants
+                .iter()
+                .filter(|g| !covered(map, &b.grants, g))
+                .map(|g| row(vocab, map, from, g))
+                .collect();
+            Verification {
+                more,
+                less,
+                matches_loss_report: less_set == reported,
+                error: None,
+            }
+        }
+    };
+    let carried: Vec<GrantRow> = kept.iter().map(|g| row(vocab, map, from, g)).collect();
+    let mut notes: Vec<Note> = kept
+        .iter()
+        .filter_map(|(c, _)| vocab.get(*c))
+        .filter_map(|c| {
+            c.note.as_ref().map(|n| Note {
+                capability: c.id.clone(),
+                note: n.clone(),
+            })
+        })
+        .collect();
+    notes.sort_by(|a, b| a.capability.cmp(&b.capability));
+    notes.dedup_by(|a, b| a.capability == b.capability);
+    Translation {
+        from,
+        to,
+        output,
+        carried,
+        losses,
+        notes,
+        verification,
+    }
+}
+
+/// One row of the coverage report.
+#[derive(Clone, Debug, Serialize)]
+pub struct CoverageRow {
+    /// The service class.
+    pub class: String,
+    /// Capabilities in it.
+    pub capabilities: usize,
+    /// Distinct AWS actions mapped.
+    pub aws_mapped: usize,
+    /// Actions the catalog lists for the AWS services those belong to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws_catalog: Option<usize>,
+    /// Distinct GCP permissions mapped.
+    pub gcp_mapped: usize,
+    /// Distinct Azure control-plane operations mapped.
+    pub azure_actions_mapped: usize,
+    /// Distinct Azure data-plane operations mapped.
+    pub azure_data_actions_mapped: usize,
+}
+
+/// Per service class: how many permissions of each cloud the vocabulary
+/// maps (and, for AWS with a catalog, how many the services hold).
+pub fn coverage(vocab: &Vocabulary, catalog: Option<&iamx_catalog::Catalog>) -> Vec<CoverageRow> {
+    let mut out = Vec::new();
+    for (class, n) in vocab.counts() {
+        let caps: Vec<&Capability> = vocab
+            .capabilities()
+            .iter()
+            .filter(|c| c.class() == class)
+            .collect();
+        let mut sets: [BTreeSet<String>; 4] = Default::default();
+        for c in &caps {
+            for cloud in [Cloud::Aws, Cloud::Gcp, Cloud::Azure] {
+                for p in c.perms(cloud) {
+                    let i = match p {
+                        Perm::Aws(_) => 0,
+                        Perm::Gcp(_) => 1,
+                        Perm::AzureAction(_) => 2,
+                        Perm::AzureDataAction(_) => 3,
+                    };
+                    if let Some(s) = sets.get_mut(i) {
+                        s.insert(p.name().to_ascii_lowercase());
+                    }
+                }
+            }
+        }
+        let [aws, gcp, az, azd] = sets;
+        let services: BTreeSet<&str> = aws.iter().filter_map(|a| a.split(':').next()).collect();
+        let aws_catalog = catalog.map(|c| {
+            services
+                .iter()
+                .map(|s| c.service_actions(s).len())
+                .sum::<usize>()
+        });
+        out.push(CoverageRow {
+            class,
+            capabilities: n,
+            aws_mapped: aws.len(),
+            aws_catalog,
+            gcp_mapped: gcp.len(),
+            azure_actions_mapped: az.len(),
+            azure_data_actions_mapped: azd.len(),
+        });
+    }
+    out
+}
