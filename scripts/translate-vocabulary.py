@@ -310,7 +310,8 @@ cap("key-management/key:decrypt", "decrypt with a key", ["kms:Decrypt"], ["cloud
 cap("key-management/key:generate-data-key", "generate a data key (envelope encryption)", ["kms:GenerateDataKey"], ["cloudkms.cryptoKeyVersions.useToEncrypt"], [], [f"{KV}/keys/wrap/action"], note="GCP and Azure wrap a locally made data key instead")
 cap("key-management/key:wrap", "wrap a key", ["kms:Encrypt"], ["cloudkms.cryptoKeyVersions.useToEncrypt"], [], [f"{KV}/keys/wrap/action"])
 cap("key-management/key:unwrap", "unwrap a key", ["kms:Decrypt"], ["cloudkms.cryptoKeyVersions.useToDecrypt"], [], [f"{KV}/keys/unwrap/action"])
-cap("key-management/key:re-encrypt", "re-encrypt under another key", ["+kms:ReEncryptFrom", "kms:ReEncryptTo"], ["+cloudkms.cryptoKeyVersions.useToDecrypt", "cloudkms.cryptoKeyVersions.useToEncrypt"], [], ["+" + f"{KV}/keys/decrypt/action", f"{KV}/keys/encrypt/action"])
+cap("key-management/key:re-encrypt", "re-encrypt under another key", ["+kms:ReEncryptFrom", "kms:ReEncryptTo"], [], [],
+    note="GCP and Azure have no re-encrypt permission: decrypt and encrypt together do it")
 cap("key-management/key:sign", "sign with a key", ["kms:Sign"], ["cloudkms.cryptoKeyVersions.useToSign"], [], [f"{KV}/keys/sign/action"])
 cap("key-management/key:verify", "verify a signature", ["kms:Verify"], ["cloudkms.cryptoKeyVersions.useToVerify"], [], [f"{KV}/keys/verify/action"])
 cap("key-management/key:get-public-key", "read a key's public half", ["kms:GetPublicKey"], ["cloudkms.cryptoKeyVersions.viewPublicKey"], [], [f"{KV}/keys/read"])
