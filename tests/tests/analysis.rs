@@ -47,6 +47,7 @@ fn audit_json_has_every_section() {
         "public_access",
         "escalation_paths",
         "conditional_grants",
+        "risks",
         "warnings",
     ] {
         assert!(v.get(key).is_some(), "missing `{key}`");

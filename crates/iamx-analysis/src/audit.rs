@@ -1,6 +1,7 @@
 //! `iamx audit`: the one-screen report of an environment across clouds.
 
 use crate::graph::{self, Path};
+use crate::risk::{RiskFinding, RiskOptions};
 use crate::{Access, Inputs};
 use iamx_graph::{EdgeKind, NodeKind, PermissionGraph};
 use iamx_model::{Effect, PrincipalEntry, PrincipalKind};
@@ -69,6 +70,10 @@ pub struct Audit {
     pub escalation_paths: Vec<PathFinding>,
     /// Conditional grants worth a look.
     pub conditional_grants: Vec<ConditionalGrant>,
+    /// Risk findings: admin-equivalent grants, sensitive wildcards,
+    /// credential-exposure and privilege-escalation permissions, public
+    /// grants, stale principals.
+    pub risks: Vec<RiskFinding>,
     /// Warnings from loading.
     pub warnings: Vec<String>,
 }
@@ -322,7 +327,20 @@ fn conditional_grants(inp: &Inputs<'_>) -> Vec<ConditionalGrant> {
 }
 
 /// Runs the audit. `warnings` are the loader's warnings, passed through.
+/// The stale-principal check measures from the newest date the inputs carry
+/// ([`audit_at`] takes a reference time).
 pub fn audit(inp: &Inputs<'_>, g: &PermissionGraph, warnings: Vec<String>) -> Audit {
+    audit_at(inp, g, warnings, None)
+}
+
+/// [`audit`] with the reference time of the stale-principal check (epoch
+/// seconds; `None`: the newest `LastUsedDate`/`CreateDate` of the inputs).
+pub fn audit_at(
+    inp: &Inputs<'_>,
+    g: &PermissionGraph,
+    warnings: Vec<String>,
+    now: Option<i64>,
+) -> Audit {
     let mut admins = Vec::new();
     let mut admin_nodes = BTreeSet::new();
     for (from, to, e) in g.edges() {
@@ -395,12 +413,22 @@ pub fn audit(inp: &Inputs<'_>, g: &PermissionGraph, warnings: Vec<String>) -> Au
             });
         }
     }
+    let risks = crate::risk::risks(
+        inp,
+        &admins,
+        &public_access,
+        &RiskOptions {
+            now,
+            ..RiskOptions::default()
+        },
+    );
     Audit {
         counts: counts(inp),
         admins,
         public_access,
         escalation_paths,
         conditional_grants,
+        risks,
         warnings,
     }
 }

@@ -19,6 +19,7 @@ pub mod aws;
 pub mod azure;
 pub mod gcp;
 pub mod graph;
+pub mod risk;
 
 use iamx_aws::AwsEnvironment;
 use iamx_azure::AzureEnvironment;

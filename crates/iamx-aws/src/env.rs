@@ -36,6 +36,8 @@ pub struct User {
     pub boundary: Option<String>,
     /// Tags.
     pub tags: Vec<(String, String)>,
+    /// `CreateDate`, in epoch seconds.
+    pub created: Option<i64>,
 }
 
 /// An IAM group.
@@ -74,6 +76,11 @@ pub struct Role {
     pub boundary: Option<String>,
     /// Tags.
     pub tags: Vec<(String, String)>,
+    /// `CreateDate`, in epoch seconds.
+    pub created: Option<i64>,
+    /// `RoleLastUsed.LastUsedDate`, in epoch seconds (`None`: never used, or
+    /// the export does not say).
+    pub last_used: Option<i64>,
 }
 
 /// A managed policy (its default version).
@@ -211,6 +218,23 @@ struct Index {
     role_by_name: HashMap<(String, String), String>,
     /// (account, group name) → the group's ARN.
     group_by_name: HashMap<(String, String), String>,
+}
+
+/// A date field (`CreateDate`, `LastUsedDate`) in epoch seconds; a value that
+/// is not an ISO 8601 date is a warning.
+fn date_field(obj: &Json, key: &str, path: &JsonPath, sink: &mut Sink<'_>) -> Option<i64> {
+    let v = obj.get(key)?;
+    match v.as_str().and_then(iamx_model::value::parse_date) {
+        Some(ms) => Some(ms.div_euclid(1000)),
+        None => {
+            sink.warn(
+                v.span,
+                &path.key(key),
+                format!("`{key}` is not a date, ignored"),
+            );
+            None
+        }
+    }
 }
 
 fn str_field<'j>(
@@ -503,6 +527,7 @@ impl AwsEnvironment {
             let attached = Self::attached(u, &up, sink);
             let boundary = Self::boundary(u, &up, sink);
             let tags = Self::tags(u, &up, sink);
+            let created = date_field(u, "CreateDate", &up, sink);
             self.users.insert(
                 arn.to_owned(),
                 User {
@@ -515,6 +540,7 @@ impl AwsEnvironment {
                     attached,
                     boundary,
                     tags,
+                    created,
                 },
             );
         }
@@ -546,6 +572,10 @@ impl AwsEnvironment {
             let attached = Self::attached(r, &rp, sink);
             let boundary = Self::boundary(r, &rp, sink);
             let tags = Self::tags(r, &rp, sink);
+            let created = date_field(r, "CreateDate", &rp, sink);
+            let last_used = r
+                .get("RoleLastUsed")
+                .and_then(|l| date_field(l, "LastUsedDate", &rp.key("RoleLastUsed"), sink));
             self.roles.insert(
                 arn.to_owned(),
                 Role {
@@ -558,6 +588,8 @@ impl AwsEnvironment {
                     attached,
                     boundary,
                     tags,
+                    created,
+                    last_used,
                 },
             );
         }

@@ -1160,10 +1160,15 @@ fn cmd_audit(cli: &Cli, paths: &[PathBuf]) -> Result<(), Failure> {
                 ),
                 _ => format!(" {}", r.permissions.join(", ")),
             };
-            let grant = if r.grant.is_empty() {
-                String::new()
-            } else {
-                format!(" via {}", r.grant)
+            // the grant in short: what it is (before its origin) and where
+            let grant = match r.grant.rsplit_once(" at ") {
+                _ if r.grant.is_empty() => String::new(),
+                Some((head, place)) => format!(
+                    " via {} ({})",
+                    head.split(" (").next().unwrap_or(head),
+                    place.trim_end_matches(')')
+                ),
+                None => format!(" via {}", r.grant),
             };
             let what = if perms.is_empty() && grant.is_empty() {
                 String::new()

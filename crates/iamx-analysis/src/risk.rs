@@ -1,0 +1,1080 @@
+//! Risk findings of the audit: admin-equivalent grants, wildcard grants on
+//! sensitive services, credential-exposure and privilege-escalation
+//! permissions, grants to public principals and stale principals.
+//!
+//! Key decision: the lists only say *which* permissions are risky
+//! (`data/risk/{aws,gcp,azure}.txt`, built in); whether a principal holds one
+//! is always the concrete evaluator's answer (allowed, or conditional: the
+//! finding says under which condition), asked on the resources the what-can
+//! machinery reads off the principal's grants. A deny, a boundary or an SCP
+//! that removes the permission removes the finding. Each finding names the
+//! grant (statement, binding or assignment) that allows it, with file, line
+//! and column.
+
+use crate::audit::AdminFinding;
+use crate::{Access, Inputs, grade};
+use iamx_model::{
+    Case, Context, Decision, Effect, Layer, Pattern, Principal, PrincipalMatch, evaluate,
+};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// What a finding is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RiskKind {
+    /// The principal may rewrite its own permissions (or grant itself
+    /// anything) at a scope.
+    AdminEquivalent,
+    /// One grant covers a whole sensitive service, or everything.
+    SensitiveWildcard,
+    /// A permission that hands out credentials, keys or secrets.
+    CredentialExposure,
+    /// A permission that lets the holder gain another identity's or more
+    /// permissions.
+    PrivilegeEscalation,
+    /// A grant to anyone, or to an account outside the organisation.
+    PublicGrant,
+    /// A principal not used for a long time (or never).
+    StalePrincipal,
+}
+
+impl RiskKind {
+    /// Every kind, in report order.
+    pub const ALL: [RiskKind; 6] = [
+        RiskKind::AdminEquivalent,
+        RiskKind::SensitiveWildcard,
+        RiskKind::CredentialExposure,
+        RiskKind::PrivilegeEscalation,
+        RiskKind::PublicGrant,
+        RiskKind::StalePrincipal,
+    ];
+
+    /// The kind's name as lists and reports write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RiskKind::AdminEquivalent => "admin-equivalent",
+            RiskKind::SensitiveWildcard => "sensitive-wildcard",
+            RiskKind::CredentialExposure => "credential-exposure",
+            RiskKind::PrivilegeEscalation => "privilege-escalation",
+            RiskKind::PublicGrant => "public-grant",
+            RiskKind::StalePrincipal => "stale-principal",
+        }
+    }
+
+    fn parse(s: &str) -> Option<RiskKind> {
+        RiskKind::ALL.into_iter().find(|k| k.name() == s)
+    }
+}
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Unconditional, broad or public.
+    High,
+    /// Conditional, or scoped to named resources.
+    Medium,
+    /// Worth a look.
+    Low,
+}
+
+impl Severity {
+    /// `high`, `medium` or `low`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+        }
+    }
+}
+
+/// One risk finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RiskFinding {
+    /// `aws`, `gcp` or `azure`.
+    pub cloud: String,
+    /// What it is about.
+    pub kind: RiskKind,
+    /// How bad it is.
+    pub severity: Severity,
+    /// The principal holding the grant, as its cloud names it.
+    pub principal: String,
+    /// The risky permissions (or wildcards) the grant gives it, sorted.
+    pub permissions: Vec<String>,
+    /// The statement, binding or assignment, with file, line and column
+    /// (empty when no single grant is to blame: stale principals).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub grant: String,
+    /// Where it applies, and under which condition.
+    pub detail: String,
+}
+
+/// One line of a risk list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RiskEntry {
+    /// `sensitive-wildcard`, `credential-exposure` or `privilege-escalation`.
+    pub kind: RiskKind,
+    /// The permission, operation, pattern or (GCP wildcards) role.
+    pub permission: String,
+    /// Azure: a data action.
+    pub data: bool,
+}
+
+const AWS_LIST: &str = include_str!("../data/risk/aws.txt");
+const GCP_LIST: &str = include_str!("../data/risk/gcp.txt");
+const AZURE_LIST: &str = include_str!("../data/risk/azure.txt");
+
+/// Reads a risk list: `kind permission [data]` lines, `#` comments. Returns
+/// the entries and one message per line it cannot read.
+pub fn parse_list(text: &str) -> (Vec<RiskEntry>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or_default().trim();
+        if line.is_empty() {
+            continue;
+        }
+        let mut words = line.split_whitespace();
+        let (Some(kind), Some(permission)) = (words.next(), words.next()) else {
+            errors.push(format!("line {}: expected `kind permission`", i + 1));
+            continue;
+        };
+        let data = match words.next() {
+            None => false,
+            Some("data") => true,
+            Some(w) => {
+                errors.push(format!("line {}: unexpected `{w}`", i + 1));
+                continue;
+            }
+        };
+        match RiskKind::parse(kind) {
+            Some(
+                k @ (RiskKind::SensitiveWildcard
+                | RiskKind::CredentialExposure
+                | RiskKind::PrivilegeEscalation),
+            ) => out.push(RiskEntry {
+                kind: k,
+                permission: permission.to_owned(),
+                data,
+            }),
+            _ => errors.push(format!("line {}: unknown kind `{kind}`", i + 1)),
+        }
+    }
+    (out, errors)
+}
+
+/// The built-in lists of each cloud.
+#[derive(Clone, Debug)]
+pub struct RiskLists {
+    /// AWS actions (and service wildcards).
+    pub aws: Vec<RiskEntry>,
+    /// GCP permissions (and, for wildcards, roles).
+    pub gcp: Vec<RiskEntry>,
+    /// Azure operations (and wildcard patterns).
+    pub azure: Vec<RiskEntry>,
+}
+
+impl RiskLists {
+    /// The lists shipped in `data/risk` (see the headers there for sources).
+    pub fn builtin() -> RiskLists {
+        RiskLists {
+            aws: parse_list(AWS_LIST).0,
+            gcp: parse_list(GCP_LIST).0,
+            azure: parse_list(AZURE_LIST).0,
+        }
+    }
+
+    fn of(list: &[RiskEntry], kind: RiskKind) -> impl Iterator<Item = &RiskEntry> {
+        list.iter().filter(move |e| e.kind == kind)
+    }
+}
+
+/// Options of the risk analysis.
+#[derive(Clone, Debug)]
+pub struct RiskOptions {
+    /// The reference time, epoch seconds. `None`: the newest `LastUsedDate`
+    /// or `CreateDate` the inputs carry (so a report of the same inputs is
+    /// the same every day).
+    pub now: Option<i64>,
+    /// A principal unused for longer than this many days is stale.
+    pub stale_days: i64,
+}
+
+impl Default for RiskOptions {
+    fn default() -> Self {
+        RiskOptions {
+            now: None,
+            stale_days: 90,
+        }
+    }
+}
+
+/// Findings of one principal, merged per (kind, grant).
+#[derive(Default)]
+struct Acc {
+    by: BTreeMap<(RiskKind, String), Entry>,
+}
+
+#[derive(Default)]
+struct Entry {
+    permissions: BTreeSet<String>,
+    resources: BTreeSet<String>,
+    conditions: BTreeSet<String>,
+    unconditional: bool,
+    broad: bool,
+    notes: BTreeSet<String>,
+}
+
+impl Acc {
+    fn add(
+        &mut self,
+        kind: RiskKind,
+        grant: String,
+        permission: String,
+        resource: &str,
+        graded: &(bool, Option<String>),
+        broad: bool,
+    ) -> &mut Entry {
+        let e = self.by.entry((kind, grant)).or_default();
+        e.permissions.insert(permission);
+        e.resources.insert(resource.to_owned());
+        if graded.0 {
+            e.conditions.extend(graded.1.clone());
+        } else {
+            e.unconditional = true;
+        }
+        e.broad |= broad;
+        e
+    }
+
+    fn finish(self, cloud: &str, principal: &str, out: &mut Vec<RiskFinding>) {
+        for ((kind, grant), e) in self.by {
+            let severity = match (e.unconditional, kind) {
+                (true, RiskKind::SensitiveWildcard) if !e.broad => Severity::Medium,
+                (true, _) => Severity::High,
+                (false, _) => Severity::Medium,
+            };
+            let mut detail = format!("on {}", list_some(&e.resources, 3));
+            for n in &e.notes {
+                detail.push_str("; ");
+                detail.push_str(n);
+            }
+            if !e.unconditional {
+                detail.push_str(&format!(
+                    "; only if {}",
+                    e.conditions
+                        .iter()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ));
+            }
+            out.push(RiskFinding {
+                cloud: cloud.to_owned(),
+                kind,
+                severity,
+                principal: principal.to_owned(),
+                permissions: e.permissions.into_iter().collect(),
+                grant,
+                detail,
+            });
+        }
+    }
+}
+
+fn list_some(items: &BTreeSet<String>, n: usize) -> String {
+    let shown: Vec<&str> = items.iter().take(n).map(String::as_str).collect();
+    let more = items.len().saturating_sub(n);
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// Layers whose allow statements grant (the others only gate).
+const GRANT_LAYERS: [Layer; 6] = [
+    Layer::Identity,
+    Layer::ResourcePolicy,
+    Layer::KeyPolicy,
+    Layer::TrustPolicy,
+    Layer::RoleBinding,
+    Layer::RoleAssignment,
+];
+
+/// Every grant (origin) that allows a decision: identity and resource
+/// policy statements, bindings, assignments; not SCPs, RCPs, boundaries or
+/// session policies, which only let a grant through.
+fn allow_origins(d: &Decision) -> Vec<&Arc<iamx_model::Origin>> {
+    d.explanation
+        .statements
+        .iter()
+        .filter(|h| h.effect == Effect::Allow && GRANT_LAYERS.contains(&h.layer))
+        .map(|h| &h.origin)
+        .collect()
+}
+
+/// The grants to name for a decision: the caller's own (identity) grants
+/// when there are any, else the resource-side ones.
+fn grant_origins(d: &Decision) -> Vec<&Arc<iamx_model::Origin>> {
+    let own: Vec<&Arc<iamx_model::Origin>> = d
+        .explanation
+        .statements
+        .iter()
+        .filter(|h| h.effect == Effect::Allow && h.layer == Layer::Identity)
+        .map(|h| &h.origin)
+        .collect();
+    if own.is_empty() {
+        allow_origins(d)
+    } else {
+        own
+    }
+}
+
+// ---------------------------------------------------------------- AWS
+
+fn aws_service(action: &str) -> &str {
+    action.split(':').next().unwrap_or_default()
+}
+
+/// Whether `action` can apply to `resource` (a pattern standing for the
+/// resources a statement names): `*`, a resource of the action's service,
+/// or an IAM role for STS.
+fn aws_compatible(action: &str, resource: &str) -> bool {
+    let svc = aws_service(action);
+    match iamx_aws::arn::parse_arn(resource) {
+        Ok(a) => {
+            a.service.contains('*')
+                || a.service.eq_ignore_ascii_case(svc)
+                || (svc.eq_ignore_ascii_case("sts") && a.service == "iam")
+        }
+        Err(_) => true,
+    }
+}
+
+/// Decides `action` on `resource` for `p` with an open context. A resource
+/// whose account the inputs do not tell (`*`, a pattern) is taken as one of
+/// the caller's own account: a wildcard grant is about the caller's account
+/// first, and an unknown account would leave every answer conditional.
+fn aws_decide(
+    env: &iamx_aws::AwsEnvironment,
+    p: &Principal,
+    action: &str,
+    resource: &str,
+) -> Decision {
+    let (mut req, _) = env.request_for(p.clone(), action, resource, Context::open());
+    if req.resource_account.is_none() && p.account.is_some() {
+        req.resource_account.clone_from(&p.account);
+        if let Some(org) = req.context.get("aws:PrincipalOrgID").cloned()
+            && req.context.get("aws:ResourceOrgID").is_none()
+        {
+            req.context.insert("aws:ResourceOrgID", org);
+        }
+    }
+    let prog = env.program_for(&req);
+    evaluate(&prog, &req)
+}
+
+fn aws_statement_resources(st: &iamx_model::Statement) -> Vec<String> {
+    match &st.resource {
+        Some(r) if !r.negated => r.patterns.iter().map(|p| p.raw().to_owned()).collect(),
+        _ => vec!["*".to_owned()],
+    }
+}
+
+fn aws_action_text(st: &iamx_model::Statement) -> String {
+    let pats: Vec<&str> = st.action.patterns.iter().map(Pattern::raw).collect();
+    format!(
+        "{}: {}",
+        if st.action.negated {
+            "NotAction"
+        } else {
+            "Action"
+        },
+        pats.join(", ")
+    )
+}
+
+/// The sensitive wildcards an allow statement covers: every catalog action
+/// of the service matches its action element (`Action: iam:*`, `*`, a
+/// `NotAction` that leaves the service out, …). `*` stands for all of them.
+fn aws_covered<'e>(
+    inp: &Inputs<'_>,
+    lists: &'e RiskLists,
+    st: &iamx_model::Statement,
+) -> Vec<&'e str> {
+    let mut out = Vec::new();
+    for e in RiskLists::of(&lists.aws, RiskKind::SensitiveWildcard) {
+        let pattern = if e.permission == "*" {
+            "*"
+        } else {
+            e.permission.as_str()
+        };
+        let actions = inp.catalog.expand(pattern);
+        if !actions.is_empty()
+            && actions
+                .iter()
+                .all(|a| st.action.matches_lc(&a.action().to_ascii_lowercase()))
+        {
+            if e.permission == "*" {
+                return vec![e.permission.as_str()];
+            }
+            out.push(e.permission.as_str());
+        }
+    }
+    out
+}
+
+fn aws_principal(inp: &Inputs<'_>, lists: &RiskLists, p: &Principal) -> Vec<RiskFinding> {
+    let env = inp.aws;
+    let mut acc = Acc::default();
+    // sensitive wildcards: the caller's identity statements and the resource
+    // policy statements naming it
+    let (req, _) = env.request_for(p.clone(), "*", "*", Context::open());
+    let prog = env.program_for(&req);
+    let mut statements: Vec<(&iamx_model::Statement, Vec<String>)> = Vec::new();
+    for pol in &prog.identity {
+        for st in pol.statements.iter().filter(|s| s.effect == Effect::Allow) {
+            statements.push((st, aws_statement_resources(st)));
+        }
+    }
+    for rp in &env.resource_policies {
+        for st in rp.policy.statements.iter().filter(|s| {
+            s.effect == Effect::Allow
+                && s.principal
+                    .as_ref()
+                    .is_some_and(|x| x.matches(p) >= PrincipalMatch::Direct)
+        }) {
+            statements.push((st, vec![rp.resource.clone()]));
+        }
+    }
+    for (st, resources) in statements {
+        let covered = aws_covered(inp, lists, st);
+        if covered.is_empty() {
+            continue;
+        }
+        // the evaluator must allow at least one covered action through it
+        let services: Vec<String> = if covered == ["*"] {
+            RiskLists::of(&lists.aws, RiskKind::SensitiveWildcard)
+                .filter(|e| e.permission != "*")
+                .map(|e| e.permission.clone())
+                .collect()
+        } else {
+            covered.iter().map(|s| (*s).to_owned()).collect()
+        };
+        let grant = st.origin.to_string();
+        // the best decision through the statement: unconditional beats conditional
+        let mut live: Option<((bool, Option<String>), String)> = None;
+        'res: for r in &resources {
+            for svc in &services {
+                let acts = inp
+                    .catalog
+                    .expand(svc)
+                    .into_iter()
+                    .map(|a| a.action())
+                    .filter(|a| aws_compatible(a, r));
+                for a in acts {
+                    let d = aws_decide(env, p, a, r);
+                    let Some(g) = grade(&d) else { continue };
+                    if !allow_origins(&d).iter().any(|o| ***o == *st.origin) {
+                        continue;
+                    }
+                    let unconditional = !g.0;
+                    if live.as_ref().is_none_or(|(l, _)| l.0 && unconditional) {
+                        live = Some((g, r.clone()));
+                    }
+                    if unconditional {
+                        break 'res;
+                    }
+                    break;
+                }
+            }
+        }
+        if let Some((g, r)) = live {
+            let broad = r == "*";
+            for c in &covered {
+                let e = acc.add(
+                    RiskKind::SensitiveWildcard,
+                    grant.clone(),
+                    (*c).to_owned(),
+                    &r,
+                    &g,
+                    broad,
+                );
+                e.notes.insert(aws_action_text(st));
+            }
+        }
+    }
+    // credential exposure and privilege escalation, on every resource
+    // what-can reaches
+    let targets: BTreeSet<String> = crate::aws::what_can(inp, &p.id, None)
+        .map(|v| v.into_iter().map(|a| a.resource).collect())
+        .unwrap_or_default();
+    for r in &targets {
+        let acts: BTreeSet<&str> = lists
+            .aws
+            .iter()
+            .filter(|e| e.kind != RiskKind::SensitiveWildcard)
+            .map(|e| e.permission.as_str())
+            .filter(|a| aws_compatible(a, r))
+            .collect();
+        for a in acts {
+            let d = aws_decide(env, p, a, r);
+            let Some(g) = grade(&d) else { continue };
+            for e in RiskLists::of(&lists.aws, RiskKind::CredentialExposure)
+                .chain(RiskLists::of(&lists.aws, RiskKind::PrivilegeEscalation))
+                .filter(|e| e.permission == a)
+            {
+                for o in grant_origins(&d) {
+                    acc.add(e.kind, o.to_string(), a.to_owned(), r, &g, true);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    acc.finish("aws", &p.id, &mut out);
+    out
+}
+
+fn aws_findings(inp: &Inputs<'_>, lists: &RiskLists) -> Vec<RiskFinding> {
+    crate::aws::principals(inp.aws)
+        .par_iter()
+        .flat_map_iter(|p| aws_principal(inp, lists, p))
+        .collect()
+}
+
+// ---------------------------------------------------------------- GCP
+
+fn glob_ci(pattern: &str) -> Pattern {
+    Pattern::glob(pattern, Case::Insensitive)
+}
+
+fn gcp_principal(inp: &Inputs<'_>, lists: &RiskLists, member: &str) -> Vec<RiskFinding> {
+    let env = inp.gcp;
+    let mut acc = Acc::default();
+    let risky: Vec<(&RiskEntry, Pattern)> = lists
+        .gcp
+        .iter()
+        .filter(|e| e.kind != RiskKind::SensitiveWildcard)
+        .map(|e| (e, glob_ci(&e.permission)))
+        .collect();
+    let sensitive_roles: Vec<&str> = RiskLists::of(&lists.gcp, RiskKind::SensitiveWildcard)
+        .map(|e| e.permission.as_str())
+        .collect();
+    for access in crate::gcp::what_can(inp, member, None).unwrap_or_default() {
+        let Ok((req, prog)) = crate::gcp::program(env, member, &access.resource) else {
+            continue;
+        };
+        let binding_of =
+            |o: &Arc<iamx_model::Origin>| prog.bindings.iter().find(|b| Arc::ptr_eq(&b.origin, o));
+        let decide = |perm: &str| {
+            let mut r = req.clone();
+            perm.clone_into(&mut r.action);
+            iamx_model::gcp::evaluate_gcp(&prog, &r)
+        };
+        let mut wild_seen = BTreeSet::new();
+        for x in &access.actions {
+            let perm = x.action.as_str();
+            let d = decide(perm);
+            let Some(g) = grade(&d) else { continue };
+            for o in allow_origins(&d) {
+                let Some(b) = binding_of(o) else { continue };
+                let grant = format!("{} on {} ({})", b.role, b.attached_to, o);
+                if sensitive_roles
+                    .iter()
+                    .any(|r| r.eq_ignore_ascii_case(&b.role))
+                    && wild_seen.insert((grant.clone(), g.0))
+                {
+                    acc.add(
+                        RiskKind::SensitiveWildcard,
+                        grant.clone(),
+                        b.role.clone(),
+                        &access.resource,
+                        &g,
+                        true,
+                    );
+                }
+                for (e, pat) in &risky {
+                    if pat.matches(perm) {
+                        acc.add(
+                            e.kind,
+                            grant.clone(),
+                            perm.to_owned(),
+                            &access.resource,
+                            &g,
+                            true,
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    acc.finish("gcp", member, &mut out);
+    out
+}
+
+fn gcp_findings(inp: &Inputs<'_>, lists: &RiskLists) -> Vec<RiskFinding> {
+    crate::gcp::principals(inp.gcp)
+        .par_iter()
+        .flat_map_iter(|m| gcp_principal(inp, lists, m))
+        .collect()
+}
+
+// ---------------------------------------------------------------- Azure
+
+/// The pattern what-can reports, without its `(except …)` note.
+fn azure_pattern(action: &str) -> &str {
+    action.split(" (except").next().unwrap_or(action)
+}
+
+fn azure_decide(
+    inp: &Inputs<'_>,
+    id: &str,
+    op: &str,
+    scope: &str,
+    data: bool,
+) -> Option<(Decision, iamx_model::azure::AzureProgram)> {
+    let (req, prog) =
+        iamx_azure::build_request(inp.azure, id, op, scope, Some(data), Context::new()).ok()?;
+    Some((iamx_model::azure::evaluate_azure(&prog, &req), prog))
+}
+
+fn azure_grants(d: &Decision, prog: &iamx_model::azure::AzureProgram) -> Vec<String> {
+    allow_origins(d)
+        .into_iter()
+        .filter_map(|o| {
+            prog.assignments
+                .iter()
+                .find(|a| Arc::ptr_eq(&a.origin, o))
+                .map(|a| format!("{} at {} ({})", a.role_name, a.scope, o))
+        })
+        .collect()
+}
+
+fn azure_principal(inp: &Inputs<'_>, lists: &RiskLists, id: &str) -> Vec<RiskFinding> {
+    let mut acc = Acc::default();
+    for access in crate::azure::what_can(inp, id, None).unwrap_or_default() {
+        let scope = access.resource.as_str();
+        let granted: Vec<(Pattern, &str)> = access
+            .actions
+            .iter()
+            .map(|x| {
+                let p = azure_pattern(&x.action);
+                (glob_ci(p), p)
+            })
+            .collect();
+        // sensitive wildcards: a granted pattern that covers a sensitive one
+        let mut wild: BTreeMap<(&str, bool), Vec<&str>> = BTreeMap::new();
+        for e in RiskLists::of(&lists.azure, RiskKind::SensitiveWildcard) {
+            for (pat, raw) in &granted {
+                if pat.matches(&e.permission) {
+                    wild.entry((raw, e.data))
+                        .or_default()
+                        .push(e.permission.as_str());
+                }
+            }
+        }
+        for ((raw, data), covered) in wild {
+            let Some((d, prog)) = azure_decide(inp, id, raw, scope, data) else {
+                continue;
+            };
+            let Some(g) = grade(&d) else { continue };
+            let shown: Vec<&str> = if covered.contains(&"*") {
+                vec!["*"]
+            } else {
+                covered
+            };
+            let plane = if data { " (data actions)" } else { "" };
+            for grant in azure_grants(&d, &prog) {
+                for c in &shown {
+                    acc.add(
+                        RiskKind::SensitiveWildcard,
+                        grant.clone(),
+                        format!("{c}{plane}"),
+                        scope,
+                        &g,
+                        true,
+                    );
+                }
+            }
+        }
+        // credential exposure and privilege escalation
+        for e in lists
+            .azure
+            .iter()
+            .filter(|e| e.kind != RiskKind::SensitiveWildcard)
+        {
+            if !granted.iter().any(|(p, _)| p.matches(&e.permission)) {
+                continue;
+            }
+            let Some((d, prog)) = azure_decide(inp, id, &e.permission, scope, e.data) else {
+                continue;
+            };
+            let Some(g) = grade(&d) else { continue };
+            for grant in azure_grants(&d, &prog) {
+                acc.add(e.kind, grant, e.permission.clone(), scope, &g, true);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    acc.finish("azure", id, &mut out);
+    out
+}
+
+fn azure_findings(inp: &Inputs<'_>, lists: &RiskLists) -> Vec<RiskFinding> {
+    crate::azure::principals(inp.azure)
+        .par_iter()
+        .flat_map_iter(|id| azure_principal(inp, lists, id))
+        .collect()
+}
+
+// ---------------------------------------------------------------- admins, public
+
+/// The grant(s) behind an admin finding, asked again of the evaluator.
+fn admin_grants(inp: &Inputs<'_>, f: &AdminFinding) -> Vec<String> {
+    match f.cloud.as_str() {
+        "aws" => {
+            let Some(p) = crate::aws::principals(inp.aws)
+                .into_iter()
+                .find(|p| p.id == f.principal)
+            else {
+                return Vec::new();
+            };
+            let own = p.role_arn.clone().unwrap_or_else(|| p.id.clone());
+            let action = if inp.aws.users.contains_key(&p.id) {
+                "iam:PutUserPolicy"
+            } else {
+                "iam:PutRolePolicy"
+            };
+            let (_, d) = crate::aws::decide_open(inp.aws, &p, action, &own);
+            grant_origins(&d).iter().map(|o| o.to_string()).collect()
+        }
+        "gcp" => {
+            let full = iamx_gcp::names::full(&f.scope);
+            let Ok((mut req, prog)) = crate::gcp::program(inp.gcp, &f.principal, &full) else {
+                return Vec::new();
+            };
+            f.permission.clone_into(&mut req.action);
+            let d = iamx_model::gcp::evaluate_gcp(&prog, &req);
+            allow_origins(&d)
+                .into_iter()
+                .filter_map(|o| {
+                    prog.bindings
+                        .iter()
+                        .find(|b| Arc::ptr_eq(&b.origin, o))
+                        .map(|b| format!("{} on {} ({})", b.role, b.attached_to, o))
+                })
+                .collect()
+        }
+        "azure" if f.permission == crate::azure::ELEVATE_ACCESS => inp
+            .azure
+            .directory_roles
+            .iter()
+            .filter(|d| d.principal_id == f.principal && d.is_global_administrator())
+            .map(|d| {
+                format!(
+                    "{} at {} ({})",
+                    d.role_name.as_deref().unwrap_or("directory role"),
+                    d.directory_scope_id,
+                    d.origin
+                )
+            })
+            .collect(),
+        "azure" => {
+            let target = format!(
+                "{}/providers/Microsoft.Authorization/roleAssignments/00000000-0000-0000-0000-00000000a11a",
+                f.scope.trim_end_matches('/')
+            );
+            azure_decide(inp, &f.principal, &f.permission, &target, false)
+                .map(|(d, prog)| azure_grants(&d, &prog))
+                .unwrap_or_default()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn admin_findings(inp: &Inputs<'_>, admins: &[AdminFinding]) -> Vec<RiskFinding> {
+    admins
+        .par_iter()
+        .flat_map_iter(|f| {
+            let mut grants = admin_grants(inp, f);
+            if grants.is_empty() {
+                grants.push(String::new());
+            }
+            let detail = match &f.condition {
+                Some(c) => format!("administers {}; only if {c}", f.scope),
+                None => format!("administers {}", f.scope),
+            };
+            grants.into_iter().map(move |grant| RiskFinding {
+                cloud: f.cloud.clone(),
+                kind: RiskKind::AdminEquivalent,
+                severity: if f.condition.is_some() {
+                    Severity::Medium
+                } else {
+                    Severity::High
+                },
+                principal: f.principal.clone(),
+                permissions: vec![f.permission.clone()],
+                grant,
+                detail: detail.clone(),
+            })
+        })
+        .collect()
+}
+
+/// AWS: the resource-policy statements behind a public access (the audit's
+/// list also names the RCPs that let it through).
+fn aws_public_grants(inp: &Inputs<'_>, a: &Access) -> Vec<String> {
+    let Ok(p) = iamx_aws::parse_principal(&a.principal) else {
+        return Vec::new();
+    };
+    let mut out = BTreeSet::new();
+    for x in &a.actions {
+        let (_, d) = crate::aws::decide_open(inp.aws, &p, &x.action, &a.resource);
+        out.extend(grant_origins(&d).iter().map(|o| o.to_string()));
+    }
+    out.into_iter().collect()
+}
+
+fn public_findings(inp: &Inputs<'_>, public: &[Access]) -> Vec<RiskFinding> {
+    let mut out = Vec::new();
+    for a in public {
+        let severity = if a.kind == "public" || a.principal == "allUsers" {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
+        let mut permissions: Vec<String> = a.actions.iter().map(|x| x.action.clone()).collect();
+        permissions.sort();
+        permissions.dedup();
+        let conditional = a.actions.iter().all(|x| x.conditional);
+        let detail = format!(
+            "{} on {}{}",
+            a.kind,
+            a.resource,
+            if conditional {
+                " (only under conditions)"
+            } else {
+                ""
+            }
+        );
+        let mut grants = if a.cloud == "aws" {
+            aws_public_grants(inp, a)
+        } else {
+            Vec::new()
+        };
+        if grants.is_empty() {
+            grants.clone_from(&a.grants);
+        }
+        if grants.is_empty() {
+            grants.push(String::new());
+        }
+        for grant in grants {
+            out.push(RiskFinding {
+                cloud: a.cloud.to_owned(),
+                kind: RiskKind::PublicGrant,
+                severity,
+                principal: a.principal.clone(),
+                permissions: permissions.clone(),
+                grant,
+                detail: detail.clone(),
+            });
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------- stale
+
+/// `YYYY-MM-DD` of an epoch-seconds time.
+fn date(secs: i64) -> String {
+    // civil_from_days (H. Hinnant)
+    let z = secs.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The reference time of the stale check: `now`, else the newest
+/// `LastUsedDate`/`CreateDate` of the AWS inputs.
+pub fn reference_time(inp: &Inputs<'_>, now: Option<i64>) -> Option<i64> {
+    now.or_else(|| {
+        let env = inp.aws;
+        env.roles
+            .values()
+            .flat_map(|r| [r.last_used, r.created])
+            .chain(env.users.values().map(|u| u.created))
+            .flatten()
+            .max()
+    })
+}
+
+fn stale_findings(
+    inp: &Inputs<'_>,
+    opts: &RiskOptions,
+    admins: &BTreeSet<(String, String)>,
+) -> Vec<RiskFinding> {
+    let Some(now) = reference_time(inp, opts.now) else {
+        return Vec::new();
+    };
+    let limit = opts.stale_days.saturating_mul(86_400);
+    let mut out = Vec::new();
+    for r in inp.aws.roles.values() {
+        let detail = match (r.last_used, r.created) {
+            (Some(t), _) if now.saturating_sub(t) > limit => format!(
+                "last used {}, {} days before {}",
+                date(t),
+                now.saturating_sub(t) / 86_400,
+                date(now)
+            ),
+            (None, Some(c)) if now.saturating_sub(c) > limit => format!(
+                "never used (no RoleLastUsed date) since its creation on {}, {} days before {}",
+                date(c),
+                now.saturating_sub(c) / 86_400,
+                date(now)
+            ),
+            _ => continue,
+        };
+        let admin = admins.contains(&("aws".to_owned(), r.arn.clone()));
+        out.push(RiskFinding {
+            cloud: "aws".into(),
+            kind: RiskKind::StalePrincipal,
+            severity: if admin {
+                Severity::Medium
+            } else {
+                Severity::Low
+            },
+            principal: r.arn.clone(),
+            permissions: Vec::new(),
+            grant: String::new(),
+            detail: if admin {
+                format!("{detail}; admin-equivalent")
+            } else {
+                detail
+            },
+        });
+    }
+    out
+}
+
+/// Principals that hold grants and have no use in the usage logs:
+/// `principals` are `(cloud, principal)` pairs (as [`granted_principals`]
+/// gives them), `used` the pairs the logs show acting.
+pub fn stale_by_usage(
+    principals: impl IntoIterator<Item = (String, String)>,
+    used: &BTreeSet<(String, String)>,
+) -> Vec<RiskFinding> {
+    let mut seen = BTreeSet::new();
+    let mut out: Vec<RiskFinding> = principals
+        .into_iter()
+        .filter(|k| !used.contains(k) && seen.insert(k.clone()))
+        .map(|(cloud, principal)| RiskFinding {
+            cloud,
+            kind: RiskKind::StalePrincipal,
+            severity: Severity::Low,
+            principal,
+            permissions: Vec::new(),
+            grant: String::new(),
+            detail: "holds grants and does not appear in the usage logs".into(),
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.cloud, &a.principal).cmp(&(&b.cloud, &b.principal)));
+    out
+}
+
+/// Every principal that holds a grant, as `(cloud, principal)`: AWS users
+/// and roles with a policy (own or a group's), GCP members of bindings or
+/// groups, Azure object ids with assignments (own or a group's).
+pub fn granted_principals(inp: &Inputs<'_>) -> Vec<(String, String)> {
+    let env = inp.aws;
+    let mut out = Vec::new();
+    for u in env.users.values() {
+        if !(u.inline.is_empty() && u.attached.is_empty() && u.groups.is_empty()) {
+            out.push(("aws".to_owned(), u.arn.clone()));
+        }
+    }
+    for r in env.roles.values() {
+        if !(r.inline.is_empty() && r.attached.is_empty()) {
+            out.push(("aws".to_owned(), r.arn.clone()));
+        }
+    }
+    out.extend(
+        crate::gcp::principals(inp.gcp)
+            .into_iter()
+            .map(|m| ("gcp".to_owned(), m)),
+    );
+    out.extend(
+        crate::azure::principals(inp.azure)
+            .into_iter()
+            .map(|m| ("azure".to_owned(), m)),
+    );
+    out.sort();
+    out.dedup();
+    out
+}
+
+// ---------------------------------------------------------------- all
+
+/// Every risk finding: `admins` and `public` are the audit's own findings,
+/// turned into findings with their grants.
+pub fn risks(
+    inp: &Inputs<'_>,
+    admins: &[AdminFinding],
+    public: &[Access],
+    opts: &RiskOptions,
+) -> Vec<RiskFinding> {
+    let lists = RiskLists::builtin();
+    let admin_set: BTreeSet<(String, String)> = admins
+        .iter()
+        .map(|a| (a.cloud.clone(), a.principal.clone()))
+        .collect();
+    let ((aws, gcp), (azure, admin)) = rayon::join(
+        || rayon::join(|| aws_findings(inp, &lists), || gcp_findings(inp, &lists)),
+        || {
+            rayon::join(
+                || azure_findings(inp, &lists),
+                || admin_findings(inp, admins),
+            )
+        },
+    );
+    let mut out = admin;
+    out.extend(aws);
+    out.extend(gcp);
+    out.extend(azure);
+    out.extend(public_findings(inp, public));
+    out.extend(stale_findings(inp, opts, &admin_set));
+    sort(&mut out);
+    out
+}
+
+fn sort(v: &mut [RiskFinding]) {
+    v.sort_by(|a, b| {
+        (
+            a.kind,
+            &a.cloud,
+            a.severity,
+            &a.principal,
+            &a.grant,
+            &a.permissions,
+        )
+            .cmp(&(
+                b.kind,
+                &b.cloud,
+                b.severity,
+                &b.principal,
+                &b.grant,
+                &b.permissions,
+            ))
+    });
+}
