@@ -51,6 +51,40 @@ enum GraphFormat {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Translate a policy, role or assignments (or, with `--principal`, a
+    /// principal's effective access) to another cloud through the capability
+    /// vocabulary and a resource map: least-privilege output, a loss report,
+    /// and a verification that the output grants nothing the source does not.
+    /// `--coverage` prints how many permissions the vocabulary maps.
+    Translate {
+        /// The policy/role/assignments file or a role name the `--with`
+        /// inputs define; with `--principal`, the paths to load.
+        inputs: Vec<String>,
+        /// The source cloud (default: detected).
+        #[arg(long, value_enum)]
+        from: Option<ProviderArg>,
+        /// The target cloud.
+        #[arg(long, value_enum)]
+        to: Option<ProviderArg>,
+        /// The resource map (format: corpus/README.md).
+        #[arg(long = "resource-map", value_name = "MAP")]
+        resource_map: Option<PathBuf>,
+        /// Exit 1 when anything is lost.
+        #[arg(long)]
+        strict: bool,
+        /// Translate this principal's effective access over the inputs.
+        #[arg(long)]
+        principal: Option<String>,
+        /// Who the GCP bindings / Azure assignments are for.
+        #[arg(long)]
+        member: Option<String>,
+        /// Role definitions and other inputs a named role needs.
+        #[arg(long = "with", value_name = "PATH")]
+        with: Vec<PathBuf>,
+        /// Print the vocabulary's coverage per service class instead.
+        #[arg(long)]
+        coverage: bool,
+    },
     /// Granted versus used, per principal, from usage logs (CloudTrail, GCP
     /// audit logs, Azure activity log): unused policies, bindings and
     /// assignments, unused permissions by service and level, and a
@@ -373,6 +407,7 @@ fn load(cli: &Cli, paths: &[PathBuf]) -> Result<Workspace, Failure> {
 
 fn run(cli: &Cli) -> Result<(), Failure> {
     match &cli.command {
+        Command::Translate { .. } => cmd_translate(cli),
         Command::Compare {
             items,
             principals,
@@ -1736,4 +1771,170 @@ fn proof_text(p: &iamx::rightsize::Proof) -> String {
         iamx::rightsize::Proof::Fails { witness } => format!("FAILS, witness: {witness}"),
         iamx::rightsize::Proof::Unknown { reason } => format!("UNKNOWN ({reason})"),
     }
+}
+
+fn cloud_of(p: ProviderArg) -> iamx::translate::Cloud {
+    match p {
+        ProviderArg::Aws => iamx::translate::Cloud::Aws,
+        ProviderArg::Gcp => iamx::translate::Cloud::Gcp,
+        ProviderArg::Azure => iamx::translate::Cloud::Azure,
+    }
+}
+
+fn cmd_translate(cli: &Cli) -> Result<(), Failure> {
+    let Command::Translate {
+        inputs,
+        from,
+        to,
+        resource_map,
+        strict,
+        principal,
+        member,
+        with,
+        coverage,
+    } = &cli.command
+    else {
+        return Err(Failure::Input);
+    };
+    use iamx::translate::{Cloud, ResourceMap, Source, Vocabulary};
+    let vocab = Vocabulary::builtin().map_err(|e| usage(&e.to_string()))?;
+    if *coverage {
+        let catalog = match &cli.catalog {
+            Some(_) => Some(catalog_or_builtin(cli)?),
+            None => None,
+        };
+        let rows = iamx::translate::coverage(&vocab, catalog.as_ref());
+        print_json_or(cli.format, &rows, || {
+            let mut t = format!(
+                "{:<20} {:>5} {:>12} {:>6} {:>8} {:>11}\n",
+                "class", "caps", "aws", "gcp", "azure", "azure data"
+            );
+            for r in &rows {
+                let aws = match r.aws_catalog {
+                    Some(n) => format!("{}/{n}", r.aws_mapped),
+                    None => r.aws_mapped.to_string(),
+                };
+                t.push_str(&format!(
+                    "{:<20} {:>5} {:>12} {:>6} {:>8} {:>11}\n",
+                    r.class,
+                    r.capabilities,
+                    aws,
+                    r.gcp_mapped,
+                    r.azure_actions_mapped,
+                    r.azure_data_actions_mapped
+                ));
+            }
+            let n: usize = rows.iter().map(|r| r.capabilities).sum();
+            t.push_str(&format!(
+                "{n} capabilities; aws: mapped actions (/ actions of their services, with --catalog)\n"
+            ));
+            t
+        });
+        return Ok(());
+    }
+    let to = to
+        .map(cloud_of)
+        .ok_or_else(|| usage("give the target cloud with `--to aws|gcp|azure`"))?;
+    let map_path = resource_map
+        .as_ref()
+        .ok_or_else(|| usage("give the resource map with `--resource-map MAP`"))?;
+    let map_text = std::fs::read_to_string(map_path)
+        .map_err(|e| usage(&format!("cannot read `{}`: {e}", map_path.display())))?;
+    let map =
+        ResourceMap::parse(&map_text).map_err(|e| usage(&format!("{}:{e}", map_path.display())))?;
+    let catalog = catalog_or_builtin(cli)?;
+    let source = if let Some(p) = principal {
+        let paths: Vec<PathBuf> = inputs.iter().map(PathBuf::from).collect();
+        if paths.is_empty() {
+            return Err(usage("`--principal` needs the paths to load"));
+        }
+        let ws = load(cli, &paths)?;
+        let rows =
+            iamx::analysis::what_can(&ws.inputs(&catalog), p, None).map_err(|e| usage(&e))?;
+        let cloud = from
+            .map(cloud_of)
+            .or_else(|| rows.first().and_then(|r| Cloud::parse(r.cloud)));
+        let Some(cloud) = cloud else {
+            return Err(usage(&format!("`{p}` can do nothing in these inputs")));
+        };
+        Source::access(cloud, &rows, &map)
+    } else {
+        let [what] = inputs.as_slice() else {
+            return Err(usage(
+                "give one policy, role or assignments file (or `--principal P PATH...`)",
+            ));
+        };
+        let with_ws = load_with(cli, with)?;
+        let source = match read_grants(what, &with_ws)? {
+            iamx::reason::Grants::Aws(p) => Source::Aws(p),
+            iamx::reason::Grants::Gcp(g) => Source::gcp(&g.bindings, &map),
+            iamx::reason::Grants::Azure(a) => Source::azure(&a.roles, &a.assignments, &map),
+        };
+        if let Some(f) = from.map(cloud_of).filter(|f| *f != source.cloud()) {
+            return Err(usage(&format!(
+                "`{what}` reads as {}, not {f}",
+                source.cloud()
+            )));
+        }
+        source
+    };
+    let t =
+        iamx::translate::translate(&vocab, &map, &source, to, Some(&catalog), member.as_deref());
+    print_json_or(cli.format, &t, || translation_text(&t));
+    if !t.verification.ok() || (*strict && !t.losses.is_empty()) {
+        Err(Failure::Finding)
+    } else {
+        Ok(())
+    }
+}
+
+fn translation_text(t: &iamx::translate::Translation) -> String {
+    let mut s = format!(
+        "# {} → {}\n{}\n\n",
+        t.from,
+        t.to,
+        serde_json::to_string_pretty(&t.output).unwrap_or_default()
+    );
+    s.push_str(&format!("carried ({}):\n", t.carried.len()));
+    for c in &t.carried {
+        s.push_str(&format!("  {} on {}\n", c.capability, c.at));
+    }
+    s.push_str(&format!("loss report ({}):\n", t.losses.len()));
+    for l in &t.losses {
+        s.push_str(&format!("  - {}\n", l.describe()));
+    }
+    if !t.notes.is_empty() {
+        s.push_str("approximate matches carried:\n");
+        for n in &t.notes {
+            s.push_str(&format!("  {}: {}\n", n.capability, n.note));
+        }
+    }
+    let v = &t.verification;
+    s.push_str("verification (the output read back into capabilities):\n");
+    match &v.error {
+        Some(e) => s.push_str(&format!("  FAILED: {e}\n")),
+        None => {
+            if v.more.is_empty() {
+                s.push_str("  grants nothing the source does not: yes\n");
+            } else {
+                s.push_str("  grants nothing the source does not: NO\n");
+                for m in &v.more {
+                    s.push_str(&format!("    more: {} on {}\n", m.capability, m.at));
+                }
+            }
+            s.push_str(&format!(
+                "  grants less: {} capability-scope pair(s), {}\n",
+                v.less.len(),
+                if v.matches_loss_report {
+                    "exactly those the loss report drops"
+                } else {
+                    "NOT matching the loss report"
+                }
+            ));
+            for l in &v.less {
+                s.push_str(&format!("    less: {} on {}\n", l.capability, l.at));
+            }
+        }
+    }
+    s
 }

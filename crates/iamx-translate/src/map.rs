@@ -302,14 +302,13 @@ impl ResourceMap {
                     resource: r.name.clone(),
                 }));
             }
-            if cloud == Cloud::Aws {
-                if let Some(p) = id
-                    .strip_prefix(x.as_str())
-                    .and_then(|t| t.strip_prefix('/'))
-                    .and_then(|t| t.strip_suffix('*'))
-                {
-                    return self.objects_scope(r, p, cloud).map(Some);
-                }
+            if let Some(p) = id
+                .strip_prefix(x.as_str())
+                .and_then(|t| t.strip_prefix('/'))
+                .and_then(|t| t.strip_suffix('*'))
+                .filter(|_| cloud == Cloud::Aws)
+            {
+                return self.objects_scope(r, p, cloud).map(Some);
             }
         }
         None

@@ -1,11 +1,15 @@
 //! Translations of small policies over `corpus/translate/map.json`.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
 use iamx_translate::{Cloud, ResourceMap, Source, Translation, Vocabulary, translate};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 fn corpus(name: &str) -> String {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../corpus/translate").join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../corpus/translate")
+        .join(name);
     std::fs::read_to_string(p).unwrap()
 }
 
@@ -48,7 +52,12 @@ fn gcp_output_has_prefix_conditions() {
     let src = aws(&corpus("s3-read-logs.json"));
     let t = run(&src, Cloud::Gcp);
     let out = t.output.to_string();
-    assert!(out.contains("resource.name.startsWith(\\\"projects/_/buckets/acme-reports/objects/logs/\\\")"), "{out}");
+    assert!(
+        out.contains(
+            "resource.name.startsWith(\\\"projects/_/buckets/acme-reports/objects/logs/\\\")"
+        ),
+        "{out}"
+    );
     let src = aws(&corpus("s3-read-prefix.json"));
     let t = run(&src, Cloud::Azure);
     assert!(t.verification.ok());

@@ -42,6 +42,7 @@ mod rightsize_azure;
 mod rightsize_gcp;
 pub mod unused;
 pub use iamx_usage as usage;
+pub use iamx_translate as translate;
 
 pub use iamx_aws as aws;
 pub use iamx_azure as azure;
