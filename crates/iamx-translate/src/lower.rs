@@ -346,6 +346,18 @@ pub fn lift_output(
     cloud: Cloud,
     output: &Value,
 ) -> Result<Lifted, String> {
+    Ok(match output_source(map, cloud, output)? {
+        crate::Source::Aws(p) => lift_aws(vocab, map, &p, None),
+        crate::Source::Held { cloud, held, .. } => lift_held(vocab, map, cloud, &held),
+    })
+}
+
+/// An output of [`lower`] as a source to translate (or lift) again.
+pub fn output_source(
+    map: &ResourceMap,
+    cloud: Cloud,
+    output: &Value,
+) -> Result<crate::Source, String> {
     match cloud {
         Cloud::Aws => {
             let text = output.to_string();
@@ -367,7 +379,7 @@ pub fn lift_output(
                         .join("; ")
                 )
             })?;
-            Ok(lift_aws(vocab, map, &Arc::new(p), None))
+            Ok(crate::Source::Aws(Arc::new(p)))
         }
         Cloud::Gcp => {
             let mut roles: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -419,7 +431,11 @@ pub fn lift_output(
                     ..Held::default()
                 });
             }
-            Ok(lift_held(vocab, map, Cloud::Gcp, &held))
+            Ok(crate::Source::Held {
+                cloud: Cloud::Gcp,
+                held,
+                losses: vec![],
+            })
         }
         Cloud::Azure => {
             let mut roles: BTreeMap<String, PermissionBlock> = BTreeMap::new();
@@ -482,7 +498,11 @@ pub fn lift_output(
                     ..Held::default()
                 });
             }
-            Ok(lift_held(vocab, map, Cloud::Azure, &held))
+            Ok(crate::Source::Held {
+                cloud: Cloud::Azure,
+                held,
+                losses: vec![],
+            })
         }
     }
 }
