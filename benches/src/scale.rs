@@ -61,12 +61,16 @@ pub struct Question {
 impl Question {
     /// Asks it; returns how many accesses came back.
     pub fn ask(&self, inp: &Inputs<'_>) -> Result<usize, String> {
-        let v = if self.who {
-            analysis::who_can(inp, &self.target, self.action.as_deref())?
+        Ok(self.answer(inp)?.len())
+    }
+
+    /// Asks it; returns the accesses.
+    pub fn answer(&self, inp: &Inputs<'_>) -> Result<Vec<analysis::Access>, String> {
+        if self.who {
+            analysis::who_can(inp, &self.target, self.action.as_deref())
         } else {
-            analysis::what_can(inp, &self.target, None)?
-        };
-        Ok(v.len())
+            analysis::what_can(inp, &self.target, None)
+        }
     }
 }
 

@@ -27,6 +27,9 @@
 //!   (`gcp::impersonation_edges`, the rest of `gcp::escalations`,
 //!   `azure::escalations`), timed on one thread for K principals spread over
 //!   the list, extrapolated to all principals.
+//! - `--dump FILE`: writes the answers of the timed steps (who-can and
+//!   what-can accesses, the graph as JSON, the audit) to FILE, to compare
+//!   two builds' answers.
 
 use iamx::analysis::{self, Inputs};
 use iamx_benches::scale;
@@ -50,9 +53,10 @@ struct Args {
     phases: bool,
     only_phases: Vec<String>,
     estimate: usize,
+    dump: Option<PathBuf>,
 }
 
-const USAGE: &str = "usage: iamx-synth --principals N [--out DIR] [--seed S] [--reuse] [--time] [--only STEP,…] [--deadline SECS] [--machine] [--phases] [--phase NAME] [--estimate K]";
+const USAGE: &str = "usage: iamx-synth --principals N [--out DIR] [--seed S] [--reuse] [--time] [--only STEP,…] [--deadline SECS] [--machine] [--phases] [--phase NAME] [--estimate K] [--dump FILE]";
 
 fn parse() -> Result<Args, String> {
     let mut a = Args::default();
@@ -81,6 +85,7 @@ fn parse() -> Result<Args, String> {
                 a.only_phases.push(value(&arg)?);
             }
             "--estimate" => a.estimate = number(value(&arg)?)? as usize,
+            "--dump" => a.dump = Some(PathBuf::from(value(&arg)?)),
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
@@ -106,10 +111,26 @@ fn secs(d: Duration) -> String {
     }
 }
 
+/// The CPU time (user + system) of this process so far, on Linux
+/// (`/proc/self/stat`); on a machine others use too, it varies less than
+/// the wall-clock time.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // the fields after the command name, which is in parentheses
+    let (_, rest) = stat.rsplit_once(')')?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line (11 and 12 here)
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // the kernel's USER_HZ is 100 on every Linux this runs on
+    Some(Duration::from_millis(ticks * 10))
+}
+
 /// Abandons the process when a step overruns the deadline.
 #[derive(Clone)]
 struct Watchdog {
     current: Arc<Mutex<Option<(String, Instant)>>>,
+    /// The CPU time when the current step started.
+    cpu_start: Arc<Mutex<Option<Duration>>>,
     machine: bool,
 }
 
@@ -117,6 +138,7 @@ impl Watchdog {
     fn new(deadline: Option<Duration>, machine: bool) -> Watchdog {
         let w = Watchdog {
             current: Arc::new(Mutex::new(None)),
+            cpu_start: Arc::new(Mutex::new(None)),
             machine,
         };
         if let Some(limit) = deadline {
@@ -150,6 +172,9 @@ impl Watchdog {
     }
 
     fn start(&self, label: &str) {
+        if let Ok(mut c) = self.cpu_start.lock() {
+            *c = cpu_time();
+        }
         if let Ok(mut c) = self.current.lock() {
             *c = Some((label.to_owned(), Instant::now()));
         }
@@ -161,7 +186,20 @@ impl Watchdog {
         }
     }
 
+    /// Reports a step; the CPU time since it started (per run) is added to
+    /// the details.
     fn report(&self, label: &str, d: Duration, runs: usize, details: &str) {
+        let cpu = self
+            .cpu_start
+            .lock()
+            .ok()
+            .and_then(|c| *c)
+            .zip(cpu_time())
+            .map(|(a, b)| b.saturating_sub(a) / u32::try_from(runs.max(1)).unwrap_or(1));
+        let details = match cpu {
+            Some(c) => format!("{details}; cpu {}", secs(c)),
+            None => details.to_owned(),
+        };
         if self.machine {
             say(&format!(
                 "STEP\t{label}\t{:.6}\t{runs}\t{details}",
@@ -469,9 +507,17 @@ fn run(a: &Args) -> Result<(), String> {
     if a.estimate > 0 {
         estimate(&inp, a.estimate, &w);
     }
+    let mut dump = serde_json::Map::new();
     for q in scale::questions(&summary) {
         if !wanted(&q.label) {
             continue;
+        }
+        if a.dump.is_some() {
+            let v = q.answer(&inp)?;
+            dump.insert(
+                q.label.clone(),
+                serde_json::to_value(&v).map_err(|e| e.to_string())?,
+            );
         }
         let (d, r, n) = timed(&w, &q.label, || q.ask(&inp));
         let found = r?;
@@ -522,7 +568,21 @@ fn run(a: &Args) -> Result<(), String> {
                     audit.conditional_grants.len()
                 ),
             );
+            if a.dump.is_some() {
+                dump.insert(
+                    "audit".to_owned(),
+                    serde_json::to_value(&audit).map_err(|e| e.to_string())?,
+                );
+            }
         }
+        if a.dump.is_some() {
+            dump.insert("graph".to_owned(), g.to_json());
+        }
+    }
+    if let Some(path) = &a.dump {
+        let text = serde_json::to_string_pretty(&serde_json::Value::Object(dump))
+            .map_err(|e| e.to_string())?;
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(())
 }
