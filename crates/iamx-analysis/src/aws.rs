@@ -9,7 +9,7 @@ use iamx_model::{
     PrincipalMatch, Request, evaluate,
 };
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// Every IAM principal the environment knows (users and roles), resolved.
@@ -53,6 +53,12 @@ pub fn decide_open(
 /// Decides each of `actions` for `p` on `resource` with an open context: the
 /// request and program are built once per kind of resource policy the
 /// actions ask for (they depend on the action only through it).
+///
+/// The evaluator reads the action only to pick the statements of its
+/// service ([`Policy::candidates`]) and to match their `Action` /
+/// `NotAction` (AWS conditions do not read it), so two actions of one
+/// service that match the same statements of the program get the same
+/// decision: it is computed once per such class and copied.
 pub fn decide_each<'a>(
     env: &AwsEnvironment,
     p: &Principal,
@@ -65,6 +71,7 @@ pub fn decide_each<'a>(
         Request,
         iamx_model::AwsProgram,
     )> = Vec::new();
+    let mut decided: HashMap<(usize, String, Vec<bool>), Decision> = HashMap::new();
     let mut out = Vec::new();
     for a in actions {
         let kind = infer_resource_policy_kind(a, resource);
@@ -78,8 +85,45 @@ pub fn decide_each<'a>(
             }
         };
         if let Some((_, req, prog)) = built.get_mut(at) {
-            a.clone_into(&mut req.action);
-            out.push((a, evaluate(prog, req)));
+            let lc = a.to_ascii_lowercase();
+            let service = lc.split_once(':').map_or("", |(s, _)| s).to_owned();
+            let matched = statements_matched(prog, &service, &lc);
+            let d = decided
+                .entry((at, service, matched))
+                .or_insert_with(|| {
+                    a.clone_into(&mut req.action);
+                    evaluate(prog, req)
+                })
+                .clone();
+            out.push((a, d));
+        }
+    }
+    out
+}
+
+/// Which of the statements the evaluator looks at for an action of
+/// `service` match `action_lc`, over every policy of the program (one
+/// program's statements always line up the same way).
+fn statements_matched(prog: &iamx_model::AwsProgram, service: &str, action_lc: &str) -> Vec<bool> {
+    fn levels(l: &Option<Vec<iamx_model::OrgLevel>>) -> impl Iterator<Item = &Arc<Policy>> {
+        l.iter().flatten().flat_map(|x| x.policies.iter())
+    }
+    let policies = prog
+        .identity
+        .iter()
+        .chain(prog.boundaries.iter())
+        .chain(prog.session.iter())
+        .chain(levels(&prog.scps))
+        .chain(levels(&prog.rcps))
+        .chain(prog.resource_policy.iter());
+    let mut out = Vec::new();
+    for pol in policies {
+        for i in pol.candidates(service) {
+            out.push(
+                pol.statements
+                    .get(i)
+                    .is_some_and(|st| st.action.matches_lc(action_lc)),
+            );
         }
     }
     out
@@ -291,13 +335,31 @@ fn direct(inp: &Inputs<'_>, ps: &[Principal], resource: &str, action: Option<&st
             .entry(Arc::as_ptr(pol))
             .or_insert_with(|| may_allow_on(pol, resource, action))
     };
+    // a caller of another account than the resource's needs a resource
+    // policy statement that may apply to it whatever its own policies say
+    // (cross account: identity side ∧ resource side)
+    let resource_account = env
+        .resource_account(resource)
+        .or_else(|| env.role(resource).map(|r| r.account.clone()));
+    let may_apply = resource_policy_statements(env, resource);
+    let cross_account = |p: &Principal| {
+        matches!(
+            (p.account.as_deref(), resource_account.as_deref()),
+            (Some(a), Some(b)) if a != b
+        )
+    };
     let mut ps: Vec<&Principal> = ps
         .iter()
         .filter(|p| {
             named
                 .iter()
                 .any(|spec| spec.matches(p) != PrincipalMatch::No)
-                || env.identity_policies(p).iter().any(&mut may)
+                || (!cross_account(p)
+                    || may_apply.iter().any(|spec| {
+                        spec.as_ref()
+                            .is_none_or(|s| s.matches(p) != PrincipalMatch::No)
+                    }))
+                    && env.identity_policies(p).iter().any(&mut may)
         })
         .collect();
     let anonymous = Principal::anonymous();
@@ -360,6 +422,35 @@ fn named_by_resource_policy(
         .filter(|st| st.effect == Effect::Allow)
         .filter_map(|st| st.principal.clone())
         .collect()
+}
+
+/// The principal specifications of every allow statement of the resource
+/// policies a request on `resource` may be decided with (the resource's own
+/// and, for a role, its trust policy); `None` for a statement without one
+/// (it applies to every caller).
+fn resource_policy_statements(
+    env: &AwsEnvironment,
+    resource: &str,
+) -> Vec<Option<iamx_model::PrincipalSpec>> {
+    let mut out = Vec::new();
+    for action in ["*", "sts:AssumeRole"] {
+        let req = Request {
+            principal: Principal::anonymous(),
+            action: action.to_owned(),
+            resource: resource.to_owned(),
+            resource_account: None,
+            context: Context::open(),
+        };
+        let prog = env.program_for(&req);
+        out.extend(
+            prog.resource_policy
+                .iter()
+                .flat_map(|rp| rp.statements.iter())
+                .filter(|st| st.effect == Effect::Allow)
+                .map(|st| st.principal.clone()),
+        );
+    }
+    out
 }
 
 /// Whether an identity policy may allow `action` (any action of the
