@@ -19,27 +19,24 @@ pub fn principals(env: &AzureEnvironment) -> Vec<String> {
         .collect()
 }
 
-fn label(env: &AzureEnvironment, id: &str) -> String {
-    env.assignments
-        .iter()
-        .find(|a| a.principal_id == id)
-        .and_then(|a| a.principal_name.clone())
-        .map_or_else(|| id.to_owned(), |n| format!("{id} ({n})"))
-}
-
-fn kind_of(env: &AzureEnvironment, id: &str) -> String {
-    env.assignments
-        .iter()
-        .find(|a| a.principal_id == id)
-        .and_then(|a| a.principal_type.clone())
-        .map_or_else(|| "principal".to_owned(), |t| t.to_ascii_lowercase())
-}
-
 /// The assignments of each object id: built once per question, so a
 /// program for one caller only looks at its own (and its groups') assignments.
 pub struct Index<'a> {
     env: &'a AzureEnvironment,
     by_principal: HashMap<&'a str, Vec<&'a RoleAssignment>>,
+    /// The first assignment of the inputs naming each object id (all of
+    /// them, even for an index of the assignments reaching one scope): what
+    /// names a principal in reports.
+    first: HashMap<&'a str, &'a RoleAssignment>,
+}
+
+/// The first assignment naming each object id, in input order.
+fn first_assignments(env: &AzureEnvironment) -> HashMap<&str, &RoleAssignment> {
+    let mut first: HashMap<&str, &RoleAssignment> = HashMap::new();
+    for a in &env.assignments {
+        first.entry(a.principal_id.as_str()).or_insert(a);
+    }
+    first
 }
 
 impl<'a> Index<'a> {
@@ -52,7 +49,11 @@ impl<'a> Index<'a> {
                 .or_default()
                 .push(a);
         }
-        Index { env, by_principal }
+        Index {
+            env,
+            by_principal,
+            first: first_assignments(env),
+        }
     }
 
     /// Indexes only the assignments that may reach `scope`: enough for
@@ -65,11 +66,32 @@ impl<'a> Index<'a> {
                 .or_default()
                 .push(a);
         }
-        Index { env, by_principal }
+        Index {
+            env,
+            by_principal,
+            first: first_assignments(env),
+        }
     }
 
-    /// `id (name)` when an assignment names the principal, else `id`; like
-    /// [`label`], without a walk over every assignment.
+    /// `id (name)` when the first assignment naming the principal gives its
+    /// name, else `id`.
+    fn first_label(&self, id: &str) -> String {
+        self.first
+            .get(id)
+            .and_then(|a| a.principal_name.as_deref())
+            .map_or_else(|| id.to_owned(), |n| format!("{id} ({n})"))
+    }
+
+    /// The principal type the first assignment naming it gives, lowercased
+    /// (`principal` when none does).
+    fn kind_of(&self, id: &str) -> String {
+        self.first
+            .get(id)
+            .and_then(|a| a.principal_type.as_deref())
+            .map_or_else(|| "principal".to_owned(), str::to_ascii_lowercase)
+    }
+
+    /// `id (name)` when an assignment names the principal, else `id`.
     fn label(&self, id: &str) -> String {
         self.by_principal
             .get(id)
@@ -251,8 +273,8 @@ fn access_of(
     }
     (!acts.is_empty()).then(|| Access {
         cloud: "azure",
-        principal: label(env, id),
-        kind: kind_of(env, id),
+        principal: idx.first_label(id),
+        kind: idx.kind_of(id),
         resource: scope.to_owned(),
         actions: acts,
         via: via.into_iter().collect(),
@@ -396,7 +418,7 @@ pub fn escalations(env: &AzureEnvironment) -> Vec<Escalation> {
                 }
                 if let Some(cond) = admin_at_with(&idx, &caller, id, s) {
                     v.push(Escalation {
-                        from: label(env, id),
+                        from: idx.first_label(id),
                         to: format!("admin:{s}"),
                         permission: "Microsoft.Authorization/roleAssignments/write".into(),
                         technique: "assign oneself any role at the scope".into(),
@@ -411,7 +433,7 @@ pub fn escalations(env: &AzureEnvironment) -> Vec<Escalation> {
                     "Microsoft.Authorization/roleDefinitions/write",
                 )) {
                     v.push(Escalation {
-                        from: label(env, id),
+                        from: idx.first_label(id),
                         to: format!("admin:{s}"),
                         permission: "Microsoft.Authorization/roleDefinitions/write".into(),
                         technique: "widen a custom role assigned to oneself".into(),
