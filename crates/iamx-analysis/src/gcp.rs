@@ -59,25 +59,34 @@ pub fn service_account_resource(member: &str) -> Option<String> {
     ))
 }
 
-/// Builds the request and program for `member` on `resource` (permission filled later).
+/// Builds the request and program for `member` on `resource` (permission
+/// filled later). The program keeps only the bindings naming one of the
+/// caller's identities: the evaluator passes over the others without a
+/// note, so every decision is the same, and the many permissions asked of
+/// one program each read a handful of bindings instead of every binding on
+/// the resource's chain.
 pub fn program(
     env: &GcpEnvironment,
     member: &str,
     resource: &str,
 ) -> Result<(Request, GcpProgram), String> {
-    iamx_gcp::build_request(
+    let (req, mut prog) = iamx_gcp::build_request(
         env,
         member,
         "resourcemanager.projects.get",
         resource,
         Context::new(),
-    )
+    )?;
+    let ids = &prog.identities;
+    prog.bindings
+        .retain(|b| b.members.iter().any(|m| ids.contains(m)));
+    Ok((req, prog))
 }
 
-fn decide(prog: &GcpProgram, req: &Request, permission: &str) -> Decision {
-    let mut r = req.clone();
-    r.action = permission.to_owned();
-    evaluate_gcp(prog, &r)
+/// Decides `permission` with `req` (its action is overwritten).
+fn decide(prog: &GcpProgram, req: &mut Request, permission: &str) -> Decision {
+    permission.clone_into(&mut req.action);
+    evaluate_gcp(prog, req)
 }
 
 /// Whether `permission` may apply to `resource` (its service): resource
@@ -149,7 +158,7 @@ fn access_of(
     resource: &str,
     action: Option<&str>,
 ) -> Option<Access> {
-    let (req, prog) = program(env, member, resource).ok()?;
+    let (mut req, prog) = program(env, member, resource).ok()?;
     let perms: BTreeSet<String> = match action {
         Some(a) => std::iter::once(a.to_owned()).collect(),
         None => candidates(&prog, resource),
@@ -158,7 +167,7 @@ fn access_of(
     let mut via = BTreeSet::new();
     let mut grants = BTreeSet::new();
     for perm in perms {
-        let d = decide(&prog, &req, &perm);
+        let d = decide(&prog, &mut req, &perm);
         if let Some((conditional, condition)) = grade(&d) {
             let (v, g) = chains(&prog, member, resource, &d);
             via.extend(v);
@@ -392,11 +401,11 @@ fn impersonations(reach: &Reach<'_>, only: Option<&BTreeSet<String>>) -> Vec<Imp
                 if m == *sa {
                     continue;
                 }
-                let Ok((req, prog)) = program(env, m, &res) else {
+                let Ok((mut req, prog)) = program(env, m, &res) else {
                     continue;
                 };
                 for perm in IMPERSONATE {
-                    if let Some((c, why)) = grade(&decide(&prog, &req, perm)) {
+                    if let Some((c, why)) = grade(&decide(&prog, &mut req, perm)) {
                         out.push((
                             m.clone(),
                             (*sa).clone(),
@@ -539,9 +548,13 @@ pub fn set_iam_policy_permission(container: &str) -> &'static str {
 /// (and so grant itself anything there). Returns the condition, if any.
 pub fn admin_of(env: &GcpEnvironment, member: &str, container: &str) -> Option<Option<String>> {
     let full = iamx_gcp::names::full(container);
-    let (req, prog) = program(env, member, &full).ok()?;
-    grade(&decide(&prog, &req, set_iam_policy_permission(container)))
-        .map(|(c, w)| if c { w } else { None })
+    let (mut req, prog) = program(env, member, &full).ok()?;
+    grade(&decide(
+        &prog,
+        &mut req,
+        set_iam_policy_permission(container),
+    ))
+    .map(|(c, w)| if c { w } else { None })
 }
 
 /// An escalation step.
@@ -616,10 +629,10 @@ pub fn escalations(env: &GcpEnvironment) -> Vec<Escalation> {
                 let Some(m) = name(i).filter(|m| m != sa) else {
                     continue;
                 };
-                let Ok((req, prog)) = program(env, m, &res) else {
+                let Ok((mut req, prog)) = program(env, m, &res) else {
                     continue;
                 };
-                if let Some((c, w)) = grade(&decide(&prog, &req, "iam.serviceAccounts.actAs")) {
+                if let Some((c, w)) = grade(&decide(&prog, &mut req, "iam.serviceAccounts.actAs")) {
                     v.push((i, *sa, c, w));
                 }
             }
@@ -648,11 +661,11 @@ pub fn escalations(env: &GcpEnvironment) -> Vec<Escalation> {
                 return (i, best);
             };
             for (full, _) in projects.iter().filter(|(_, h)| h.contains(i)) {
-                let Ok((req, prog)) = program(env, m, full) else {
+                let Ok((mut req, prog)) = program(env, m, full) else {
                     continue;
                 };
                 for (k, perm) in runner_perms.iter().enumerate() {
-                    let Some((c, w)) = grade(&decide(&prog, &req, perm)) else {
+                    let Some((c, w)) = grade(&decide(&prog, &mut req, perm)) else {
                         continue;
                     };
                     match best.iter_mut().find(|(j, ..)| *j == k) {
@@ -761,10 +774,10 @@ fn role_updates(reach: &Reach<'_>) -> Vec<Escalation> {
                 if mine.is_empty() {
                     continue;
                 }
-                let Ok((req, prog)) = program(env, m, &full) else {
+                let Ok((mut req, prog)) = program(env, m, &full) else {
                     continue;
                 };
-                let Some((c, w)) = grade(&decide(&prog, &req, "iam.roles.update")) else {
+                let Some((c, w)) = grade(&decide(&prog, &mut req, "iam.roles.update")) else {
                     continue;
                 };
                 for k in mine {
