@@ -222,3 +222,204 @@ proptest! {
         prop_assert_eq!(listed, expected);
     }
 }
+
+const AZ_SUB: &str = "/subscriptions/6f1e2d3c-4b5a-4697-8a1b-2c3d4e5f6a7b";
+/// A role definition's name, actions, notActions and dataActions.
+type AzRole = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+);
+
+const AZ_ROLES: [AzRole; 4] = [
+    ("r0", &["Microsoft.Storage/storageAccounts/read"], &[], &[]),
+    (
+        "r1",
+        &["Microsoft.Storage/*"],
+        &["Microsoft.Storage/storageAccounts/delete"],
+        &[],
+    ),
+    (
+        "r2",
+        &[],
+        &[],
+        &["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"],
+    ),
+    ("r3", &["*"], &[], &[]),
+];
+/// Two users, a service principal and a group holding the second user.
+const AZ_PRINCIPALS: [&str; 4] = [
+    "11111111-1111-4111-8111-111111111111",
+    "22222222-2222-4222-8222-222222222222",
+    "33333333-3333-4333-8333-333333333333",
+    "44444444-4444-4444-8444-444444444444",
+];
+
+fn az_role_guid(i: usize) -> String {
+    format!("9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6{i}")
+}
+
+fn az_scopes() -> [String; 3] {
+    [
+        AZ_SUB.to_owned(),
+        format!("{AZ_SUB}/resourceGroups/rg"),
+        format!("{AZ_SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st"),
+    ]
+}
+
+fn azure_assignments() -> impl Strategy<Value = Vec<(usize, usize, usize, bool)>> {
+    // (scope: 0 subscription / 1 resource group / 2 storage account, role,
+    // principal, conditional)
+    prop::collection::vec(
+        (
+            0..3usize,
+            0..AZ_ROLES.len(),
+            0..AZ_PRINCIPALS.len(),
+            any::<bool>(),
+        ),
+        // an empty list matches no input format
+        1..6,
+    )
+}
+
+/// An optional deny assignment: (scope, denied: 0 the second user / 1
+/// everyone, denied operations: 0 delete / 1 `Microsoft.Storage/*` / 2 blob
+/// reads, excluding the first user).
+fn azure_deny() -> impl Strategy<Value = Option<(usize, usize, usize, bool)>> {
+    prop::option::of((0..3usize, 0..2usize, 0..3usize, any::<bool>()))
+}
+
+fn azure_env(
+    assignments: &[(usize, usize, usize, bool)],
+    deny: Option<(usize, usize, usize, bool)>,
+) -> Vec<(String, String)> {
+    let scopes = az_scopes();
+    let roles: Vec<serde_json::Value> = AZ_ROLES
+        .iter()
+        .enumerate()
+        .map(|(i, (name, actions, not_actions, data))| {
+            json!({
+                "assignableScopes": [AZ_SUB],
+                "id": format!("{AZ_SUB}/providers/Microsoft.Authorization/roleDefinitions/{}", az_role_guid(i)),
+                "name": az_role_guid(i),
+                "permissions": [{"actions": actions, "notActions": not_actions, "dataActions": data, "notDataActions": []}],
+                "roleName": name,
+                "roleType": "CustomRole",
+                "type": "Microsoft.Authorization/roleDefinitions"
+            })
+        })
+        .collect();
+    let list: Vec<serde_json::Value> = assignments
+        .iter()
+        .enumerate()
+        .map(|(k, &(s, r, p, c))| {
+            let scope = &scopes[s];
+            let mut a = json!({
+                "id": format!("{scope}/providers/Microsoft.Authorization/roleAssignments/00000000-0000-4000-8000-00000000000{k}"),
+                "name": format!("00000000-0000-4000-8000-00000000000{k}"),
+                "principalId": AZ_PRINCIPALS[p],
+                "principalType": if p == 3 { "Group" } else if p == 2 { "ServicePrincipal" } else { "User" },
+                "roleDefinitionId": format!("{AZ_SUB}/providers/Microsoft.Authorization/roleDefinitions/{}", az_role_guid(r)),
+                "roleDefinitionName": AZ_ROLES[r].0,
+                "scope": scope,
+                "type": "Microsoft.Authorization/roleAssignments"
+            });
+            if c {
+                a["condition"] = json!("((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'reports'))");
+                a["conditionVersion"] = json!("2.0");
+            }
+            a
+        })
+        .collect();
+    let mut files = vec![
+        (
+            "role-definitions.json".to_owned(),
+            serde_json::Value::Array(roles).to_string(),
+        ),
+        (
+            "role-assignments.json".to_owned(),
+            serde_json::Value::Array(list).to_string(),
+        ),
+        (
+            "groups.json".to_owned(),
+            json!({"iamxAzureGroups": {AZ_PRINCIPALS[3]: {"displayName": "g", "members": [AZ_PRINCIPALS[1]]}}})
+                .to_string(),
+        ),
+    ];
+    if let Some((s, who, ops, exclude)) = deny {
+        let principal = if who == 0 {
+            json!({"displayName": "u2", "id": AZ_PRINCIPALS[1], "type": "User"})
+        } else {
+            json!({"displayName": "Everyone", "id": "00000000-0000-0000-0000-000000000000", "type": "SystemDefined"})
+        };
+        let (actions, data): (Vec<&str>, Vec<&str>) = match ops {
+            0 => (vec!["Microsoft.Storage/storageAccounts/delete"], vec![]),
+            1 => (vec!["Microsoft.Storage/*"], vec![]),
+            _ => (
+                vec![],
+                vec!["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"],
+            ),
+        };
+        let excluded: Vec<serde_json::Value> = if exclude {
+            vec![json!({"displayName": "u1", "id": AZ_PRINCIPALS[0], "type": "User"})]
+        } else {
+            vec![]
+        };
+        let scope = &scopes[s];
+        files.push((
+            "deny-assignments.json".to_owned(),
+            json!([{
+                "denyAssignmentName": "d",
+                "doNotApplyToChildScopes": false,
+                "excludePrincipals": excluded,
+                "id": format!("{scope}/providers/Microsoft.Authorization/denyAssignments/9a0b1c2d-3e4f-4a5b-9c6d-7e8f9a0b1c2d"),
+                "isSystemProtected": false,
+                "name": "9a0b1c2d-3e4f-4a5b-9c6d-7e8f9a0b1c2d",
+                "permissions": [{"actions": actions, "dataActions": data, "notActions": [], "notDataActions": []}],
+                "principals": [principal],
+                "scope": scope,
+                "type": "Microsoft.Authorization/denyAssignments"
+            }])
+            .to_string(),
+        ));
+    }
+    files
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    #[test]
+    fn azure_who_can_matches_the_evaluator(
+        assignments in azure_assignments(),
+        deny in azure_deny(),
+        operation in prop::sample::select(vec![
+            "Microsoft.Storage/storageAccounts/read",
+            "Microsoft.Storage/storageAccounts/delete",
+            "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
+        ]),
+        target in 0..3usize,
+    ) {
+        let ws = Workspace::from_texts(azure_env(&assignments, deny), &LoadOptions::default());
+        let errors: Vec<String> = ws.errors().map(|d| d.to_string()).collect();
+        prop_assert!(errors.is_empty(), "{errors:?}");
+        let scope = az_scopes()[target].clone();
+        let builtin = iamx::catalog::Catalog::builtin();
+        let inp = ws.inputs(&builtin);
+        let listed: BTreeSet<String> = iamx::analysis::who_can(&inp, &scope, Some(operation))
+            .expect("who-can")
+            .into_iter()
+            .map(|a| a.principal)
+            .collect();
+        let mut expected = BTreeSet::new();
+        for id in iamx::analysis::azure::principals(&ws.azure) {
+            let (req, prog) = iamx::azure::build_request(&ws.azure, &id, operation, &scope, None, iamx::model::Context::new()).expect("request");
+            let d = iamx::model::azure::evaluate_azure(&prog, &req);
+            if matches!(d.outcome, iamx::Outcome::Allowed | iamx::Outcome::Unknown(_)) {
+                expected.insert(id);
+            }
+        }
+        prop_assert_eq!(listed, expected);
+    }
+}
