@@ -148,3 +148,48 @@ fn rightsize_of_a_principal_without_logged_calls_is_an_input_error() {
     ]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn audit_with_logs_names_stale_principals_in_every_cloud() {
+    let (code, v) = run_json(&["audit", "examples", "--logs", LOGS]);
+    assert_eq!(code, 0);
+    let stale: Vec<(String, String)> = v["risks"]
+        .as_array()
+        .expect("risks")
+        .iter()
+        .filter(|r| r["kind"] == "stale-principal")
+        .map(|r| {
+            (
+                r["cloud"].as_str().unwrap_or_default().to_owned(),
+                r["principal"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let has = |c: &str, p: &str| stale.iter().any(|(x, y)| x == c && y == p);
+    // granted and never logged
+    assert!(
+        has("aws", "arn:aws:iam::111122223333:role/ops-break-glass"),
+        "{stale:?}"
+    );
+    assert!(has("gcp", "user:olga@example.com"), "{stale:?}");
+    assert!(
+        has("azure", "44444444-dddd-4ddd-8ddd-444444444444"),
+        "{stale:?}"
+    );
+    // logged: not stale
+    assert!(
+        !has("aws", "arn:aws:iam::111122223333:user/alice"),
+        "{stale:?}"
+    );
+    assert!(!has("gcp", "user:ana@example.com"), "{stale:?}");
+    assert!(
+        !has("azure", "99999999-9999-4999-8999-999999999999"),
+        "{stale:?}"
+    );
+    // groups and the public are not principals that act
+    assert!(
+        !stale
+            .iter()
+            .any(|(_, p)| p == "allUsers" || p.starts_with("group:"))
+    );
+}

@@ -133,6 +133,13 @@ enum Command {
         /// Files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// Usage logs: principals with grants and no logged use are stale
+        /// (every cloud; without logs, AWS roles by their last-used date).
+        #[arg(long = "logs", value_name = "LOGS")]
+        logs: Vec<PathBuf>,
+        /// With `--logs`: only records at or after this time.
+        #[arg(long)]
+        since: Option<String>,
     },
     /// Every principal that can act on a resource, and how.
     WhoCan {
@@ -572,7 +579,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             print_rows(cli.format, pass, "pass: no public or outside access", &rows);
             if pass { Ok(()) } else { Err(Failure::Finding) }
         }
-        Command::Audit { paths } => cmd_audit(cli, paths),
+        Command::Audit { paths, logs, since } => cmd_audit(cli, paths, logs, since.as_deref()),
         Command::Unused {
             paths,
             logs,
@@ -1051,13 +1058,22 @@ fn print_paths(format: Format, from: &str, ps: &[iamx::analysis::graph::Path]) {
     }
 }
 
-fn cmd_audit(cli: &Cli, paths: &[PathBuf]) -> Result<(), Failure> {
+fn cmd_audit(
+    cli: &Cli,
+    paths: &[PathBuf],
+    logs: &[PathBuf],
+    since: Option<&str>,
+) -> Result<(), Failure> {
     let ws = load(cli, paths)?;
     let builtin = iamx::catalog::Catalog::builtin();
     let inp = ws.inputs(&builtin);
     let g = iamx::analysis::graph::build(&inp);
     let warnings: Vec<String> = ws.warnings().map(ToString::to_string).collect();
-    let a = iamx::analysis::audit::audit(&inp, &g, warnings);
+    let mut a = iamx::analysis::audit::audit(&inp, &g, warnings);
+    if !logs.is_empty() {
+        let (records, _) = read_logs(logs, since)?;
+        iamx::unused::stale_from_logs(&inp, &records, &mut a.risks);
+    }
     let mut out = std::io::stdout().lock();
     if cli.format == Format::Json {
         let _ = writeln!(

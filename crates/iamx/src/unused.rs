@@ -575,3 +575,44 @@ fn principal_usage(
         weighted: (w_unused, w_all),
     })
 }
+
+/// Adds the stale principals the logs show to an audit's risk findings:
+/// every principal with grants and no logged use (any cloud). The AWS
+/// last-used dates' own stale findings are replaced, the logs being the
+/// fuller account.
+pub fn stale_from_logs(
+    inp: &Inputs<'_>,
+    records: &[UsageRecord],
+    risks: &mut Vec<analysis::risk::RiskFinding>,
+) {
+    let used: BTreeSet<(String, String)> = records
+        .iter()
+        .filter(|r| is_use(r))
+        .map(|r| (cloud_name(r.cloud).to_owned(), key(r.cloud, &r.principal)))
+        .collect();
+    let principals: Vec<(String, String)> = analysis::risk::granted_principals(inp)
+        .into_iter()
+        // groups, domains and the public are not principals that act
+        .filter(|(c, p)| match c.as_str() {
+            "gcp" => {
+                !(p.starts_with("group:")
+                    || p.starts_with("domain:")
+                    || p.starts_with("principalSet:")
+                    || p == "allUsers"
+                    || p == "allAuthenticatedUsers")
+            }
+            "azure" => !inp.azure.groups.contains_key(&p.to_ascii_lowercase()),
+            _ => true,
+        })
+        .filter(|(c, p)| {
+            let cloud = match c.as_str() {
+                "aws" => Cloud::Aws,
+                "gcp" => Cloud::Gcp,
+                _ => Cloud::Azure,
+            };
+            !used.contains(&(c.clone(), key(cloud, p)))
+        })
+        .collect();
+    risks.retain(|r| r.kind != analysis::risk::RiskKind::StalePrincipal);
+    risks.extend(analysis::risk::stale_by_usage(principals, &BTreeSet::new()));
+}
