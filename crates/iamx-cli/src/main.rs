@@ -33,6 +33,10 @@ struct Cli {
 enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0 (`iamx check` only).
+    Sarif,
+    /// JUnit XML (`iamx check` only).
+    Junit,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -203,6 +207,19 @@ enum Command {
         /// Files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+    },
+    /// Property tests of a policy repository: evaluate every assertion of an
+    /// assertions file (`iamx.toml`) against the inputs, with the reasoner;
+    /// exit 1 when one fails (with the witness request and the granting
+    /// statement), 2 on bad input.
+    Check {
+        /// The repository's files or folders (default: the assertions
+        /// file's `[inputs] paths`, else its folder).
+        paths: Vec<PathBuf>,
+        /// The assertions file (default: `iamx.toml` in the first folder
+        /// given, else in the current one).
+        #[arg(long, value_name = "FILE")]
+        assertions: Option<PathBuf>,
     },
     /// Decide a request against the loaded inputs, or the requests of a request file.
     Eval {
@@ -413,7 +430,15 @@ fn load(cli: &Cli, paths: &[PathBuf]) -> Result<Workspace, Failure> {
 }
 
 fn run(cli: &Cli) -> Result<(), Failure> {
+    if matches!(cli.format, Format::Sarif | Format::Junit)
+        && !matches!(cli.command, Command::Check { .. })
+    {
+        return Err(usage(
+            "`--format sarif` and `--format junit` are for `iamx check`",
+        ));
+    }
     match &cli.command {
+        Command::Check { paths, assertions } => cmd_check(cli, paths, assertions.as_deref()),
         Command::Translate { .. } => cmd_translate(cli),
         Command::Compare {
             items,
@@ -813,7 +838,7 @@ fn print_decisions<'a>(
                 serde_json::to_string_pretty(&v).unwrap_or_default()
             );
         }
-        Format::Human => {
+        Format::Human | Format::Sarif | Format::Junit => {
             for (req, d, name, notes) in items {
                 if let Some(n) = name {
                     let _ = writeln!(out, "{n}:");
@@ -917,7 +942,7 @@ fn cmd_load(cli: &Cli, paths: &[PathBuf]) -> Result<(), Failure> {
                 serde_json::to_string_pretty(&v).unwrap_or_default()
             );
         }
-        Format::Human => {
+        Format::Human | Format::Sarif | Format::Junit => {
             for f in &ws.files {
                 let _ = writeln!(out, "{}: {}", f.name, f.format.unwrap_or("?"));
             }
@@ -1484,7 +1509,7 @@ fn print_json_or<T: serde::Serialize>(format: Format, v: &T, human: impl FnOnce(
     let mut out = std::io::stdout().lock();
     let text = match format {
         Format::Json => serde_json::to_string_pretty(v).unwrap_or_default(),
-        Format::Human => human(),
+        Format::Human | Format::Sarif | Format::Junit => human(),
     };
     let _ = writeln!(out, "{}", text.trim_end());
 }
@@ -1953,4 +1978,88 @@ fn translation_text(t: &iamx::translate::Translation) -> String {
         }
     }
     s
+}
+
+// ---- iamx check ---------------------------------------------------------
+
+/// `iamx check`: the assertions file, the inputs it guards, the report.
+fn cmd_check(
+    cli: &Cli,
+    paths: &[PathBuf],
+    assertions: Option<&std::path::Path>,
+) -> Result<(), Failure> {
+    use iamx::check;
+    let file = match assertions {
+        Some(f) => f.to_path_buf(),
+        None => match paths.first() {
+            Some(p) if p.is_dir() => p.join("iamx.toml"),
+            _ => PathBuf::from("iamx.toml"),
+        },
+    };
+    let name = file.display().to_string();
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| usage(&format!("cannot read the assertions file `{name}`: {e}")))?;
+    let parsed = check::parse_assertions(&name, &text).map_err(|d| {
+        print_diag(&d);
+        Failure::Input
+    })?;
+    // paths in the assertions file are relative to its folder
+    let base = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let inputs: Vec<PathBuf> = if !paths.is_empty() {
+        paths.to_vec()
+    } else if !parsed.paths.is_empty() {
+        parsed.paths.iter().map(|p| base.join(p)).collect()
+    } else {
+        vec![base.clone()]
+    };
+    let exclude: Vec<PathBuf> = parsed.exclude.iter().map(|p| base.join(p)).collect();
+    let catalog = match &cli.catalog {
+        None => None,
+        Some(dir) => match iamx::catalog::Catalog::load_dir(dir) {
+            Ok(c) => Some(Arc::new(c)),
+            Err(e) => return Err(usage(&format!("cannot load the action catalog: {e}"))),
+        },
+    };
+    let ws = check::load_inputs(
+        &inputs,
+        &exclude,
+        &LoadOptions {
+            catalog,
+            progress: None,
+        },
+    )
+    .map_err(|e| usage(&e.to_string()))?;
+    for d in &ws.diagnostics {
+        print_diag(d);
+    }
+    if ws.errors().next().is_some() {
+        return Err(Failure::Input);
+    }
+    let opts = check::CheckOptions {
+        timeout: std::time::Duration::from_secs(parsed.timeout_seconds),
+        today: check::today(),
+        base_dir: base,
+        catalog: None,
+    };
+    let mut report = check::run(&ws, &parsed, &opts);
+    report.assertions_file = name;
+    let out = match cli.format {
+        Format::Human => check::report::human(&report),
+        Format::Json => check::report::json(&report),
+        Format::Sarif => check::report::sarif(&report),
+        Format::Junit => check::report::junit(&report),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = write!(stdout, "{out}");
+    if !out.ends_with('\n') {
+        let _ = writeln!(stdout);
+    }
+    if report.failed() {
+        Err(Failure::Finding)
+    } else {
+        Ok(())
+    }
 }

@@ -36,13 +36,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use iamx_analysis as analysis;
+pub mod check;
 pub mod reason;
 pub mod rightsize;
 mod rightsize_azure;
 mod rightsize_gcp;
 pub mod unused;
-pub use iamx_usage as usage;
 pub use iamx_translate as translate;
+pub use iamx_usage as usage;
 
 pub use iamx_aws as aws;
 pub use iamx_azure as azure;
@@ -117,7 +118,9 @@ pub enum LoadError {
 /// The files under `paths`: files as given, directories walked recursively
 /// (sorted, `.json` and `.ndjson` files only, hidden entries skipped, audit
 /// logs left out: a file whose first record is a CloudTrail, GCP audit log or
-/// Azure activity log record is usage, not policy, see `iamx_usage::sniff`).
+/// Azure activity log record is usage, not policy, see `iamx_usage::sniff`;
+/// folders below a given one that hold an `iamx.toml` left out: each is a
+/// policy repository of its own, read by `iamx check`).
 pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
         let rd = std::fs::read_dir(dir).map_err(|e| LoadError::Io {
@@ -135,6 +138,11 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
                 continue;
             }
             if p.is_dir() {
+                // a policy repository with its own assertions file is its own
+                // input set (`iamx check` reads it); a walk from above leaves it
+                if p.join("iamx.toml").is_file() {
+                    continue;
+                }
                 walk(&p, out)?;
             } else if matches!(
                 p.extension().and_then(|e| e.to_str()),

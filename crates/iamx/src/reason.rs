@@ -10,7 +10,7 @@ mod load;
 pub mod rbac;
 
 pub use access::{EnvComparison, PrincipalComparison, compare_environments, compare_principals};
-pub use load::{detect_provider, load_grants};
+pub use load::{detect_provider, load_grants, load_grants_text};
 pub use rbac::{AzureGrants, GcpGrants, GrantRow, Grants};
 
 use crate::{Provider, Query, Workspace};

@@ -55,6 +55,16 @@ pub fn load_grants(
     })
 }
 
+/// Reads one side from text already in hand (a file at a git revision):
+/// like [`load_grants`] for a file named `name`.
+pub fn load_grants_text(
+    name: &str,
+    text: String,
+    with: &Workspace,
+) -> Result<(Grants, Vec<Diagnostic>), Vec<Diagnostic>> {
+    from_text(name, text, with)
+}
+
 fn named_role(name: &str, with: &Workspace) -> Option<Grants> {
     let gcp = &with.gcp;
     for n in [name.to_owned(), format!("roles/{name}")] {

@@ -1,0 +1,832 @@
+//! AWS assertions: `never`, `only`, `always` and `no-public-access`.
+//!
+//! Who is asked: every user and role the inputs define, a stand-in holder
+//! of each standalone identity policy document (`policy:NAME`: the repo's
+//! raw policy files, attached to nobody yet), the anonymous caller and the
+//! root of an account outside the inputs (`external`). What is asked, per
+//! caller: the actions of the assertion that a statement which may apply to
+//! the caller could allow (catalog expansion; actions every statement
+//! treats alike asked once), on each resource a resource policy covers
+//! that the assertion's patterns match, and on one symbolic resource per
+//! remaining region of the patterns (the solver picks it). Concrete
+//! requests first, then the solver; every witness is replayed.
+
+use super::{Assertion, AssertionKind, Finding, Location, Outcome, Witness, context_of, locations};
+use crate::Workspace;
+use crate::reason::{AnyContext, from_can, pairs};
+use iamx_aws::AwsEnvironment;
+use iamx_catalog::Catalog;
+use iamx_model::{
+    AwsProgram, Case, Context, Effect, Outcome as Decided, Pattern, Policy, Principal,
+    PrincipalMatch, Reason, Request, ResourcePolicyKind, Statement, Value, evaluate as decide,
+};
+use iamx_smt::Term;
+use iamx_smt::compare::Direction;
+use iamx_smt::diff::{AwsResource, AwsSide};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The account the `external` caller belongs to: outside every input.
+const EXTERNAL: &str = "arn:aws:iam::000000000000:root";
+/// Most failing callers listed per assertion.
+const MAX_FINDINGS: usize = 20;
+
+/// A caller an assertion asks about.
+#[derive(Clone, Debug)]
+enum Caller {
+    /// A principal by ARN (loaded or not), `*` for the anonymous caller.
+    Arn(String),
+    /// The holder of a standalone identity policy.
+    Holder(String, Arc<Policy>),
+}
+
+impl Caller {
+    fn id(&self) -> String {
+        match self {
+            Caller::Arn(a) if a == "*" => "anonymous".to_owned(),
+            Caller::Arn(a) if a == EXTERNAL => format!("external ({EXTERNAL})"),
+            Caller::Arn(a) => a.clone(),
+            Caller::Holder(n, _) => format!("policy:{n}"),
+        }
+    }
+}
+
+fn glob(p: &str) -> Pattern {
+    Pattern::glob(p, Case::Sensitive)
+}
+
+fn has_wildcard(s: &str) -> bool {
+    s.contains(['*', '?'])
+}
+
+/// The standalone identity policies (no statement names a principal).
+fn holders(ws: &Workspace) -> Vec<(String, Arc<Policy>)> {
+    ws.policies
+        .iter()
+        .filter(|p| !p.statements.is_empty() && p.statements.iter().all(|s| s.principal.is_none()))
+        .map(|p| {
+            let name = p.statements.first().and_then(|s| s.origin.file.clone());
+            (
+                name.map_or_else(|| p.name.to_string(), |f| f.to_string()),
+                p.clone(),
+            )
+        })
+        .collect()
+}
+
+/// Every caller the inputs know, plus the anonymous and external callers.
+fn everyone(ws: &Workspace) -> Vec<Caller> {
+    let mut out: Vec<Caller> = Vec::new();
+    out.extend(ws.aws.users.keys().map(|a| Caller::Arn(a.clone())));
+    out.extend(ws.aws.roles.keys().map(|a| Caller::Arn(a.clone())));
+    out.extend(holders(ws).into_iter().map(|(n, p)| Caller::Holder(n, p)));
+    out.push(Caller::Arn("*".to_owned()));
+    out.push(Caller::Arn(EXTERNAL.to_owned()));
+    out
+}
+
+/// Does principal pattern `pat` name caller `c`?
+fn names(pat: &str, c: &Caller) -> bool {
+    match (pat, c) {
+        ("*", _) => true,
+        ("anonymous", Caller::Arn(a)) => a == "*",
+        ("external", Caller::Arn(a)) => a == EXTERNAL,
+        (p, Caller::Holder(n, _)) => p
+            .strip_prefix("policy:")
+            .is_some_and(|g| glob(g).matches(n)),
+        (p, Caller::Arn(a)) => glob(p).matches(a),
+    }
+}
+
+/// The callers `patterns` name, less `except`.
+fn callers(ws: &Workspace, patterns: &[String], except: &[String]) -> Vec<Caller> {
+    let mut out = everyone(ws);
+    out.retain(|c| patterns.iter().any(|p| names(p, c)));
+    // a literal ARN the inputs do not define is asked as written
+    for p in patterns {
+        let literal = p.starts_with("arn:") && !has_wildcard(p);
+        if literal && !out.iter().any(|c| matches!(c, Caller::Arn(a) if a == p)) {
+            out.push(Caller::Arn(p.clone()));
+        }
+    }
+    out.retain(|c| !except.iter().any(|p| names(p, c)));
+    out
+}
+
+/// The account of an ARN, when it names one.
+fn arn_account(arn: &str) -> Option<String> {
+    let acct = arn.split(':').nth(4)?;
+    (!acct.is_empty() && acct.chars().all(|c| c.is_ascii_digit())).then(|| acct.to_owned())
+}
+
+struct Ctx<'a> {
+    env: &'a AwsEnvironment,
+    catalog: &'a Catalog,
+    timeout: Duration,
+    context: Context,
+    /// The account owning resources whose ARN does not say.
+    home: String,
+}
+
+impl Ctx<'_> {
+    fn principal(&self, c: &Caller) -> Result<Principal, String> {
+        match c {
+            Caller::Arn(a) => self
+                .env
+                .build_request(a, "iamx:probe", "*", Context::new())
+                .map(|(r, _)| r.principal),
+            Caller::Holder(..) => iamx_aws::parse_principal(&format!(
+                "arn:aws:iam::{}:role/iamx-policy-holder",
+                self.home
+            )),
+        }
+    }
+
+    /// The request and program for `c` doing `action` on `resource`.
+    fn build(
+        &self,
+        c: &Caller,
+        p: &Principal,
+        action: &str,
+        resource: &str,
+    ) -> (Request, AwsProgram) {
+        let (mut r, _) = self
+            .env
+            .request_for(p.clone(), action, resource, self.context.clone());
+        if r.resource_account.is_none() {
+            r.resource_account = Some(match c {
+                // a resource no input places is the caller's own account's…
+                Caller::Arn(a) if a != "*" && a != EXTERNAL => {
+                    p.account.clone().unwrap_or_else(|| self.home.clone())
+                }
+                // …and, for callers from outside, the inputs' account
+                _ => self.home.clone(),
+            });
+        }
+        let mut prog = self.env.program_for(&r);
+        if let Caller::Holder(_, pol) = c {
+            prog.identity = vec![pol.clone()];
+            prog.boundaries.clear();
+        }
+        (r, prog)
+    }
+
+    /// Statements that may allow `p` something: its identity policies and
+    /// resource policies naming it.
+    fn allows<'p>(&'p self, prog: &'p AwsProgram, p: &Principal) -> Vec<&'p Statement> {
+        let mut out: Vec<&Statement> = prog
+            .identity
+            .iter()
+            .flat_map(|x| x.statements.iter())
+            .filter(|s| s.effect == Effect::Allow)
+            .collect();
+        for rp in &self.env.resource_policies {
+            for st in &rp.policy.statements {
+                let who = st
+                    .principal
+                    .as_ref()
+                    .map_or(PrincipalMatch::No, |s| s.matches(p));
+                if st.effect == Effect::Allow && who >= PrincipalMatch::Direct {
+                    out.push(st);
+                }
+            }
+        }
+        out
+    }
+
+    /// The concrete actions (lowercase) of `wanted` patterns that one of
+    /// `allows` may allow.
+    fn candidates(&self, allows: &[&Statement], wanted: &[Pattern]) -> BTreeSet<String> {
+        let want = |a: &str| wanted.iter().any(|w| w.matches(a));
+        let mut out = BTreeSet::new();
+        for st in allows {
+            if st.action.negated {
+                for w in wanted {
+                    for x in self.catalog.expand(w.raw()) {
+                        let lc = x.action().to_ascii_lowercase();
+                        if st.action.matches_lc(&lc) {
+                            out.insert(lc);
+                        }
+                    }
+                    if let Some(l) = w.as_literal()
+                        && st.action.matches_lc(l)
+                    {
+                        out.insert(l.to_owned());
+                    }
+                }
+                continue;
+            }
+            for p in &st.action.patterns {
+                let e = self.catalog.expand(p.raw());
+                if e.is_empty() && !has_wildcard(p.raw()) {
+                    let lc = p.raw().to_ascii_lowercase();
+                    if want(&lc) {
+                        out.insert(lc);
+                    }
+                } else {
+                    out.extend(
+                        e.iter()
+                            .map(|x| x.action().to_ascii_lowercase())
+                            .filter(|x| want(x)),
+                    );
+                }
+            }
+            // a literal the assertion names that a statement's wildcard matches
+            for w in wanted {
+                if let Some(l) = w.as_literal()
+                    && st.action.matches_lc(l)
+                {
+                    out.insert(l.to_owned());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Where a question puts the resource.
+enum Target {
+    Named(String),
+    Open(String, Vec<Term>),
+}
+
+/// The resource questions for pattern `r`: the resources a resource policy
+/// covers that it matches, and symbolic resources for the rest.
+fn targets(env: &AwsEnvironment, r: &str, home: &str, service: &str) -> Vec<Target> {
+    if !has_wildcard(r) {
+        return vec![Target::Named(r.to_owned())];
+    }
+    let pat = glob(r);
+    let res = iamx_smt::compare::resource_var();
+    let Ok(in_pattern) = Term::matches_pattern(res.clone(), &pat) else {
+        return vec![Target::Named(r.replace('*', "iamx-any").replace('?', "x"))];
+    };
+    let mut out = Vec::new();
+    let named: BTreeSet<String> = env
+        .resource_policies
+        .iter()
+        .map(|rp| rp.resource.clone())
+        .collect();
+    let buckets: Vec<&String> = named
+        .iter()
+        .filter(|n| {
+            n.strip_prefix("arn:aws:s3:::")
+                .is_some_and(|b| !b.contains('/'))
+        })
+        .collect();
+    for n in &named {
+        if pat.matches(n) {
+            out.push(Target::Named(n.clone()));
+        }
+    }
+    let not_named = |within: Option<&str>| -> Vec<Term> {
+        named
+            .iter()
+            .filter(|n| within.is_none_or(|w| n.starts_with(&format!("{w}/"))))
+            .map(|n| Term::not(Term::equal(res.clone(), Term::string(n.clone()))))
+            .collect()
+    };
+    // objects of a bucket with a policy: its policy decides
+    for b in &buckets {
+        let mut c = vec![
+            in_pattern.clone(),
+            Term::prefix_of(Term::string(format!("{b}/")), res.clone()),
+        ];
+        c.extend(not_named(Some(b)));
+        out.push(Target::Open(format!("{b}/iamx-object"), c));
+    }
+    // the rest: no resource policy covers it
+    let mut c = vec![in_pattern];
+    c.extend(not_named(None));
+    for b in &buckets {
+        c.push(Term::not(Term::prefix_of(
+            Term::string(format!("{b}/")),
+            res.clone(),
+        )));
+    }
+    for p in ["arn:aws:kms:*:key/*", "arn:aws:iam::*:role/*"] {
+        if let Ok(t) = Term::matches_pattern(res.clone(), &glob(p)) {
+            c.push(Term::not(t));
+        }
+    }
+    let instance = r.replace('*', "iamx-any").replace('?', "x");
+    let covered = env
+        .resource_policies
+        .iter()
+        .any(|rp| instance == rp.resource || instance.starts_with(&format!("{}/", rp.resource)));
+    let placeholder = if !covered {
+        instance
+    } else {
+        format!("arn:aws:{service}:us-east-1:{home}:iamx-other")
+    };
+    out.push(Target::Open(placeholder, c));
+    out
+}
+
+fn empty_program() -> AwsProgram {
+    AwsProgram {
+        identity: vec![],
+        boundaries: vec![],
+        session: None,
+        scps: None,
+        management_account: false,
+        rcps: None,
+        resource_policy: None,
+        resource_policy_kind: ResourcePolicyKind::Generic,
+    }
+}
+
+fn with_supplied_keys(r: &mut Request) {
+    for (k, v) in [
+        ("aws:SecureTransport", "true"),
+        ("aws:CurrentTime", "2026-01-01T00:00:00Z"),
+        ("aws:EpochTime", "1767225600"),
+    ] {
+        if r.context.get(k).is_none() {
+            r.context.insert(k, Value::str(v));
+        }
+    }
+}
+
+/// Can `c` do one of `actions` on a resource matching one of `resources`
+/// in some context? The first witness, else the first unknown reason.
+fn can_any(
+    cx: &Ctx<'_>,
+    c: &Caller,
+    actions: &[Pattern],
+    resources: &[String],
+) -> Result<Direction, String> {
+    let p = cx.principal(c)?;
+    let (probe, prog0) = cx.build(c, &p, "iamx:probe", "*");
+    let allows = cx.allows(&prog0, &p);
+    if allows.is_empty() {
+        return Ok(Direction::Contained);
+    }
+    let candidates = cx.candidates(&allows, actions);
+    if candidates.is_empty() {
+        return Ok(Direction::Contained);
+    }
+    // actions every statement treats alike are asked once
+    let mut stmts: Vec<&Statement> = Vec::new();
+    let pols = prog0
+        .identity
+        .iter()
+        .chain(prog0.boundaries.iter())
+        .chain(prog0.session.iter());
+    stmts.extend(pols.flat_map(|x| x.statements.iter()));
+    for levels in prog0.scps.iter().chain(prog0.rcps.iter()) {
+        for l in levels {
+            stmts.extend(l.policies.iter().flat_map(|x| x.statements.iter()));
+        }
+    }
+    stmts.extend(
+        cx.env
+            .resource_policies
+            .iter()
+            .flat_map(|rp| rp.policy.statements.iter()),
+    );
+    let mut classes: BTreeMap<Vec<bool>, String> = BTreeMap::new();
+    for act in candidates {
+        let sig: Vec<bool> = stmts.iter().map(|s| s.action.matches_lc(&act)).collect();
+        classes.entry(sig).or_insert(act);
+    }
+    drop(probe);
+    let replay = |ra: &Request, _rb: &Request| -> (Decided, Decided) {
+        let (mut r, prog) = cx.build(c, &p, &ra.action, &ra.resource);
+        for (k, v) in ra.context.iter() {
+            r.context.insert(k, v.clone());
+        }
+        (decide(&prog, &r).outcome, Decided::NotAllowed)
+    };
+    let empty = empty_program();
+    let mut unknown: Option<Reason> = None;
+    for pass in [false, true] {
+        for act in classes.values() {
+            let service = act.split(':').next().unwrap_or_default();
+            for r in resources {
+                for t in targets(cx.env, r, &cx.home, service) {
+                    let (resource, how) = match &t {
+                        Target::Named(n) => (n.as_str(), AwsResource::Fixed),
+                        Target::Open(ph, cs) => (ph.as_str(), AwsResource::Open(cs.clone())),
+                    };
+                    let (ra, pa) = cx.build(c, &p, act, resource);
+                    let d = if pass {
+                        iamx_smt::diff::aws(
+                            AwsSide {
+                                program: &pa,
+                                request: &ra,
+                            },
+                            AwsSide {
+                                program: &empty,
+                                request: &ra,
+                            },
+                            &how,
+                            cx.timeout,
+                            &replay,
+                        )
+                    } else {
+                        // a symbolic resource's placeholder is a concrete
+                        // candidate when the pattern matches it
+                        if matches!(how, AwsResource::Open(_)) && !glob(r).matches(resource) {
+                            continue;
+                        }
+                        let mut rc = ra.clone();
+                        with_supplied_keys(&mut rc);
+                        if decide(&pa, &rc).outcome == Decided::Allowed {
+                            Direction::Witness(iamx_smt::compare::Difference {
+                                principal: Some(p.id.clone()),
+                                data_action: None,
+                                action: rc.action.clone(),
+                                resource: rc.resource.clone(),
+                                context: Context::new(),
+                            })
+                        } else {
+                            Direction::Contained
+                        }
+                    };
+                    match d {
+                        Direction::Witness(w) => return Ok(Direction::Witness(w)),
+                        Direction::Unknown(r) => {
+                            unknown.get_or_insert(r);
+                        }
+                        Direction::Contained => {}
+                    }
+                }
+            }
+        }
+    }
+    Ok(unknown.map_or(Direction::Contained, Direction::Unknown))
+}
+
+/// The finding of a witness: the request, decided again for its granting
+/// statements.
+fn witness_finding(cx: &Ctx<'_>, c: &Caller, w: &iamx_smt::compare::Difference) -> Finding {
+    let action = cx
+        .catalog
+        .get(&w.action)
+        .map_or(w.action.clone(), |a| a.action().to_owned());
+    let mut locs: Vec<Location> = Vec::new();
+    if let Ok(p) = cx.principal(c) {
+        let (mut r, prog) = cx.build(c, &p, &w.action, &w.resource);
+        for (k, v) in w.context.iter() {
+            r.context.insert(k, v.clone());
+        }
+        with_supplied_keys(&mut r);
+        locs = locations(&decide(&prog, &r), Effect::Allow);
+    }
+    // the context keys the caller and the assertion did not fix
+    let context: Vec<(String, String)> = pairs(&w.context)
+        .into_iter()
+        .filter(|(k, _)| {
+            cx.context.get(k).is_none()
+                && !k.starts_with("aws:PrincipalTag/")
+                && k != "aws:PrincipalOrgID"
+                && k != "aws:ResourceOrgID"
+        })
+        .collect();
+    let when = if context.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " when {}",
+            context
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    Finding {
+        message: format!("{} can do {action} on {}{when}", c.id(), w.resource),
+        witness: Some(Witness {
+            principal: c.id(),
+            action,
+            resource: w.resource.clone(),
+            context,
+        }),
+        locations: locs,
+        unknown: false,
+    }
+}
+
+fn home_account(ws: &Workspace, a: &Assertion) -> String {
+    a.account
+        .clone()
+        .or_else(|| {
+            ws.aws
+                .roles
+                .keys()
+                .chain(ws.aws.users.keys())
+                .find_map(|x| arn_account(x))
+        })
+        .unwrap_or_else(|| "111111111111".to_owned())
+}
+
+/// Evaluates an AWS `never`, `only`, `always` or `no-public-access` assertion.
+pub(crate) fn evaluate(
+    ws: &Workspace,
+    a: &Assertion,
+    catalog: &Catalog,
+    timeout: Duration,
+) -> Outcome {
+    let cx = Ctx {
+        env: &ws.aws,
+        catalog,
+        timeout,
+        context: context_of(a),
+        home: home_account(ws, a),
+    };
+    let mut out = Outcome::new();
+    match &a.kind {
+        AssertionKind::Never {
+            principals,
+            except,
+            actions,
+            resources,
+        } => {
+            let who = callers(ws, principals, except);
+            never(&cx, &who, actions, resources, &mut out);
+        }
+        AssertionKind::Only {
+            principals,
+            actions,
+            resources,
+        } => {
+            let who = callers(ws, &["*".to_owned()], principals);
+            never(&cx, &who, actions, resources, &mut out);
+        }
+        AssertionKind::Always {
+            principals,
+            actions,
+            resources,
+            conditional,
+        } => always(
+            &cx,
+            ws,
+            principals,
+            actions,
+            resources,
+            *conditional,
+            &mut out,
+        ),
+        AssertionKind::NoPublicAccess { resources } => public(&cx, resources, &mut out),
+        _ => out
+            .notes
+            .push(format!("`{}` is not an AWS question here", a.kind.name())),
+    }
+    out
+}
+
+fn never(
+    cx: &Ctx<'_>,
+    who: &[Caller],
+    actions: &[String],
+    resources: &[String],
+    out: &mut Outcome,
+) {
+    use rayon::prelude::*;
+    let pats: Vec<Pattern> = actions
+        .iter()
+        .map(|x| Pattern::glob(&x.to_ascii_lowercase(), Case::Sensitive))
+        .collect();
+    let answers: Vec<(Caller, Result<Direction, String>)> = who
+        .par_iter()
+        .map(|c| (c.clone(), can_any(cx, c, &pats, resources)))
+        .collect();
+    for (c, d) in answers {
+        if out.findings.len() >= MAX_FINDINGS {
+            out.notes.push(format!(
+                "more than {MAX_FINDINGS} callers fail; the first {MAX_FINDINGS} are listed"
+            ));
+            break;
+        }
+        match d {
+            Ok(Direction::Contained) => {}
+            Ok(Direction::Witness(w)) => out.findings.push(witness_finding(cx, &c, &w)),
+            Ok(Direction::Unknown(r)) => out.findings.push(Finding {
+                message: format!("{}: not decided: {r}", c.id()),
+                witness: None,
+                locations: vec![],
+                unknown: true,
+            }),
+            Err(e) => out.findings.push(Finding {
+                message: format!("{}: {e}", c.id()),
+                witness: None,
+                locations: vec![],
+                unknown: true,
+            }),
+        }
+    }
+    out.notes.push(format!("{} callers asked", who.len()));
+}
+
+fn expand_actions(catalog: &Catalog, actions: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in actions {
+        let e = catalog.expand(a);
+        if has_wildcard(a) && !e.is_empty() {
+            out.extend(e.iter().map(|x| x.action().to_owned()));
+        } else {
+            out.push(a.clone());
+        }
+    }
+    out
+}
+
+fn always(
+    cx: &Ctx<'_>,
+    ws: &Workspace,
+    principals: &[String],
+    actions: &[String],
+    resources: &[String],
+    conditional: bool,
+    out: &mut Outcome,
+) {
+    let who = callers(ws, principals, &[]);
+    if who.is_empty() {
+        out.findings.push(Finding {
+            message: format!(
+                "no principal of the inputs matches {}",
+                principals.join(", ")
+            ),
+            witness: None,
+            locations: vec![],
+            unknown: false,
+        });
+        return;
+    }
+    let actions = expand_actions(cx.catalog, actions);
+    for c in &who {
+        let p = match cx.principal(c) {
+            Ok(p) => p,
+            Err(e) => {
+                out.findings.push(Finding {
+                    message: format!("{}: {e}", c.id()),
+                    witness: None,
+                    locations: vec![],
+                    unknown: true,
+                });
+                continue;
+            }
+        };
+        for act in &actions {
+            for r in resources {
+                let resource = r.replace('*', "iamx-any").replace('?', "x");
+                let (req, prog) = cx.build(c, &p, act, &resource);
+                let answer = from_can(iamx_smt::aws::can(&prog, &req, cx.timeout));
+                let refused_in = |ctx: &[(String, String)]| {
+                    let mut rr = req.clone();
+                    with_supplied_keys(&mut rr);
+                    for (k, v) in ctx {
+                        rr.context.insert(k, Value::str(v.clone()));
+                    }
+                    locations(&decide(&prog, &rr), Effect::Deny)
+                };
+                let witness = |ctx: Vec<(String, String)>| Witness {
+                    principal: c.id(),
+                    action: act.clone(),
+                    resource: resource.clone(),
+                    context: ctx,
+                };
+                match answer {
+                    AnyContext::Always => {}
+                    AnyContext::Sometimes { .. } if conditional => {}
+                    AnyContext::Sometimes {
+                        counterexample,
+                        depends_on,
+                        ..
+                    } => out.findings.push(Finding {
+                        message: format!(
+                            "{} can do {act} on {resource} only in some contexts (it depends on {})",
+                            c.id(),
+                            depends_on.join(", ")
+                        ),
+                        locations: refused_in(&counterexample),
+                        witness: Some(witness(counterexample)),
+                        unknown: false,
+                    }),
+                    AnyContext::Never => out.findings.push(Finding {
+                        message: format!("{} cannot do {act} on {resource} in any context", c.id()),
+                        locations: refused_in(&[]),
+                        witness: Some(witness(vec![])),
+                        unknown: false,
+                    }),
+                    AnyContext::Unknown { reason } => out.findings.push(Finding {
+                        message: format!("{}: {act} on {resource}: not decided: {reason}", c.id()),
+                        witness: None,
+                        locations: vec![],
+                        unknown: true,
+                    }),
+                }
+            }
+        }
+    }
+}
+
+fn public(cx: &Ctx<'_>, resources: &[String], out: &mut Outcome) {
+    let wanted = |r: &str| resources.is_empty() || resources.iter().any(|p| glob(p).matches(r));
+    let mut asked = 0;
+    for rp in cx
+        .env
+        .resource_policies
+        .iter()
+        .filter(|rp| wanted(&rp.resource))
+    {
+        asked += 1;
+        let account = rp.account.clone().unwrap_or_else(|| cx.home.clone());
+        // the resource and, for its statements' patterns under it (a
+        // bucket's objects), one instance of each
+        let mut asked_at: BTreeSet<String> = BTreeSet::new();
+        asked_at.insert(rp.resource.clone());
+        for st in rp
+            .policy
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow)
+        {
+            for p in st.resource.iter().flat_map(|r| r.patterns.iter()) {
+                let raw = p.raw();
+                if raw != rp.resource && raw.starts_with(&rp.resource) {
+                    asked_at.insert(raw.replace('*', "iamx-any").replace('?', "x"));
+                }
+            }
+        }
+        let rows: Vec<(String, String, String, AnyContext)> = asked_at
+            .iter()
+            .flat_map(|at| {
+                crate::reason::check_no_public_access_aws(
+                    &rp.policy, at, &account, cx.catalog, cx.timeout,
+                )
+                .into_iter()
+                .map(move |(p, a, ans)| (p, a, at.clone(), ans))
+            })
+            .collect();
+        for (principal, action, at, answer) in rows {
+            let caller = if principal == "*" {
+                Principal::anonymous()
+            } else {
+                match iamx_aws::parse_principal(&principal) {
+                    Ok(p) => p,
+                    Err(_) => Principal::anonymous(),
+                }
+            };
+            let lc = action.to_ascii_lowercase();
+            let locs: Vec<Location> = rp
+                .policy
+                .statements
+                .iter()
+                .filter(|s| {
+                    s.effect == Effect::Allow
+                        && s.action.matches_lc(&lc)
+                        && s.principal
+                            .as_ref()
+                            .is_some_and(|x| x.matches(&caller) >= PrincipalMatch::Account)
+                })
+                .map(|s| super::location_of(&s.origin))
+                .collect();
+            let who = if principal == "*" {
+                "anonymous".to_owned()
+            } else {
+                format!("external ({principal})")
+            };
+            let (message, context, unknown) = match &answer {
+                AnyContext::Always => (format!("{who} can do {action} on {at}"), vec![], false),
+                AnyContext::Sometimes { witness, .. } => (
+                    format!(
+                        "{who} can do {action} on {} when {}",
+                        at,
+                        witness
+                            .iter()
+                            .map(|(k, v)| format!("{k}={v}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    witness.clone(),
+                    false,
+                ),
+                AnyContext::Unknown { reason } => (
+                    format!("{who}: {action} on {at}: not decided: {reason}"),
+                    vec![],
+                    true,
+                ),
+                AnyContext::Never => continue,
+            };
+            out.findings.push(Finding {
+                message,
+                witness: (!unknown).then(|| Witness {
+                    principal: who.clone(),
+                    action: action.clone(),
+                    resource: at.clone(),
+                    context,
+                }),
+                locations: locs,
+                unknown,
+            });
+            if out.findings.len() >= MAX_FINDINGS {
+                return;
+            }
+        }
+    }
+    out.notes.push(format!("{asked} resource policies asked"));
+}
