@@ -193,3 +193,81 @@ fn audit_with_logs_names_stale_principals_in_every_cloud() {
             .any(|(_, p)| p == "allUsers" || p.starts_with("group:"))
     );
 }
+
+#[test]
+fn rightsize_azure_refuses_a_resource_group_wide_assignment() {
+    let args = [
+        "rightsize",
+        "corpus/rightsize/azure/env",
+        "--logs",
+        "corpus/rightsize/azure/logs",
+        "--principal",
+        "77770000-0000-4000-8000-000000000077",
+        "--timeout",
+        "120",
+    ];
+    // one assignment per VM used, with only the operation used
+    let (code, v) = run_json(&args);
+    assert_eq!(code, 0, "{v}");
+    let scopes: Vec<&str> = v["policy"]["roleAssignments"]
+        .as_array()
+        .expect("assignments")
+        .iter()
+        .filter_map(|a| a["scope"].as_str())
+        .collect();
+    assert_eq!(scopes.len(), 2, "{v}");
+    assert!(
+        scopes
+            .iter()
+            .all(|s| s.ends_with("/vm-a") || s.ends_with("/vm-b"))
+    );
+    assert_eq!(
+        v["policy"]["roleDefinitions"][0]["Actions"],
+        serde_json::json!(["Microsoft.Compute/virtualMachines/restart/action"])
+    );
+    // --generalize would assign at the resource group, where the current
+    // assignments (one per VM) grant nothing: refused, with the witness
+    let mut wide = args.to_vec();
+    wide.push("--generalize");
+    let (code, text) = run(&wide);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("FAILS, witness: Microsoft.Compute/virtualMachines/restart/action on /subscriptions/b2c3d4e5-0001-4000-8000-00000000b001/resourceGroups/rg-batch\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn rightsize_gcp_keeps_the_old_condition_so_generalizing_stays_within_it() {
+    for extra in [None, Some("--generalize")] {
+        let mut args = vec![
+            "rightsize",
+            "corpus/rightsize/gcp/env",
+            "--logs",
+            "corpus/rightsize/gcp/logs",
+            "--principal",
+            "user:nina@example.com",
+            "--timeout",
+            "120",
+        ];
+        args.extend(extra);
+        let (code, v) = run_json(&args);
+        assert_eq!(code, 0, "{v}");
+        let expr = v["policy"]["bindings"][0]["condition"]["expression"]
+            .as_str()
+            .expect("a condition");
+        // the old binding's condition names the two exports; it stays
+        assert!(expr.contains("resource.name == 'projects/_/buckets/finance-exports/objects/2026/jan.csv' || resource.name == 'projects/_/buckets/finance-exports/objects/2026/feb.csv'"), "{expr}");
+        if extra.is_some() {
+            assert!(
+                expr.contains("startsWith('projects/_/buckets/finance-exports/objects/2026/')"),
+                "{expr}"
+            );
+        }
+        // storage.objects.list was granted and never used
+        assert_eq!(
+            v["policy"]["roles"][0]["includedPermissions"],
+            serde_json::json!(["storage.objects.get"])
+        );
+    }
+}

@@ -37,13 +37,14 @@ fn scopes(resources: &BTreeSet<String>, generalize: bool) -> BTreeSet<String> {
     }
     let mut by_parent: BTreeMap<String, Vec<&String>> = BTreeMap::new();
     for r in resources {
-        // the parent resource id: drop `/providers/NS/type/name` or the
-        // last `/type/name` pair
-        let parent = r
-            .rsplitn(3, '/')
-            .nth(2)
-            .map(|p| p.trim_end_matches("/providers").to_owned())
-            .unwrap_or_else(|| r.clone());
+        // the parent scope: before the last `/providers/NS/type/name`, or
+        // without the last `/type/name` pair (a resource group's
+        // subscription)
+        let lc = r.to_ascii_lowercase();
+        let parent = match lc.rfind("/providers/") {
+            Some(i) if i > 0 => r.get(..i).unwrap_or(r).to_owned(),
+            _ => r.rsplitn(3, '/').nth(2).unwrap_or_default().to_owned(),
+        };
         by_parent.entry(parent).or_default().push(r);
     }
     let mut out = BTreeSet::new();
