@@ -635,8 +635,9 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             let ws = load(cli, paths)?;
             let builtin = iamx::catalog::Catalog::builtin();
             let inp = ws.inputs(&builtin);
-            let v = iamx::analysis::who_can(&inp, resource, action.as_deref())
+            let mut v = iamx::analysis::who_can(&inp, resource, action.as_deref())
                 .map_err(|e| usage(&e))?;
+            describe_conditions(&ws, &mut v);
             print_accesses(cli.format, &format!("who can act on {resource}"), &v);
             Ok(())
         }
@@ -648,8 +649,9 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             let ws = load(cli, paths)?;
             let builtin = iamx::catalog::Catalog::builtin();
             let inp = ws.inputs(&builtin);
-            let v = iamx::analysis::what_can(&inp, principal, service.as_deref())
+            let mut v = iamx::analysis::what_can(&inp, principal, service.as_deref())
                 .map_err(|e| usage(&e))?;
+            describe_conditions(&ws, &mut v);
             print_accesses(cli.format, &format!("what {principal} can reach"), &v);
             Ok(())
         }
@@ -1080,6 +1082,18 @@ fn print_paths(format: Format, from: &str, ps: &[iamx::analysis::graph::Path]) {
             }
             let _ = writeln!(out, "{line}");
         }
+    }
+}
+
+/// Conditional grants described by the reasoner (at most 200 questions, 5 s
+/// each; the rest keep the evaluator's description, and stderr says so).
+fn describe_conditions(ws: &Workspace, v: &mut [iamx::analysis::Access]) {
+    let d = iamx::conditions::describe(ws, v, 200, std::time::Duration::from_secs(5));
+    if d.skipped > 0 {
+        eprintln!(
+            "note: {} conditional grants keep the evaluator's description (the reasoner was asked about the first {})",
+            d.skipped, d.asked
+        );
     }
 }
 

@@ -37,6 +37,7 @@ use std::sync::Arc;
 
 pub use iamx_analysis as analysis;
 pub mod check;
+pub mod conditions;
 pub mod reason;
 pub mod rightsize;
 mod rightsize_azure;
