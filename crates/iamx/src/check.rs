@@ -232,7 +232,10 @@ pub struct Witness {
     pub action: String,
     /// The resource.
     pub resource: String,
-    /// The context keys or attributes the answer depends on.
+    /// AWS: the account owning the resource, as the question assumed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_account: Option<String>,
+    /// The context keys or attributes of the request.
     pub context: Vec<(String, String)>,
 }
 

@@ -42,6 +42,8 @@ pub mod reason;
 pub mod rightsize;
 mod rightsize_azure;
 mod rightsize_gcp;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod unused;
 pub use iamx_translate as translate;
 pub use iamx_usage as usage;

@@ -460,13 +460,23 @@ fn can_any(
 }
 
 /// The finding of a witness: the request, decided again for its granting
-/// statements.
+/// statements. The witness carries the whole request decided (the keys AWS
+/// always supplies included); the message names the keys the solver chose.
 fn witness_finding(cx: &Ctx<'_>, c: &Caller, w: &iamx_smt::compare::Difference) -> Finding {
     let action = cx
         .catalog
         .get(&w.action)
         .map_or(w.action.clone(), |a| a.action().to_owned());
+    let derived = |k: &str| {
+        cx.context.get(k).is_some()
+            || k.starts_with("aws:PrincipalTag/")
+            || k == "aws:PrincipalOrgID"
+            || k == "aws:ResourceOrgID"
+    };
     let mut locs: Vec<Location> = Vec::new();
+    let mut principal = c.id();
+    let mut resource_account = None;
+    let mut context: Vec<(String, String)> = Vec::new();
     if let Ok(p) = cx.principal(c) {
         let (mut r, prog) = cx.build(c, &p, &w.action, &w.resource);
         for (k, v) in w.context.iter() {
@@ -474,35 +484,30 @@ fn witness_finding(cx: &Ctx<'_>, c: &Caller, w: &iamx_smt::compare::Difference) 
         }
         with_supplied_keys(&mut r);
         locs = locations(&decide(&prog, &r), Effect::Allow);
+        principal = p.id.clone();
+        resource_account = r.resource_account.clone();
+        context = pairs(&r.context)
+            .into_iter()
+            .filter(|(k, _)| !derived(k))
+            .collect();
     }
-    // the context keys the caller and the assertion did not fix
-    let context: Vec<(String, String)> = pairs(&w.context)
+    let chosen: Vec<String> = pairs(&w.context)
         .into_iter()
-        .filter(|(k, _)| {
-            cx.context.get(k).is_none()
-                && !k.starts_with("aws:PrincipalTag/")
-                && k != "aws:PrincipalOrgID"
-                && k != "aws:ResourceOrgID"
-        })
+        .filter(|(k, _)| !derived(k))
+        .map(|(k, v)| format!("{k}={v}"))
         .collect();
-    let when = if context.is_empty() {
+    let when = if chosen.is_empty() {
         String::new()
     } else {
-        format!(
-            " when {}",
-            context
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        format!(" when {}", chosen.join(", "))
     };
     Finding {
         message: format!("{} can do {action} on {}{when}", c.id(), w.resource),
         witness: Some(Witness {
-            principal: c.id(),
+            principal,
             action,
             resource: w.resource.clone(),
+            resource_account,
             context,
         }),
         locations: locs,
@@ -684,6 +689,7 @@ fn always(
                     locations(&decide(&prog, &rr), Effect::Deny)
                 };
                 let witness = |ctx: Vec<(String, String)>| Witness {
+                    resource_account: req.resource_account.clone(),
                     principal: c.id(),
                     action: act.clone(),
                     resource: resource.clone(),
@@ -815,6 +821,7 @@ fn public(cx: &Ctx<'_>, resources: &[String], out: &mut Outcome) {
             out.findings.push(Finding {
                 message,
                 witness: (!unknown).then(|| Witness {
+                    resource_account: None,
                     principal: who.clone(),
                     action: action.clone(),
                     resource: at.clone(),

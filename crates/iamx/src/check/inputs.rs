@@ -40,14 +40,28 @@ pub fn load_inputs(
     Ok(ws)
 }
 
-/// The `*.json` and `*.ndjson` files at `path` (a file or a folder,
-/// relative to `dir`) as of git revision `rev`: (name, text) pairs named
-/// `REV:PATH`.
-pub fn git_files(dir: &Path, rev: &str, path: &str) -> Result<Vec<(String, String)>, String> {
-    let run = |args: &[&str]| -> Result<String, String> {
+/// The `*.json` and `*.ndjson` files at `path` (a file or a folder in a
+/// git working tree) as of git revision `rev`: (name, text) pairs named
+/// `REV:PATH`, PATH relative to the repository's top.
+pub fn git_files(path: &Path, rev: &str) -> Result<Vec<(String, String)>, String> {
+    let canon = |p: &Path| std::fs::canonicalize(p).ok();
+    // the path may be gone from the working tree: its folder is not
+    let full = canon(path)
+        .or_else(|| {
+            let parent = canon(path.parent()?)?;
+            Some(parent.join(path.file_name()?))
+        })
+        .ok_or_else(|| format!("`{}` is in no folder that exists", path.display()))?;
+    let dir = if full.is_dir() {
+        full.clone()
+    } else {
+        full.parent()
+            .map_or_else(|| full.clone(), Path::to_path_buf)
+    };
+    let run = |cwd: &Path, args: &[&str]| -> Result<String, String> {
         let out = Command::new("git")
             .arg("-C")
-            .arg(dir)
+            .arg(cwd)
             .args(args)
             .output()
             .map_err(|e| format!("cannot run git: {e}"))?;
@@ -61,28 +75,28 @@ pub fn git_files(dir: &Path, rev: &str, path: &str) -> Result<Vec<(String, Strin
         }
         String::from_utf8(out.stdout).map_err(|e| format!("git output is not UTF-8: {e}"))
     };
-    // paths relative to the repository's top, as `git show REV:PATH` takes them
-    let prefix = run(&["rev-parse", "--show-prefix"])?;
-    let rel = format!("{}{}", prefix.trim(), path.trim_start_matches("./"));
-    let rel = rel.trim_end_matches('/');
-    let listed = run(&[
-        "ls-tree",
-        "-r",
-        "--name-only",
-        rev,
-        "--",
-        &format!(":/{rel}"),
-    ])?;
+    let top = run(&dir, &["rev-parse", "--show-toplevel"])?;
+    let top = PathBuf::from(top.trim());
+    let top = canon(&top).unwrap_or(top);
+    let rel = full
+        .strip_prefix(&top)
+        .map_err(|_| format!("`{}` is outside the git repository", path.display()))?
+        .to_string_lossy()
+        .replace('\\', "/");
+    let listed = run(&top, &["ls-tree", "-r", "--name-only", rev, "--", &rel])?;
     let mut out = Vec::new();
     for f in listed.lines() {
         if !(f.ends_with(".json") || f.ends_with(".ndjson")) {
             continue;
         }
-        let text = run(&["show", &format!("{rev}:{f}")])?;
+        let text = run(&top, &["show", &format!("{rev}:{f}")])?;
         out.push((format!("{rev}:{f}"), text));
     }
     if out.is_empty() {
-        return Err(format!("`{path}` holds no policy file at revision `{rev}`"));
+        return Err(format!(
+            "`{}` holds no policy file at revision `{rev}`",
+            path.display()
+        ));
     }
     Ok(out)
 }
@@ -118,7 +132,7 @@ pub(crate) fn no_new_access(
 ) -> Outcome {
     let full = opts.base_dir.join(path);
     if full.is_dir() {
-        return env_no_new_access(a, &full, path, baseline, catalog, opts);
+        return env_no_new_access(a, &full, baseline, catalog, opts);
     }
     let new = match load_grants(&full.display().to_string(), ws) {
         Ok((g, _)) => g,
@@ -126,7 +140,7 @@ pub(crate) fn no_new_access(
     };
     let base = match baseline {
         Baseline::File(f) => load_grants(&opts.base_dir.join(f).display().to_string(), ws),
-        Baseline::GitRevision(rev) => match git_files(&opts.base_dir, rev, path) {
+        Baseline::GitRevision(rev) => match git_files(&full, rev) {
             Ok(files) => match files.into_iter().next() {
                 Some((name, text)) => crate::reason::load_grants_text(&name, text, ws),
                 None => return input_error(format!("`{path}` is not at revision `{rev}`")),
@@ -200,6 +214,7 @@ pub(crate) fn no_new_access(
                     "{path} grants {who} {action} on {resource}{when}, which the baseline does not"
                 ),
                 witness: Some(Witness {
+                    resource_account: None,
                     principal: who,
                     action,
                     resource,
@@ -216,7 +231,6 @@ pub(crate) fn no_new_access(
 fn env_no_new_access(
     a: &Assertion,
     full: &Path,
-    path: &str,
     baseline: &Baseline,
     catalog: &iamx_catalog::Catalog,
     opts: &CheckOptions,
@@ -231,7 +245,7 @@ fn env_no_new_access(
             Ok(w) => w,
             Err(e) => return input_error(e.to_string()),
         },
-        Baseline::GitRevision(rev) => match git_files(&opts.base_dir, rev, path) {
+        Baseline::GitRevision(rev) => match git_files(full, rev) {
             Ok(files) => Workspace::from_texts(files, &lopts),
             Err(e) => return input_error(e),
         },
@@ -284,6 +298,7 @@ fn env_no_new_access(
                         "{who} gets {action} on {resource}, which the baseline does not grant"
                     ),
                     witness: Some(Witness {
+                        resource_account: None,
                         principal: who,
                         action,
                         resource,

@@ -231,6 +231,7 @@ pub(crate) fn evaluate(ws: &Workspace, a: &Assertion, timeout: Duration) -> Outc
                 asked += 1;
                 let answer = ws.any_context(a.cloud, query(a, p, act, r), timeout);
                 let witness = |ctx: Vec<(String, String)>| Witness {
+                    resource_account: None,
                     principal: p.clone(),
                     action: act.clone(),
                     resource: r.clone(),
@@ -356,6 +357,7 @@ fn public(
             ),
         };
         let w = Witness {
+            resource_account: None,
             principal: row.principal.clone(),
             action: row.action.clone(),
             resource: row.resource.clone(),
@@ -509,6 +511,7 @@ pub(crate) fn max_permissions(
                         act.action, acc.resource
                     ),
                     witness: Some(Witness {
+                        resource_account: None,
                         principal: p.clone(),
                         action: act.action.clone(),
                         resource: acc.resource.clone(),
