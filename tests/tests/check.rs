@@ -386,3 +386,45 @@ proptest! {
         }
     }
 }
+
+/// The JSON Schema documents what the reader accepts: the same assertion
+/// fields and kinds (read back from the reader's own error messages).
+#[test]
+fn the_schema_lists_what_the_reader_accepts() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schemas/iamx-assertions.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let def = &schema["$defs"]["assertion"];
+    let mut fields: Vec<&str> = def["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    fields.sort();
+    let kinds: Vec<&str> = def["properties"]["kind"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    let dir = temp_dir("schema");
+    let f = dir.join("iamx.toml");
+    std::fs::write(&f, "[[assertion]]\nname = \"a\"\nkind = \"never\"\nzzz = 1\n").unwrap();
+    let (_, _, err) = iamx(&["check", REPO, "--assertions", f.to_str().unwrap()]);
+    let listed = err.split("expected one of ").nth(1).expect(&err);
+    let mut accepted: Vec<&str> = listed
+        .lines()
+        .next()
+        .unwrap()
+        .split(", ")
+        .map(|s| s.trim_matches('`'))
+        .collect();
+    accepted.sort();
+    assert_eq!(fields, accepted);
+    std::fs::write(&f, "[[assertion]]\nname = \"a\"\nkind = \"zzzzzzzzzzzz\"\n").unwrap();
+    let (_, _, err) = iamx(&["check", REPO, "--assertions", f.to_str().unwrap()]);
+    let listed = err.split("one of: ").nth(1).expect(&err).trim();
+    assert_eq!(listed.split(", ").collect::<Vec<_>>(), kinds);
+}
