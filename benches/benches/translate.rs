@@ -3,6 +3,11 @@
 //! and reports the total and the median per policy; criterion then times
 //! one representative translation. Skips with a notice when the data is absent.
 
+#![allow(
+    clippy::panic,
+    reason = "benchmark setup: a vocabulary or map that does not load must stop the run"
+)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use iamx::translate::{Cloud, ResourceMap, Source, Vocabulary, translate};
 use std::path::PathBuf;
