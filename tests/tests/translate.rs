@@ -39,7 +39,7 @@ fn round_trip(
 ) -> Option<(serde_json::Value, serde_json::Value)> {
     let v = Vocabulary::builtin().unwrap();
     let m = map();
-    let src = lower::lower(&v, &m, grants, Cloud::Aws, "");
+    let src = lower::lower(&v, &m, grants, &Default::default(), Cloud::Aws, "");
     let there = translate(&v, &m, &Source::Aws(parse(&src)), via, None, None);
     assert!(
         there.verification.ok(),

@@ -1923,6 +1923,16 @@ fn cmd_translate(cli: &Cli) -> Result<(), Failure> {
         let source = match read_grants(what, &with_ws)? {
             iamx::reason::Grants::Aws(p) => Source::Aws(p),
             iamx::reason::Grants::Gcp(g) => Source::gcp(&g.bindings, &map),
+            iamx::reason::Grants::Azure(a) if !a.role => {
+                // the comparison's reading puts assignments at `/`: read their scopes again
+                let assignments =
+                    iamx::Workspace::load(&[PathBuf::from(what)], &LoadOptions::default())
+                        .ok()
+                        .map(|ws| ws.azure.assignments)
+                        .filter(|x| x.len() == a.assignments.len())
+                        .unwrap_or(a.assignments);
+                Source::azure(&a.roles, &assignments, &map)
+            }
             iamx::reason::Grants::Azure(a) => Source::azure(&a.roles, &a.assignments, &map),
         };
         if let Some(f) = from.map(cloud_of).filter(|f| *f != source.cloud()) {
@@ -1966,13 +1976,31 @@ fn translation_text(t: &iamx::translate::Translation) -> String {
     }
     let v = &t.verification;
     s.push_str("verification (the output read back into capabilities):\n");
+    if v.error.is_none() {
+        s.push_str(&format!(
+            "  reasoner (z3, witnesses replayed through the evaluator), {} question(s):\n",
+            v.questions()
+        ));
+        for p in &v.proofs {
+            let r = match &p.result {
+                iamx::translate::ProofResult::Holds => "proven".to_owned(),
+                iamx::translate::ProofResult::Fails { witness } => {
+                    format!("FAILS, witness: {witness}")
+                }
+                iamx::translate::ProofResult::Unknown { reason } => {
+                    format!("UNKNOWN (a failure): {reason}")
+                }
+            };
+            s.push_str(&format!("    {}: {r}\n", p.claim));
+        }
+    }
     match &v.error {
         Some(e) => s.push_str(&format!("  FAILED: {e}\n")),
         None => {
             if v.more.is_empty() {
-                s.push_str("  grants nothing the source does not: yes\n");
+                s.push_str("  capability sets: grants nothing the source does not: yes\n");
             } else {
-                s.push_str("  grants nothing the source does not: NO\n");
+                s.push_str("  capability sets: grants nothing the source does not: NO\n");
                 for m in &v.more {
                     s.push_str(&format!("    more: {} on {}\n", m.capability, m.at));
                 }

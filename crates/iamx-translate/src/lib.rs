@@ -22,16 +22,21 @@
 pub mod lift;
 pub mod lower;
 pub mod map;
+pub mod verify;
 pub mod vocab;
+pub mod window;
 
 pub use lift::{Held, Lifted};
 pub use map::{ResourceMap, ResourceMapError, Scope};
+pub use verify::{Proof, ProofResult};
 pub use vocab::{Capability, Cloud, Perm, VocabError, Vocabulary};
+pub use window::{Bound, Window};
 
 use iamx_model::Condition;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use window::{Answer, Sampled};
 
 /// A capability (by index into the vocabulary) on a scope.
 pub type Grant = (usize, Scope);
@@ -62,6 +67,35 @@ pub enum Loss {
         at: String,
         /// The condition (or why the decision depends on the context).
         condition: String,
+        /// Why the target does not get it.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reason: String,
+    },
+    /// Granted in a time window the target cannot express: not carried.
+    ConditionNotInTarget {
+        /// The capability.
+        capability: String,
+        /// Where.
+        scope: Scope,
+        /// Where, in the source's terms.
+        at: String,
+        /// The condition.
+        condition: String,
+        /// Why the target cannot express it.
+        reason: String,
+    },
+    /// The source grants the capability on part of the scope only (the
+    /// reasoner found a request the translation would allow and the source
+    /// does not): not carried.
+    PartOfScope {
+        /// The capability.
+        capability: String,
+        /// Where.
+        scope: Scope,
+        /// Where, in the source's terms.
+        at: String,
+        /// The request the source does not allow.
+        witness: String,
     },
     /// Only some permissions of the capability are granted.
     Partial {
@@ -125,6 +159,12 @@ impl Loss {
             }
             | Loss::Approximate {
                 capability, scope, ..
+            }
+            | Loss::ConditionNotInTarget {
+                capability, scope, ..
+            }
+            | Loss::PartOfScope {
+                capability, scope, ..
             } => Some((capability, scope)),
         }
     }
@@ -134,7 +174,11 @@ impl Loss {
     pub fn is_dropped_grant(&self) -> bool {
         matches!(
             self,
-            Loss::NotInTarget { .. } | Loss::ScopeNotInTarget { .. } | Loss::Approximate { .. }
+            Loss::NotInTarget { .. }
+                | Loss::ScopeNotInTarget { .. }
+                | Loss::Approximate { .. }
+                | Loss::ConditionNotInTarget { .. }
+                | Loss::PartOfScope { .. }
         )
     }
 
@@ -151,8 +195,32 @@ impl Loss {
                 capability,
                 at,
                 condition,
+                reason,
                 ..
-            } => format!("condition not carried: {capability} on {at}: {condition}"),
+            } => {
+                if reason.is_empty() {
+                    format!("condition not carried: {capability} on {at}: {condition}")
+                } else {
+                    format!("condition not carried: {capability} on {at}: {condition} ({reason})")
+                }
+            }
+            Loss::ConditionNotInTarget {
+                capability,
+                at,
+                condition,
+                reason,
+                ..
+            } => format!(
+                "condition not in the target, not carried: {capability} on {at}: {condition} ({reason})"
+            ),
+            Loss::PartOfScope {
+                capability,
+                at,
+                witness,
+                ..
+            } => format!(
+                "granted on part of the scope only, not carried: {capability} on {at} (the source does not allow {witness})"
+            ),
             Loss::Partial {
                 capability,
                 at,
@@ -232,11 +300,18 @@ impl Source {
                 });
                 continue;
             };
+            let (condition, window) = match gcp_condition(&b.condition) {
+                Sampled::Always => (None, None),
+                Sampled::Never => continue,
+                Sampled::Within(w) => (None, Some(w)),
+                Sampled::Conditional(r) => (Some(format!("`{}`: {r}", b.condition)), None),
+            };
             held.push(Held {
                 scope,
                 names,
                 blocks: vec![],
-                condition: (b.condition != Condition::True).then(|| "an IAM condition".to_owned()),
+                condition,
+                window,
             });
         }
         Source::Held {
@@ -283,6 +358,7 @@ impl Source {
                 names: BTreeSet::new(),
                 blocks: role.blocks.iter().cloned().collect(),
                 condition: condition.clone(),
+                window: None,
             });
             for cb in &role.conditional {
                 held.push(Held {
@@ -290,6 +366,7 @@ impl Source {
                     names: BTreeSet::new(),
                     blocks: cb.block.iter().cloned().collect(),
                     condition: Some("a condition of the role definition".to_owned()),
+                    window: None,
                 });
             }
         }
@@ -325,6 +402,7 @@ impl Source {
                     condition: a
                         .conditional
                         .then(|| a.condition.clone().unwrap_or_else(|| "a condition".into())),
+                    window: None,
                 });
             }
         }
@@ -333,6 +411,102 @@ impl Source {
             held,
             losses,
         }
+    }
+}
+
+/// What a GCP IAM Condition allows over time: sampled through the CEL
+/// evaluator at each piece of the time line its timestamps cut, with every
+/// other attribute unknown (see [`window`]).
+fn gcp_condition(c: &Condition) -> Sampled {
+    use iamx_model::expr::{Expr, ExprEnv, Func};
+    use std::borrow::Cow;
+    let Condition::Expr(e) = c else {
+        return match c {
+            Condition::True => Sampled::Always,
+            other => Sampled::Conditional(format!("{other}")),
+        };
+    };
+    fn times(e: &Expr, out: &mut Vec<i64>) {
+        match e {
+            Expr::Call(Func::Timestamp, args) => {
+                if let Some(Expr::Str(t)) = args.first()
+                    && let Some(ms) = iamx_model::value::parse_date(t)
+                {
+                    out.push(ms);
+                }
+            }
+            Expr::Call(_, args) | Expr::List(args) | Expr::And(args) | Expr::Or(args) => {
+                args.iter().for_each(|a| times(a, out))
+            }
+            Expr::Not(x) => times(x, out),
+            Expr::Cmp(_, a, b) | Expr::In(a, b) => {
+                times(a, out);
+                times(b, out);
+            }
+            _ => {}
+        }
+    }
+    struct At(iamx_model::Value);
+    impl ExprEnv for At {
+        fn attribute(&self, name: &str) -> Option<Option<Cow<'_, iamx_model::Value>>> {
+            (name == "request.time").then_some(Some(Cow::Borrowed(&self.0)))
+        }
+        fn action(&self) -> &str {
+            ""
+        }
+        fn sub_operation(&self) -> Option<&str> {
+            None
+        }
+    }
+    let mut ts = Vec::new();
+    times(e, &mut ts);
+    window::sample(&ts, |t| {
+        match e.eval(&At(iamx_model::Value::str(iamx_model::value::format_date(
+            t,
+        )))) {
+            iamx_model::Tri::True => Answer::Yes,
+            iamx_model::Tri::False => Answer::No,
+            iamx_model::Tri::Unknown(r) => Answer::Unknown(r.to_string()),
+        }
+    })
+}
+
+/// Why `to` does not get a condition of the source (for the loss report).
+fn condition_gap(condition: &str, to: Cloud) -> String {
+    let c = condition.to_ascii_lowercase();
+    let has = |k: &[&str]| k.iter().any(|x| c.contains(x));
+    let target = to.name();
+    if has(&[
+        "sourceip",
+        "sourcevpc",
+        "vpcsourceip",
+        "isprivatelink",
+        "privateendpoint",
+        "subnet",
+    ]) {
+        match to {
+            Cloud::Gcp => "GCP IAM Conditions cannot test the caller's network or source IP (Access Context Manager and VPC Service Controls sit outside IAM allow policies)".to_owned(),
+            Cloud::Azure => "Azure role assignment conditions cannot test the caller's source IP".to_owned(),
+            Cloud::Aws => "iamx does not translate network conditions".to_owned(),
+        }
+    } else if has(&["requestedregion", "aws:region", "ec2:region"]) {
+        format!("{target} IAM has no condition on the region a request is sent to")
+    } else if has(&["currenttime", "request.time", "utcnow"]) {
+        match to {
+            Cloud::Azure => "Azure role assignment conditions carry no time window for these operations (iamx does not write `@Environment[UtcNow]`, which only storage data actions read)".to_owned(),
+            _ => "only a single request-time window carries over (`aws:CurrentTime` Date operators ↔ `request.time` comparisons); this condition depends on more".to_owned(),
+        }
+    } else if has(&["epochtime"]) {
+        "`aws:EpochTime` is not translated (only `aws:CurrentTime` windows are)".to_owned()
+    } else if has(&["tag", "matchtag"]) {
+        "tags do not carry across clouds".to_owned()
+    } else if has(&["multifactor", "mfa"]) {
+        format!("{target} IAM has no multi-factor condition")
+    } else if has(&["resource.name", "blobs:path", "s3:prefix"]) {
+        "only the object prefixes of the resource map are translated".to_owned()
+    } else {
+        "iamx translates only request-time windows and the resource map's object prefixes"
+            .to_owned()
     }
 }
 
@@ -366,16 +540,28 @@ pub struct Verification {
     pub less: Vec<GrantRow>,
     /// Whether `less` is exactly the capabilities the loss report drops.
     pub matches_loss_report: bool,
+    /// What the reasoner proved (or refuted), claim by claim.
+    pub proofs: Vec<Proof>,
     /// An error reading the output back, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
 impl Verification {
-    /// Whether the translation passed: never more permissive, and the loss
-    /// report accounts for everything missing.
+    /// Whether the translation passed: never more permissive, the loss
+    /// report accounts for everything missing, and the reasoner proved
+    /// every claim (a witness or an unknown answer fails).
     pub fn ok(&self) -> bool {
-        self.more.is_empty() && self.matches_loss_report && self.error.is_none()
+        self.more.is_empty()
+            && self.matches_loss_report
+            && self.error.is_none()
+            && !self.proofs.is_empty()
+            && self.proofs.iter().all(Proof::holds)
+    }
+
+    /// How many questions the reasoner answered.
+    pub fn questions(&self) -> usize {
+        self.proofs.iter().map(|p| p.questions).sum()
     }
 }
 
@@ -406,10 +592,6 @@ fn row(vocab: &Vocabulary, map: &ResourceMap, cloud: Cloud, (c, s): &Grant) -> G
     }
 }
 
-fn covered(map: &ResourceMap, set: &BTreeSet<Grant>, (c, s): &Grant) -> bool {
-    set.iter().any(|(c2, s2)| c2 == c && map.includes(s2, s))
-}
-
 /// The default member/principal of the output's bindings and assignments.
 pub fn default_member(to: Cloud) -> &'static str {
     match to {
@@ -419,8 +601,13 @@ pub fn default_member(to: Cloud) -> &'static str {
     }
 }
 
+/// How many times a reasoner witness may send the translation back to drop
+/// a grant the source holds on part of its scope only.
+const MAX_REPAIRS: usize = 8;
+
 /// Translates `source` to `to`. `catalog` expands AWS wildcards for the
-/// loss report; `member` is who the GCP bindings / Azure assignments are for.
+/// loss report and gives the reasoner its action classes; `member` is who
+/// the GCP bindings / Azure assignments are for.
 pub fn translate(
     vocab: &Vocabulary,
     map: &ResourceMap,
@@ -430,7 +617,7 @@ pub fn translate(
     member: Option<&str>,
 ) -> Translation {
     let from = source.cloud();
-    let lifted = match source {
+    let mut lifted = match source {
         Source::Aws(p) => lift::lift_aws(vocab, map, p, catalog),
         Source::Held {
             cloud,
@@ -444,9 +631,18 @@ pub fn translate(
             l
         }
     };
+    for l in &mut lifted.losses {
+        if let Loss::Conditional {
+            condition, reason, ..
+        } = l
+        {
+            *reason = condition_gap(condition, to);
+        }
+    }
     let member = member.unwrap_or(default_member(to));
     let mut losses = lifted.losses.clone();
     let mut kept: BTreeSet<Grant> = BTreeSet::new();
+    let mut windows: BTreeMap<Grant, Window> = BTreeMap::new();
     for g in &lifted.grants {
         let (c, s) = g;
         let at = map.describe(s, from);
@@ -463,95 +659,156 @@ pub fn translate(
                 scope: s.clone(),
                 at,
             });
+        } else if let (Cloud::Azure, Some(w)) = (to, lifted.windows.get(g)) {
+            losses.push(Loss::ConditionNotInTarget {
+                capability: id,
+                scope: s.clone(),
+                at,
+                condition: w.describe(),
+                reason: condition_gap("request.time", Cloud::Azure),
+            });
         } else {
             kept.insert(g.clone());
-        }
-    }
-    // lower, read back, drop what would grant more, until nothing does
-    let mut output;
-    let mut back;
-    loop {
-        output = lower::lower(vocab, map, &kept, to, member);
-        back = lower::lift_output(vocab, map, to, &output);
-        let Ok(b) = &back else { break };
-        let extras: Vec<Grant> = b
-            .grants
-            .iter()
-            .filter(|g| !covered(map, &lifted.grants, g))
-            .cloned()
-            .collect();
-        if extras.is_empty() {
-            break;
-        }
-        let mut dropped: BTreeMap<Grant, BTreeSet<String>> = BTreeMap::new();
-        for (xc, xs) in &extras {
-            let xperms: BTreeSet<String> = vocab
-                .get(*xc)
-                .map(|c| c.perms(to).iter().map(Perm::key).collect())
-                .unwrap_or_default();
-            for (kc, ks) in &kept {
-                let shares = vocab
-                    .get(*kc)
-                    .is_some_and(|c| c.perms(to).iter().any(|p| xperms.contains(&p.key())));
-                if shares && (map.includes(ks, xs) || map.includes(xs, ks)) {
-                    dropped
-                        .entry((*kc, ks.clone()))
-                        .or_default()
-                        .insert(vocab.id(*xc).to_owned());
-                }
+            if let Some(w) = lifted.windows.get(g) {
+                windows.insert(g.clone(), *w);
             }
         }
-        if dropped.is_empty() {
+    }
+    let actions = match (source, catalog) {
+        (Source::Aws(_), Some(c)) => verify::catalog_actions(c),
+        _ => Vec::new(),
+    };
+    let mut round_trip: Vec<Proof> = Vec::new();
+    let mut output;
+    let mut back;
+    let mut repairs = 0;
+    loop {
+        // lower, read back, drop what would grant more, until nothing does
+        loop {
+            output = lower::lower(vocab, map, &kept, &windows, to, member);
+            back = lower::lift_output(vocab, map, to, &output);
+            let Ok(b) = &back else { break };
+            let extras: Vec<Grant> = b
+                .grants
+                .iter()
+                .filter(|g| !lifted.covers(map, g, &b.window(g)))
+                .cloned()
+                .collect();
+            if extras.is_empty() {
+                break;
+            }
+            let mut dropped: BTreeMap<Grant, BTreeSet<String>> = BTreeMap::new();
+            for (xc, xs) in &extras {
+                let xperms: BTreeSet<String> = vocab
+                    .get(*xc)
+                    .map(|c| c.perms(to).iter().map(Perm::key).collect())
+                    .unwrap_or_default();
+                for (kc, ks) in &kept {
+                    let shares = vocab
+                        .get(*kc)
+                        .is_some_and(|c| c.perms(to).iter().any(|p| xperms.contains(&p.key())));
+                    if shares && (map.includes(ks, xs) || map.includes(xs, ks)) {
+                        dropped
+                            .entry((*kc, ks.clone()))
+                            .or_default()
+                            .insert(vocab.id(*xc).to_owned());
+                    }
+                }
+            }
+            if dropped.is_empty() {
+                break;
+            }
+            for ((c, s), also) in dropped {
+                kept.remove(&(c, s.clone()));
+                windows.remove(&(c, s.clone()));
+                losses.push(Loss::Approximate {
+                    capability: vocab.id(c).to_owned(),
+                    at: map.describe(&s, from),
+                    scope: s,
+                    also_grants: also.into_iter().collect(),
+                });
+            }
+        }
+        // an AWS source: the output as an AWS policy against the policy itself
+        let (Source::Aws(src), Ok(b)) = (source, &back) else {
             break;
-        }
-        for ((c, s), also) in dropped {
-            kept.remove(&(c, s.clone()));
-            losses.push(Loss::Approximate {
-                capability: vocab.id(c).to_owned(),
-                at: map.describe(&s, from),
-                scope: s,
-                also_grants: also.into_iter().collect(),
-            });
-        }
+        };
+        let doc = match to {
+            Cloud::Aws => output.clone(),
+            _ => lower::lower(vocab, map, &b.grants, &b.windows, Cloud::Aws, ""),
+        };
+        let proof = match verify::parse(&doc, "the output as an AWS policy") {
+            Err(e) => Proof {
+                claim: "the output as an AWS policy reads".to_owned(),
+                questions: 0,
+                result: ProofResult::Unknown { reason: e },
+            },
+            Ok(out) => {
+                let (proof, witness) = verify::aws_round_trip(vocab, map, src, &out, &actions, to);
+                if let Some((acct, w)) = witness.filter(|_| repairs < MAX_REPAIRS) {
+                    let guilty = verify::responsible(vocab, map, &kept, &windows, &acct, &w);
+                    if !guilty.is_empty() {
+                        repairs += 1;
+                        let text = verify::witness_text(vocab, &w);
+                        for g in guilty {
+                            kept.remove(&g);
+                            windows.remove(&g);
+                            losses.push(Loss::PartOfScope {
+                                capability: vocab.id(g.0).to_owned(),
+                                at: map.describe(&g.1, from),
+                                scope: g.1,
+                                witness: text.clone(),
+                            });
+                        }
+                        continue;
+                    }
+                }
+                proof
+            }
+        };
+        round_trip.push(proof);
+        break;
     }
     losses.sort();
     losses.dedup();
+    let reported: BTreeSet<(String, Scope)> = losses
+        .iter()
+        .filter(|l| l.is_dropped_grant())
+        .filter_map(Loss::grant_key)
+        .map(|(c, s)| (c.to_owned(), s.clone()))
+        .collect();
     let verification = match back {
         Err(e) => Verification {
             more: vec![],
             less: vec![],
             matches_loss_report: false,
+            proofs: vec![],
             error: Some(e),
         },
         Ok(b) => {
             let more: Vec<GrantRow> = b
                 .grants
                 .iter()
-                .filter(|g| !covered(map, &lifted.grants, g))
+                .filter(|g| !lifted.covers(map, g, &b.window(g)))
                 .map(|g| row(vocab, map, to, g))
                 .collect();
-            let less_set: BTreeSet<(String, Scope)> = lifted
+            let missing: Vec<&Grant> = lifted
                 .grants
                 .iter()
-                .filter(|g| !covered(map, &b.grants, g))
+                .filter(|g| !b.covers(map, g, &lifted.window(g)))
+                .collect();
+            let less_set: BTreeSet<(String, Scope)> = missing
+                .iter()
                 .map(|(c, s)| (vocab.id(*c).to_owned(), s.clone()))
                 .collect();
-            let reported: BTreeSet<(String, Scope)> = losses
-                .iter()
-                .filter(|l| l.is_dropped_grant())
-                .filter_map(Loss::grant_key)
-                .map(|(c, s)| (c.to_owned(), s.clone()))
-                .collect();
-            let less = lifted
-                .grants
-                .iter()
-                .filter(|g| !covered(map, &b.grants, g))
-                .map(|g| row(vocab, map, from, g))
-                .collect();
+            let less = missing.iter().map(|g| row(vocab, map, from, g)).collect();
+            let mut proofs = verify::canonical_proofs(vocab, map, &lifted, &b, &reported);
+            proofs.extend(round_trip);
             Verification {
                 more,
                 less,
                 matches_loss_report: less_set == reported,
+                proofs,
                 error: None,
             }
         }

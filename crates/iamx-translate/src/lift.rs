@@ -7,11 +7,12 @@
 
 use crate::map::{ResourceMap, Scope};
 use crate::vocab::{Cloud, Perm, Vocabulary};
+use crate::window::{Answer, Sampled, Window, sample};
 use crate::{Grant, Loss};
 use iamx_model::azure::PermissionBlock;
 use iamx_model::{
-    AwsProgram, Context, Effect, Outcome, Policy, Principal, PrincipalKind, Request,
-    ResourcePolicyKind,
+    AwsProgram, CondValue, Condition, Context, Effect, Outcome, Policy, Principal, PrincipalKind,
+    Request, ResourcePolicyKind, Value,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -27,8 +28,11 @@ pub struct Held {
     pub names: BTreeSet<String>,
     /// Azure permission blocks (patterns).
     pub blocks: Vec<PermissionBlock>,
-    /// The condition it holds under, if any (in words).
+    /// The condition it holds under, if any (in words), when that is not
+    /// a time window.
     pub condition: Option<String>,
+    /// The time window it holds in (`None`: always).
+    pub window: Option<Window>,
 }
 
 impl Held {
@@ -48,11 +52,28 @@ pub struct Lifted {
     pub grants: BTreeSet<Grant>,
     /// What was not lifted.
     pub losses: Vec<Loss>,
+    /// Granted only in a time window (grants absent here: at any time).
+    pub windows: BTreeMap<Grant, Window>,
+}
+
+impl Lifted {
+    /// The window of a grant (every time when it has none).
+    pub fn window(&self, g: &Grant) -> Window {
+        self.windows.get(g).copied().unwrap_or(Window::ALL)
+    }
+
+    /// Whether a grant of these covers capability `c` on `s` in window `w`.
+    pub fn covers(&self, map: &ResourceMap, (c, s): &Grant, w: &Window) -> bool {
+        self.grants
+            .iter()
+            .any(|g| g.0 == *c && map.includes(&g.1, s) && self.window(g).contains(w))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
 enum Status {
     Yes,
+    Within(Window),
     Conditional(String),
     No,
 }
@@ -68,8 +89,32 @@ fn judge(
     out: &mut Lifted,
 ) {
     let id = vocab.id(ci).to_owned();
-    if statuses.iter().all(|(_, s)| *s == Status::Yes) {
-        out.grants.insert((ci, scope.clone()));
+    if statuses
+        .iter()
+        .all(|(_, s)| matches!(s, Status::Yes | Status::Within(_)))
+    {
+        let window = statuses
+            .iter()
+            .try_fold(Window::ALL, |acc, (_, s)| match s {
+                Status::Within(w) => acc.intersect(w),
+                _ => Some(acc),
+            });
+        match window {
+            Some(w) => {
+                out.grants.insert((ci, scope.clone()));
+                if !w.is_all() {
+                    out.windows.insert((ci, scope.clone()), w);
+                }
+            }
+            None => out.losses.push(Loss::Conditional {
+                capability: id,
+                scope: scope.clone(),
+                at: map.describe(scope, cloud),
+                condition: "its permissions are granted in time windows that do not overlap"
+                    .to_owned(),
+                reason: String::new(),
+            }),
+        }
         return;
     }
     let any = statuses.iter().any(|(_, s)| *s != Status::No);
@@ -94,6 +139,7 @@ fn judge(
             scope: scope.clone(),
             at: map.describe(scope, cloud),
             condition: cond,
+            reason: String::new(),
         });
     } else {
         out.losses.push(Loss::Partial {
@@ -124,8 +170,19 @@ pub fn lift_held(vocab: &Vocabulary, map: &ResourceMap, cloud: Cloud, held: &[He
             let statuses: Vec<(Perm, Status)> = perms
                 .iter()
                 .map(|p| {
-                    let st = if applicable.iter().any(|h| h.condition.is_none() && h.has(p)) {
-                        Status::Yes
+                    let plain: Vec<Window> = applicable
+                        .iter()
+                        .filter(|h| h.condition.is_none() && h.has(p))
+                        .map(|h| h.window.unwrap_or(Window::ALL))
+                        .collect();
+                    let st = if let Some(first) = plain.first() {
+                        match plain.iter().try_fold(*first, |acc, w| acc.union(w)) {
+                            Some(w) if w.is_all() => Status::Yes,
+                            Some(w) => Status::Within(w),
+                            None => Status::Conditional(
+                                "granted in several separate time windows".to_owned(),
+                            ),
+                        }
                     } else if let Some(h) = applicable.iter().find(|h| h.has(p)) {
                         Status::Conditional(h.condition.clone().unwrap_or_default())
                     } else {
@@ -188,18 +245,24 @@ pub fn lift_held(vocab: &Vocabulary, map: &ResourceMap, cloud: Cloud, held: &[He
 /// same kind.
 pub(crate) fn normalize(vocab: &Vocabulary, map: &ResourceMap, l: &mut Lifted) {
     let all: Vec<Grant> = l.grants.iter().cloned().collect();
-    l.grants.retain(|(c, s)| {
-        !all.iter()
-            .any(|(c2, s2)| c2 == c && s2 != s && map.includes(s2, s))
+    let windows = l.windows.clone();
+    let win = |g: &Grant| windows.get(g).copied().unwrap_or(Window::ALL);
+    l.grants.retain(|g| {
+        let (c, s) = g;
+        !all.iter().any(|g2| {
+            let (c2, s2) = g2;
+            c2 == c && s2 != s && map.includes(s2, s) && win(g2).contains(&win(g))
+        })
     });
     let grants = &l.grants;
+    l.windows.retain(|g, _| grants.contains(g));
     let losses = l.losses.clone();
     l.losses.retain(|x| match x.grant_key() {
         None => true,
         Some((cap, s)) => {
             let covered = grants
                 .iter()
-                .any(|(c, s2)| vocab.id(*c) == cap && map.includes(s2, s));
+                .any(|g| vocab.id(g.0) == cap && map.includes(&g.1, s) && win(g).is_all());
             let dominated = losses.iter().any(|y| {
                 std::mem::discriminant(x) == std::mem::discriminant(y)
                     && y.grant_key()
@@ -264,6 +327,30 @@ pub(crate) fn fill(template: &str, account: &str, other: &str) -> String {
     out
 }
 
+/// The times the policy's `aws:CurrentTime` conditions compare against.
+fn aws_times(policy: &Policy) -> Vec<i64> {
+    fn walk(c: &Condition, out: &mut Vec<i64>) {
+        match c {
+            Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|x| walk(x, out)),
+            Condition::Not(x) => walk(x, out),
+            Condition::Aws(a) if a.key_lc == "aws:currenttime" => {
+                out.extend(a.values.iter().filter_map(|v| match v {
+                    CondValue::Date(d) => Some(*d),
+                    _ => None,
+                }));
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for st in &policy.statements {
+        walk(&st.condition, &mut out);
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 fn caller(account: &str) -> Principal {
     Principal {
         id: format!("arn:aws:iam::{account}:user/iamx-translate"),
@@ -300,6 +387,7 @@ pub fn lift_aws(
         .iter()
         .filter(|s| s.effect == Effect::Allow)
         .collect();
+    let times = aws_times(policy);
     let mut out = Lifted::default();
     let mut probes: Vec<String> = Vec::new();
     for (ci, cap) in vocab.capabilities().iter().enumerate() {
@@ -328,7 +416,33 @@ pub fn lift_aws(
                     };
                     let st = match iamx_model::evaluate(&prog, &req).outcome {
                         Outcome::Allowed => Status::Yes,
-                        Outcome::Unknown(r) => Status::Conditional(r.to_string()),
+                        Outcome::Unknown(r) if times.is_empty() => {
+                            Status::Conditional(r.to_string())
+                        }
+                        Outcome::Unknown(_) => {
+                            let sampled = sample(&times, |t| {
+                                let mut ctx = Context::open();
+                                ctx.insert(
+                                    "aws:CurrentTime",
+                                    Value::str(iamx_model::value::format_date(t)),
+                                );
+                                let req = Request {
+                                    context: ctx,
+                                    ..req.clone()
+                                };
+                                match iamx_model::evaluate(&prog, &req).outcome {
+                                    Outcome::Allowed => Answer::Yes,
+                                    Outcome::Unknown(r) => Answer::Unknown(r.to_string()),
+                                    _ => Answer::No,
+                                }
+                            });
+                            match sampled {
+                                Sampled::Always => Status::Yes,
+                                Sampled::Within(w) => Status::Within(w),
+                                Sampled::Never => Status::No,
+                                Sampled::Conditional(r) => Status::Conditional(r),
+                            }
+                        }
                         _ => Status::No,
                     };
                     (Perm::Aws(a.clone()), st)

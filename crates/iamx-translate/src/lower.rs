@@ -17,6 +17,7 @@ use crate::Grant;
 use crate::lift::{Held, Lifted, aws_probe, fill, lift_aws, lift_held};
 use crate::map::{ResourceMap, Scope};
 use crate::vocab::{Cloud, Vocabulary};
+use crate::window::Window;
 use iamx_model::azure::PermissionBlock;
 use iamx_model::{Case, Pattern};
 use serde_json::{Value, json};
@@ -49,26 +50,37 @@ pub fn expressible(map: &ResourceMap, scope: &Scope, cloud: Cloud) -> bool {
     }
 }
 
-/// Lowers `grants` to `cloud`. `member` is who the GCP bindings and Azure
-/// assignments are for.
+/// Lowers `grants` to `cloud`; a grant in `windows` holds only in that
+/// time window (AWS: `aws:CurrentTime` conditions; GCP: `request.time` in
+/// the IAM Condition; Azure cannot: the caller leaves such grants out).
+/// `member` is who the GCP bindings and Azure assignments are for.
 pub fn lower(
     vocab: &Vocabulary,
     map: &ResourceMap,
     grants: &BTreeSet<Grant>,
+    windows: &BTreeMap<Grant, Window>,
     cloud: Cloud,
     member: &str,
 ) -> Value {
     match cloud {
-        Cloud::Aws => lower_aws(vocab, map, grants),
-        Cloud::Gcp => lower_gcp(vocab, map, grants, member),
+        Cloud::Aws => lower_aws(vocab, map, grants, windows),
+        Cloud::Gcp => lower_gcp(vocab, map, grants, windows, member),
         Cloud::Azure => lower_azure(vocab, map, grants, member),
     }
 }
 
-fn lower_aws(vocab: &Vocabulary, map: &ResourceMap, grants: &BTreeSet<Grant>) -> Value {
-    // (resource, account condition) -> actions
-    let mut by_res: BTreeMap<(Option<String>, String), BTreeSet<String>> = BTreeMap::new();
-    for (ci, scope) in grants {
+/// (account condition, time window, resource) -> actions
+type AwsKey = (Option<String>, Option<Window>, String);
+
+fn lower_aws(
+    vocab: &Vocabulary,
+    map: &ResourceMap,
+    grants: &BTreeSet<Grant>,
+    windows: &BTreeMap<Grant, Window>,
+) -> Value {
+    let mut by_res: BTreeMap<AwsKey, BTreeSet<String>> = BTreeMap::new();
+    for g in grants {
+        let (ci, scope) = g;
         let Some(aws) = vocab.get(*ci).and_then(|c| c.aws.as_ref()) else {
             continue;
         };
@@ -100,33 +112,38 @@ fn lower_aws(vocab: &Vocabulary, map: &ResourceMap, grants: &BTreeSet<Grant>) ->
             }
         };
         by_res
-            .entry((cond, res))
+            .entry((cond, windows.get(g).copied(), res))
             .or_default()
             .extend(aws.actions.iter().cloned());
     }
-    // statements: (condition, actions) -> resources
-    let mut stmts: BTreeMap<(Option<String>, Vec<String>), Vec<String>> = BTreeMap::new();
-    for ((cond, res), acts) in by_res {
+    // statements: (condition, window, actions) -> resources
+    type StmtKey = (Option<String>, Option<Window>, Vec<String>);
+    let mut stmts: BTreeMap<StmtKey, Vec<String>> = BTreeMap::new();
+    for ((cond, window, res), acts) in by_res {
         stmts
-            .entry((cond, acts.into_iter().collect()))
+            .entry((cond, window, acts.into_iter().collect()))
             .or_default()
             .push(res);
     }
     let statements: Vec<Value> = stmts
         .into_iter()
         .enumerate()
-        .map(|(i, ((cond, acts), res))| {
+        .map(|(i, ((cond, window, acts), res))| {
             let mut s = json!({
                 "Sid": format!("Iamx{}", i + 1),
                 "Effect": "Allow",
                 "Action": acts,
                 "Resource": res,
             });
-            if let (Some(a), Some(obj)) = (cond, s.as_object_mut()) {
-                obj.insert(
-                    "Condition".into(),
-                    json!({"StringEquals": {"aws:ResourceAccount": a}}),
-                );
+            let mut c = serde_json::Map::new();
+            if let Some(a) = cond {
+                c.insert("StringEquals".into(), json!({"aws:ResourceAccount": a}));
+            }
+            for (op, at) in window.map(|w| w.aws_clauses()).unwrap_or_default() {
+                c.insert(op.into(), json!({ "aws:CurrentTime": at }));
+            }
+            if let (false, Some(obj)) = (c.is_empty(), s.as_object_mut()) {
+                obj.insert("Condition".into(), Value::Object(c));
             }
             s
         })
@@ -147,15 +164,20 @@ fn gcp_prefix_condition(bucket_full: &str, prefix: &str) -> String {
     )
 }
 
+/// (resource, prefix condition, time window) -> permissions
+type GcpKey = (String, Option<String>, Option<Window>);
+
 fn lower_gcp(
     vocab: &Vocabulary,
     map: &ResourceMap,
     grants: &BTreeSet<Grant>,
+    windows: &BTreeMap<Grant, Window>,
     member: &str,
 ) -> Value {
-    let mut by_binding: BTreeMap<(String, Option<String>), BTreeSet<String>> = BTreeMap::new();
-    for (ci, scope) in grants {
-        let Some(g) = vocab.get(*ci).and_then(|c| c.gcp.as_ref()) else {
+    let mut by_binding: BTreeMap<GcpKey, BTreeSet<String>> = BTreeMap::new();
+    for g in grants {
+        let (ci, scope) = g;
+        let Some(gs) = vocab.get(*ci).and_then(|c| c.gcp.as_ref()) else {
             continue;
         };
         let key = match scope {
@@ -185,9 +207,9 @@ fn lower_gcp(
             }
         };
         by_binding
-            .entry(key)
+            .entry((key.0, key.1, windows.get(g).copied()))
             .or_default()
-            .extend(g.permissions.iter().cloned());
+            .extend(gs.permissions.iter().cloned());
     }
     let project = map
         .accounts
@@ -218,16 +240,23 @@ fn lower_gcp(
         .collect();
     let bindings: Vec<Value> = by_binding
         .iter()
-        .map(|((res, cond), perms)| {
+        .map(|((res, prefix, window), perms)| {
             let mut b = json!({
                 "resource": res,
                 "role": roles.get(perms).cloned().unwrap_or_default(),
                 "members": [member],
             });
-            if let (Some(c), Some(obj)) = (cond, b.as_object_mut()) {
+            let mut parts: Vec<String> = prefix.iter().cloned().collect();
+            parts.extend(window.map(|w| w.cel_parts()).unwrap_or_default());
+            let title = match (prefix.is_some(), window.is_some()) {
+                (true, true) => "object prefix, time window",
+                (true, false) => "object prefix",
+                _ => "time window",
+            };
+            if let (false, Some(obj)) = (parts.is_empty(), b.as_object_mut()) {
                 obj.insert(
                     "condition".into(),
-                    json!({"title": "object prefix", "expression": c}),
+                    json!({"title": title, "expression": parts.join(" && ")}),
                 );
             }
             b
@@ -338,8 +367,8 @@ fn lower_azure(
 /// Reads an output of [`lower`] back into capabilities, through the same
 /// lifters as a source: AWS through the policy reader and the evaluator;
 /// GCP and Azure by their roles' permissions at the scopes their bindings
-/// and assignments name (conditions: the prefix forms `lower` writes; any
-/// other is an error).
+/// and assignments name (conditions: the prefix and time-window forms
+/// `lower` writes; any other is an error).
 pub fn lift_output(
     vocab: &Vocabulary,
     map: &ResourceMap,
@@ -415,11 +444,26 @@ pub fn output_source(
                 let names = roles.get(role).cloned().ok_or_else(|| {
                     format!("binding names role `{role}`, which the output does not define")
                 })?;
-                let scope = match b
+                let expr = b
                     .get("condition")
                     .and_then(|c| c.get("expression"))
-                    .and_then(Value::as_str)
-                {
+                    .and_then(Value::as_str);
+                // the parts `lower` writes: one object prefix, time bounds
+                let mut prefix = None;
+                let mut window = Window::ALL;
+                for part in expr.into_iter().flat_map(|e| e.split(" && ")) {
+                    if part.starts_with("resource.name.startsWith(") && prefix.is_none() {
+                        prefix = Some(part);
+                    } else {
+                        window = window.with_cel_part(part).ok_or_else(|| {
+                            format!(
+                                "condition `{}` on `{res}`: `{part}` is neither an object prefix nor a time bound",
+                                expr.unwrap_or_default()
+                            )
+                        })?;
+                    }
+                }
+                let scope = match prefix {
                     None => map.scope_of(Cloud::Gcp, res).flatten().ok_or_else(|| {
                         format!("binding on `{res}`, which the map does not hold")
                     })?,
@@ -428,6 +472,7 @@ pub fn output_source(
                 held.push(Held {
                     scope: Some(scope),
                     names,
+                    window: (!window.is_all()).then_some(window),
                     ..Held::default()
                 });
             }

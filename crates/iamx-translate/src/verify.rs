@@ -1,0 +1,407 @@
+//! Verification by the reasoner (`iamx-smt`'s policy comparison, z3-backed,
+//! every witness replayed through the concrete evaluator).
+//!
+//! Capabilities on scopes become a **canonical AWS identity policy**: one
+//! statement per grant, its action `iamxcap:<capability>` (one action per
+//! capability, so the comparison is exactly capability by capability, also
+//! for capabilities with no AWS side), its resources canonical names of the
+//! scope (`arn:iamx:map:::<account>/*` for an account,
+//! `…/<account>/<resource>` and what is below it for a resource,
+//! `…/<resource>/objects/*` and `…/objects/<rule>/*` for objects), so
+//! that glob inclusion is exactly the map's scope inclusion; a time window
+//! is an `aws:CurrentTime` condition. Two questions are asked of every
+//! translation:
+//!
+//! 1. the output's canonical policy (its capabilities as read back) allows
+//!    nothing the source's does not: **never more permissive**;
+//! 2. the source's canonical policy without the grants the loss report
+//!    drops allows nothing the output's does not: **what it grants less is at
+//!    most the loss report** (the set comparison names each one).
+//!
+//! For an AWS source one more question per AWS account of the map: the
+//! output as an AWS policy (itself for AWS → AWS, otherwise its capabilities
+//! lowered back to AWS: the round trip) allows nothing the **source policy
+//! itself** does not, with its wildcards, conditions and denies. A witness
+//! fails verification; so does `unknown` (never a pass).
+
+use crate::lower;
+use crate::map::{ResourceMap, Scope};
+use crate::vocab::{Cloud, Vocabulary};
+use crate::window::Window;
+use crate::{Grant, Lifted};
+use iamx_model::{Context, Policy, Principal, PrincipalKind};
+use iamx_smt::compare::{Difference, Direction, Prepared, more_permissive};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long one question may take.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The account of the caller of canonical policies.
+const CANONICAL_ACCOUNT: &str = "000000000000";
+
+/// The answer to one claim.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum ProofResult {
+    /// Proven.
+    Holds,
+    /// A request that refutes it (replayed through the evaluator).
+    Fails {
+        /// The request.
+        witness: String,
+    },
+    /// Not decided (a failure: never a pass).
+    Unknown {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A claim the reasoner was asked to prove.
+#[derive(Clone, Debug, Serialize)]
+pub struct Proof {
+    /// What it claims.
+    pub claim: String,
+    /// How many comparisons the reasoner answered for it.
+    pub questions: usize,
+    /// The answer.
+    #[serde(flatten)]
+    pub result: ProofResult,
+}
+
+impl Proof {
+    /// Whether it holds.
+    pub fn holds(&self) -> bool {
+        self.result == ProofResult::Holds
+    }
+}
+
+/// A caller in `account` for the comparisons.
+pub fn caller(account: &str) -> Principal {
+    Principal {
+        id: format!("arn:aws:iam::{account}:user/iamx-translate"),
+        kind: PrincipalKind::User,
+        account: Some(account.to_owned()),
+        role_arn: None,
+        name: Some("iamx-translate".to_owned()),
+        unique_id: None,
+    }
+}
+
+/// The canonical action of a capability.
+pub fn cap_action(id: &str) -> String {
+    format!("iamxcap:{}", id.replace(['/', ':'], "."))
+}
+
+fn esc(name: &str) -> String {
+    let mut out = String::new();
+    for ch in name.chars() {
+        if ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.') {
+            out.push(ch);
+        } else {
+            out.push_str(&format!("%{:02X}", u32::from(ch)));
+        }
+    }
+    out
+}
+
+/// The canonical resource names of a scope.
+pub fn canonical_resources(map: &ResourceMap, scope: &Scope) -> Vec<String> {
+    let acct = map
+        .account_of(scope)
+        .map(|a| esc(&a.name))
+        .unwrap_or_else(|| "%3F".to_owned());
+    let base = format!("arn:iamx:map:::{acct}");
+    match scope {
+        Scope::Account { .. } => vec![format!("{base}/*")],
+        Scope::Resource { resource } => {
+            let r = esc(resource);
+            vec![format!("{base}/{r}"), format!("{base}/{r}/*")]
+        }
+        Scope::Objects { resource, prefix } => {
+            let r = esc(resource);
+            match prefix {
+                None => vec![format!("{base}/{r}/objects/*")],
+                Some(i) => vec![format!("{base}/{r}/objects/{i}/*")],
+            }
+        }
+    }
+}
+
+/// Reads a policy document written by iamx.
+pub fn parse(doc: &serde_json::Value, name: &str) -> Result<Arc<Policy>, String> {
+    let (p, diags) = iamx_aws::parse_policy_text(
+        name,
+        &doc.to_string(),
+        iamx_aws::PolicyOptions {
+            ptype: iamx_aws::PolicyType::Identity,
+            actions: None,
+        },
+    );
+    match p {
+        Some(p) if !diags.iter().any(|d| d.is_error()) => Ok(Arc::new(p)),
+        _ => Err(format!(
+            "{name} does not read: {}",
+            diags
+                .iter()
+                .map(|d| d.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
+    }
+}
+
+/// The canonical policy of capabilities on scopes (see the module doc).
+pub fn canonical(
+    vocab: &Vocabulary,
+    map: &ResourceMap,
+    grants: &BTreeSet<Grant>,
+    windows: &BTreeMap<Grant, Window>,
+) -> Result<Arc<Policy>, String> {
+    let statements: Vec<serde_json::Value> = grants
+        .iter()
+        .map(|g| {
+            let mut s = serde_json::json!({
+                "Effect": "Allow",
+                "Action": cap_action(vocab.id(g.0)),
+                "Resource": canonical_resources(map, &g.1),
+            });
+            let clauses = windows.get(g).map(Window::aws_clauses).unwrap_or_default();
+            if let (false, Some(obj)) = (clauses.is_empty(), s.as_object_mut()) {
+                let mut c = serde_json::Map::new();
+                for (op, at) in clauses {
+                    c.insert(op.into(), serde_json::json!({ "aws:CurrentTime": at }));
+                }
+                obj.insert("Condition".into(), serde_json::Value::Object(c));
+            }
+            s
+        })
+        .collect();
+    parse(
+        &serde_json::json!({"Version": "2012-10-17", "Statement": statements}),
+        "canonical policy",
+    )
+}
+
+fn context_text(c: &Context) -> String {
+    let pairs: Vec<String> = c
+        .iter()
+        .map(|(k, v)| {
+            let vals: Vec<String> = v
+                .values()
+                .iter()
+                .map(|s| s.as_string().into_owned())
+                .collect();
+            format!("{k}={}", vals.join(","))
+        })
+        .collect();
+    if pairs.is_empty() {
+        String::new()
+    } else {
+        format!(" with {}", pairs.join(", "))
+    }
+}
+
+/// A witness in words; canonical actions name their capability.
+pub fn witness_text(vocab: &Vocabulary, d: &Difference) -> String {
+    let cap = vocab
+        .capabilities()
+        .iter()
+        .find(|c| cap_action(&c.id).eq_ignore_ascii_case(&d.action))
+        .map(|c| format!(" (capability {})", c.id))
+        .unwrap_or_default();
+    format!(
+        "{} on {}{}{cap}",
+        d.action,
+        d.resource,
+        context_text(&d.context)
+    )
+}
+
+fn result_of(vocab: &Vocabulary, d: Direction) -> (ProofResult, Option<Difference>) {
+    match d {
+        Direction::Contained => (ProofResult::Holds, None),
+        Direction::Witness(w) => (
+            ProofResult::Fails {
+                witness: witness_text(vocab, &w),
+            },
+            Some(w),
+        ),
+        Direction::Unknown(r) => (
+            ProofResult::Unknown {
+                reason: r.to_string(),
+            },
+            None,
+        ),
+    }
+}
+
+/// Questions 1 and 2 of the module doc. `dropped` are the capability-scope
+/// pairs the loss report drops.
+pub fn canonical_proofs(
+    vocab: &Vocabulary,
+    map: &ResourceMap,
+    source: &Lifted,
+    output: &Lifted,
+    dropped: &BTreeSet<(String, Scope)>,
+) -> Vec<Proof> {
+    let principal = caller(CANONICAL_ACCOUNT);
+    let ask = |claim: &str, a: &Lifted, b: &Lifted, skip: &BTreeSet<(String, Scope)>| {
+        let keep: BTreeSet<Grant> = a
+            .grants
+            .iter()
+            .filter(|(c, s)| !skip.contains(&(vocab.id(*c).to_owned(), s.clone())))
+            .cloned()
+            .collect();
+        let result = match (
+            canonical(vocab, map, &keep, &a.windows),
+            canonical(vocab, map, &b.grants, &b.windows),
+        ) {
+            (Ok(pa), Ok(pb)) => {
+                let prepared = Prepared::new(pb, &[]);
+                result_of(
+                    vocab,
+                    more_permissive(&pa, &prepared, &[], &principal, TIMEOUT),
+                )
+                .0
+            }
+            (Err(e), _) | (_, Err(e)) => ProofResult::Unknown { reason: e },
+        };
+        Proof {
+            claim: claim.to_owned(),
+            questions: 1,
+            result,
+        }
+    };
+    vec![
+        ask(
+            "the output grants no capability on any scope the source does not",
+            output,
+            source,
+            &BTreeSet::new(),
+        ),
+        ask(
+            "the source grants no capability on any scope the output does not, but those the loss report drops",
+            source,
+            output,
+            dropped,
+        ),
+    ]
+}
+
+/// The AWS accounts of the map.
+pub fn aws_accounts(map: &ResourceMap) -> Vec<String> {
+    let mut v: Vec<String> = map.accounts.iter().filter_map(|a| a.aws.clone()).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// The round-trip question for an AWS source: `out` (the output as an AWS
+/// policy) allows nothing `source` does not, for a caller of each AWS
+/// account of the map on that account's resources. Returns the proof and
+/// the witness with its account.
+pub fn aws_round_trip(
+    vocab: &Vocabulary,
+    map: &ResourceMap,
+    source: &Arc<Policy>,
+    out: &Arc<Policy>,
+    actions: &[String],
+    to: Cloud,
+) -> (Proof, Option<(String, Difference)>) {
+    let claim = if to == Cloud::Aws {
+        "the translated policy allows no request the source policy does not".to_owned()
+    } else {
+        format!(
+            "the output translated back to AWS (the round trip through {to}) allows no request the source policy does not"
+        )
+    };
+    let prepared = Prepared::new(source.clone(), actions);
+    let accounts = aws_accounts(map);
+    let mut questions = 0;
+    let mut unknown = None;
+    for acct in &accounts {
+        questions += 1;
+        match result_of(
+            vocab,
+            more_permissive(out, &prepared, actions, &caller(acct), TIMEOUT),
+        ) {
+            (ProofResult::Holds, _) => {}
+            (r @ ProofResult::Fails { .. }, w) => {
+                return (
+                    Proof {
+                        claim,
+                        questions,
+                        result: r,
+                    },
+                    w.map(|w| (acct.clone(), w)),
+                );
+            }
+            (r, _) => unknown = unknown.or(Some(r)),
+        }
+    }
+    (
+        Proof {
+            claim,
+            questions,
+            result: unknown.unwrap_or(ProofResult::Holds),
+        },
+        None,
+    )
+}
+
+/// The grants of `kept` whose AWS lowering alone allows the witness (in
+/// `account`): the ones the source does not grant on their whole scope.
+pub fn responsible(
+    vocab: &Vocabulary,
+    map: &ResourceMap,
+    kept: &BTreeSet<Grant>,
+    windows: &BTreeMap<Grant, Window>,
+    account: &str,
+    w: &Difference,
+) -> Vec<Grant> {
+    kept.iter()
+        .filter(|g| {
+            let one: BTreeSet<Grant> = [(*g).clone()].into();
+            let doc = lower::lower(vocab, map, &one, windows, Cloud::Aws, "");
+            let Ok(p) = parse(&doc, "one grant") else {
+                return false;
+            };
+            let prog = iamx_model::AwsProgram {
+                identity: vec![p],
+                boundaries: vec![],
+                session: None,
+                scps: None,
+                management_account: false,
+                rcps: None,
+                resource_policy: None,
+                resource_policy_kind: iamx_model::ResourcePolicyKind::Generic,
+            };
+            let req = iamx_model::Request {
+                principal: caller(account),
+                action: w.action.clone(),
+                resource: w.resource.clone(),
+                resource_account: Some(account.to_owned()),
+                context: w.context.clone(),
+            };
+            iamx_model::evaluate(&prog, &req).outcome == iamx_model::Outcome::Allowed
+        })
+        .cloned()
+        .collect()
+}
+
+/// The lowercased, sorted action names of a catalog (the comparison's
+/// action classes).
+pub fn catalog_actions(catalog: &iamx_catalog::Catalog) -> Vec<String> {
+    let mut v: Vec<String> = catalog
+        .sorted_actions()
+        .iter()
+        .map(|a| a.action().to_ascii_lowercase())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
