@@ -77,9 +77,11 @@ pub fn program(
         resource,
         Context::new(),
     )?;
-    let ids = &prog.identities;
+    // a handful of identities: a scan with `==` (lengths first) beats the
+    // set's ordered comparisons on the many members of a project's bindings
+    let ids: Vec<&str> = prog.identities.iter().map(String::as_str).collect();
     prog.bindings
-        .retain(|b| b.members.iter().any(|m| ids.contains(m)));
+        .retain(|b| b.members.iter().any(|m| ids.contains(&m.as_str())));
     Ok((req, prog))
 }
 
