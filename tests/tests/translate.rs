@@ -256,3 +256,219 @@ fn storage_blob_data_reader() {
         Cloud::Gcp,
     );
 }
+
+/// Time windows carry over: an AWS policy whose grants hold between two
+/// dates (`aws:CurrentTime` with `DateGreaterThan`/`DateLessThanEquals`) goes
+/// to GCP as `request.time` IAM Conditions and comes back as a policy
+/// `compare` finds equivalent to the source; Azure, which cannot take the
+/// window, reports each such grant as a loss with the reason.
+#[test]
+fn time_windows_round_trip_through_gcp() {
+    let v = Vocabulary::builtin().unwrap();
+    let m = map();
+    let src = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "kms:Decrypt",
+         "Resource": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+         "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2025-01-01T00:00:00Z"},
+                       "DateLessThanEquals": {"aws:CurrentTime": "2026-07-01T00:00:00Z"}}},
+        {"Effect": "Allow", "Action": "ec2:StartInstances",
+         "Resource": "arn:aws:ec2:*:111122223333:instance/*",
+         "Condition": {"DateLessThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"}}},
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::acme-reports/logs/*"}
+    ]});
+    let catalog = iamx::catalog::Catalog::builtin();
+    let there = translate(
+        &v,
+        &m,
+        &Source::Aws(parse(&src)),
+        Cloud::Gcp,
+        Some(&catalog),
+        None,
+    );
+    let text = serde_json::to_string_pretty(&there).unwrap();
+    assert!(there.verification.ok(), "{text}");
+    assert!(there.losses.is_empty(), "{text}");
+    let out = there.output.to_string();
+    assert!(
+        out.contains(r#"request.time > timestamp(\"2025-01-01T00:00:00Z\") && request.time <= timestamp(\"2026-07-01T00:00:00Z\")"#),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#"request.time < timestamp(\"2026-01-01T00:00:00Z\")"#),
+        "{out}"
+    );
+    // the reasoner proved the round trip through GCP allows nothing more
+    assert_eq!(there.verification.proofs.len(), 3, "{text}");
+    let back_src = lower::output_source(&m, Cloud::Gcp, &there.output).unwrap();
+    let back = translate(&v, &m, &back_src, Cloud::Aws, Some(&catalog), None);
+    assert!(
+        back.verification.ok(),
+        "{}",
+        serde_json::to_string_pretty(&back).unwrap()
+    );
+    assert!(back.losses.is_empty());
+    equivalent(&src, &back.output);
+    // Azure: the windowed grants are losses that say why; the rest is carried
+    let az = translate(
+        &v,
+        &m,
+        &Source::Aws(parse(&src)),
+        Cloud::Azure,
+        Some(&catalog),
+        None,
+    );
+    let text = serde_json::to_string_pretty(&az).unwrap();
+    assert!(az.verification.ok(), "{text}");
+    let windowed: Vec<String> = az
+        .losses
+        .iter()
+        .filter(|l| matches!(l, iamx::translate::Loss::ConditionNotInTarget { .. }))
+        .map(|l| l.describe())
+        .collect();
+    assert!(
+        windowed
+            .iter()
+            .any(|d| d.contains("key-management/key:decrypt")
+                && d.contains(
+                    "request time after 2025-01-01T00:00:00Z and until 2026-07-01T00:00:00Z"
+                )
+                && d.contains("Azure role assignment conditions")),
+        "{windowed:?}"
+    );
+    assert!(
+        windowed
+            .iter()
+            .any(|d| d.contains("compute/instance:start")),
+        "{windowed:?}"
+    );
+}
+
+/// A GCP binding whose IAM Condition is a `request.time` window becomes an
+/// AWS statement with the same window; a source-IP condition and a grant
+/// on part of a scope are losses that say why.
+#[test]
+fn gcp_time_condition_to_aws_and_untranslatable_conditions() {
+    let Some(d) = shared() else { return };
+    let dir = std::env::temp_dir().join(format!("iamx-translate-time-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("bucket-policy.json");
+    std::fs::write(
+        &p,
+        serde_json::json!({"iamxGcpIamPolicies": [{
+            "resource": "//storage.googleapis.com/projects/_/buckets/acme-reports",
+            "policy": {"version": 3, "bindings": [{
+                "role": "roles/storage.objectViewer",
+                "members": ["user:alice@example.com"],
+                "condition": {"title": "until July", "expression": "request.time < timestamp(\"2026-07-01T00:00:00Z\")"}
+            }]}
+        }]})
+        .to_string(),
+    )
+    .unwrap();
+    let ws = iamx::Workspace::load(
+        &[d.join("gcp/roles/storage.objectViewer.json")],
+        &iamx::LoadOptions::default(),
+    )
+    .unwrap();
+    let m = map();
+    let (g, _) = iamx::reason::load_grants(p.to_str().unwrap(), &ws).unwrap();
+    let iamx::reason::Grants::Gcp(g) = g else {
+        panic!("not GCP")
+    };
+    let src = Source::gcp(&g.bindings, &m);
+    let v = Vocabulary::builtin().unwrap();
+    let t = translate(&v, &m, &src, Cloud::Aws, None, None);
+    let text = serde_json::to_string_pretty(&t).unwrap();
+    assert!(t.verification.ok(), "{text}");
+    let out = t.output.to_string();
+    assert!(
+        out.contains(r#""DateLessThan":{"aws:CurrentTime":"2026-07-01T00:00:00Z"}"#),
+        "{out}"
+    );
+    assert!(out.contains("arn:aws:s3:::acme-reports/*"), "{out}");
+    assert!(!t.carried.is_empty());
+    // an AWS source-IP condition is a loss naming the reason, per target
+    let ip = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::acme-reports/logs/*",
+         "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}
+    ]});
+    for (to, why) in [
+        (Cloud::Gcp, "Access Context Manager"),
+        (Cloud::Azure, "cannot test the caller's source IP"),
+    ] {
+        let t = translate(&v, &m, &Source::Aws(parse(&ip)), to, None, None);
+        assert!(t.verification.ok());
+        assert!(t.carried.is_empty());
+        let d: Vec<String> = t.losses.iter().map(|l| l.describe()).collect();
+        assert!(
+            d.iter()
+                .any(|x| x.contains("aws:SourceIp") && x.contains(why)),
+            "{d:?}"
+        );
+    }
+}
+
+/// Regression (issue 7): an Azure role assignment file keeps its scope.
+/// Read for comparison, assignments sit at `/` and so counted as granted on
+/// every account of the map; a container-scoped Storage Blob Data Reader
+/// must translate to reads of that bucket only.
+#[test]
+fn azure_assignment_keeps_its_scope() {
+    let Some(d) = shared() else { return };
+    let dir = std::env::temp_dir().join(format!("iamx-translate-azure-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("assignment.json");
+    let container = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/prod/providers/Microsoft.Storage/storageAccounts/acmeprod/blobServices/default/containers/reports";
+    std::fs::write(
+        &p,
+        serde_json::json!([{
+            "principalId": "11111111-1111-4111-8111-111111111111",
+            "principalType": "User",
+            "roleDefinitionId": "/subscriptions/00000000-0000-4000-8000-000000000001/providers/Microsoft.Authorization/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+            "roleDefinitionName": "Storage Blob Data Reader",
+            "scope": container
+        }])
+        .to_string(),
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("iamx")
+        .unwrap()
+        .args([
+            "--format",
+            "json",
+            "translate",
+            p.to_str().unwrap(),
+            "--to",
+            "aws",
+            "--resource-map",
+        ])
+        .arg(root().join("corpus/translate/map.json"))
+        .arg("--with")
+        .arg(d.join("azure/built-in-roles-raw.json"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let t: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let resources: Vec<String> = t["output"]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["Resource"].as_array().unwrap().clone())
+        .map(|r| r.as_str().unwrap().to_owned())
+        .collect();
+    assert!(!resources.is_empty(), "{stdout}");
+    assert!(
+        resources
+            .iter()
+            .all(|r| r.starts_with("arn:aws:s3:::acme-reports")),
+        "{resources:?}"
+    );
+    for c in t["carried"].as_array().unwrap() {
+        assert_ne!(c["scope"]["scope"], "account", "{c}");
+    }
+}

@@ -405,3 +405,126 @@ pub fn catalog_actions(catalog: &iamx_catalog::Catalog) -> Vec<String> {
     v.dedup();
     v
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+    use super::*;
+
+    fn map() -> ResourceMap {
+        let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../corpus/translate/map.json");
+        ResourceMap::parse(&std::fs::read_to_string(p).unwrap()).unwrap()
+    }
+
+    fn lifted(grants: &[Grant]) -> Lifted {
+        Lifted {
+            grants: grants.iter().cloned().collect(),
+            ..Lifted::default()
+        }
+    }
+
+    /// A deliberately broken lowering: the output read back grants one
+    /// capability more than the source. The reasoner refutes the claim
+    /// with a witness naming it; the other direction holds.
+    #[test]
+    fn an_extra_capability_fails_with_a_witness() {
+        let v = Vocabulary::builtin().unwrap();
+        let m = map();
+        let read = v.index("object-storage/object:read").unwrap();
+        let decrypt = v.index("key-management/key:decrypt").unwrap();
+        let logs = Scope::Objects {
+            resource: "reports".into(),
+            prefix: Some(0),
+        };
+        let key = Scope::Resource {
+            resource: "orders-key".into(),
+        };
+        let source = lifted(&[(read, logs.clone())]);
+        let output = lifted(&[(read, logs.clone()), (decrypt, key)]);
+        let proofs = canonical_proofs(&v, &m, &source, &output, &BTreeSet::new());
+        let ProofResult::Fails { witness } = &proofs[0].result else {
+            panic!("{proofs:?}")
+        };
+        assert!(
+            witness.contains("capability key-management/key:decrypt")
+                && witness.contains("arn:iamx:map:::prod/orders-key"),
+            "{witness}"
+        );
+        assert!(proofs[1].holds(), "{proofs:?}");
+        // a wider scope is more too: all objects instead of one prefix
+        let all = Scope::Objects {
+            resource: "reports".into(),
+            prefix: None,
+        };
+        let proofs = canonical_proofs(&v, &m, &source, &lifted(&[(read, all)]), &BTreeSet::new());
+        assert!(
+            matches!(proofs[0].result, ProofResult::Fails { .. }),
+            "{proofs:?}"
+        );
+        // and a wider time window
+        let mut windowed = source.clone();
+        let w = Window::ALL
+            .with_cel_part("request.time < timestamp(\"2026-01-01T00:00:00Z\")")
+            .unwrap();
+        windowed.windows.insert((read, logs.clone()), w);
+        let proofs = canonical_proofs(&v, &m, &windowed, &source, &BTreeSet::new());
+        let ProofResult::Fails { witness } = &proofs[0].result else {
+            panic!("{proofs:?}")
+        };
+        assert!(
+            witness.contains("aws:CurrentTime") || witness.contains("aws:currenttime"),
+            "{witness}"
+        );
+        assert!(proofs[1].holds(), "{proofs:?}");
+        // a grant the source has and the output lacks fails the second
+        // claim unless the loss report drops it
+        let proofs = canonical_proofs(&v, &m, &output, &source, &BTreeSet::new());
+        assert!(proofs[0].holds() && !proofs[1].holds(), "{proofs:?}");
+        let dropped: BTreeSet<(String, Scope)> = [(
+            "key-management/key:decrypt".to_owned(),
+            Scope::Resource {
+                resource: "orders-key".into(),
+            },
+        )]
+        .into();
+        let proofs = canonical_proofs(&v, &m, &output, &source, &dropped);
+        assert!(proofs.iter().all(Proof::holds), "{proofs:?}");
+    }
+
+    /// The round-trip question refutes an AWS output that allows more than
+    /// the source policy, with the request.
+    #[test]
+    fn a_wider_aws_output_fails_the_round_trip() {
+        let v = Vocabulary::builtin().unwrap();
+        let m = map();
+        let src = parse(
+            &serde_json::json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-reports/logs/*"}
+            ]}),
+            "source",
+        )
+        .unwrap();
+        let out = parse(
+            &serde_json::json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-reports/*"}
+            ]}),
+            "output",
+        )
+        .unwrap();
+        let (proof, w) = aws_round_trip(&v, &m, &src, &out, &[], Cloud::Gcp);
+        assert!(
+            matches!(proof.result, ProofResult::Fails { .. }),
+            "{proof:?}"
+        );
+        let (_, w) = w.unwrap();
+        assert!(
+            w.resource.starts_with("arn:aws:s3:::acme-reports/")
+                && !w.resource.starts_with("arn:aws:s3:::acme-reports/logs/"),
+            "{w:?}"
+        );
+        let (proof, _) = aws_round_trip(&v, &m, &out, &src, &[], Cloud::Gcp);
+        assert!(proof.holds(), "{proof:?}");
+        assert_eq!(proof.questions, 1);
+    }
+}
