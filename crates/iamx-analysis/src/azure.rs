@@ -24,10 +24,11 @@ pub fn principals(env: &AzureEnvironment) -> Vec<String> {
 pub struct Index<'a> {
     env: &'a AzureEnvironment,
     by_principal: HashMap<&'a str, Vec<&'a RoleAssignment>>,
-    /// The first assignment of the inputs naming each object id (all of
-    /// them, even for an index of the assignments reaching one scope): what
-    /// names a principal in reports.
-    first: HashMap<&'a str, &'a RoleAssignment>,
+    /// The first assignment of the inputs naming each object id, for an
+    /// index of the assignments reaching one scope (`None`: `by_principal`
+    /// holds every assignment, in input order): what names a principal in
+    /// reports.
+    first: Option<HashMap<&'a str, &'a RoleAssignment>>,
 }
 
 /// The first assignment naming each object id, in input order.
@@ -52,7 +53,7 @@ impl<'a> Index<'a> {
         Index {
             env,
             by_principal,
-            first: first_assignments(env),
+            first: None,
         }
     }
 
@@ -69,15 +70,22 @@ impl<'a> Index<'a> {
         Index {
             env,
             by_principal,
-            first: first_assignments(env),
+            first: Some(first_assignments(env)),
+        }
+    }
+
+    /// The first assignment of the inputs naming `id`.
+    fn first_of(&self, id: &str) -> Option<&'a RoleAssignment> {
+        match &self.first {
+            Some(first) => first.get(id).copied(),
+            None => self.by_principal.get(id).and_then(|v| v.first().copied()),
         }
     }
 
     /// `id (name)` when the first assignment naming the principal gives its
     /// name, else `id`.
     fn first_label(&self, id: &str) -> String {
-        self.first
-            .get(id)
+        self.first_of(id)
             .and_then(|a| a.principal_name.as_deref())
             .map_or_else(|| id.to_owned(), |n| format!("{id} ({n})"))
     }
@@ -85,8 +93,7 @@ impl<'a> Index<'a> {
     /// The principal type the first assignment naming it gives, lowercased
     /// (`principal` when none does).
     fn kind_of(&self, id: &str) -> String {
-        self.first
-            .get(id)
+        self.first_of(id)
             .and_then(|a| a.principal_type.as_deref())
             .map_or_else(|| "principal".to_owned(), str::to_ascii_lowercase)
     }
