@@ -633,3 +633,95 @@ fn prove_logged(inp: &Inputs<'_>, new: &Arc<Policy>, carried: &[Carried]) -> Pro
         ),
     }
 }
+
+/// Proof 1 over calls already decided with the new grants in place: each
+/// `(request, outcome with the new grants, was allowed before)` must be
+/// allowed, or stay conditional where it was conditional. `grants` names
+/// the new grants in the texts.
+pub(crate) fn logged_proof<'a>(
+    grants: &str,
+    replaced: &str,
+    calls: impl ExactSizeIterator<Item = (&'a Request, Outcome, bool)>,
+) -> Proof {
+    let n = calls.len();
+    for (req, out, was_allowed) in calls {
+        let ok = match out {
+            Outcome::Allowed => true,
+            Outcome::Unknown(_) => !was_allowed,
+            _ => false,
+        };
+        if !ok {
+            return Proof::Fails {
+                witness: format!(
+                    "{} on {}: {} with the {grants}",
+                    req.action,
+                    req.resource,
+                    out.as_str()
+                ),
+            };
+        }
+    }
+    Proof::Holds {
+        detail: format!(
+            "{n} logged calls decided again with the {grants} in place of the {replaced}: each is allowed"
+        ),
+    }
+}
+
+/// Proof 2's running answer over many questions: a witness ends it, an
+/// unknown is kept unless a witness turns up.
+#[derive(Default)]
+pub(crate) struct NoNewAccess {
+    questions: usize,
+    failed: Option<Proof>,
+    unknown: Option<Proof>,
+}
+
+impl NoNewAccess {
+    /// Whether a witness has been found (stop asking).
+    pub(crate) fn failed(&self) -> bool {
+        self.failed.is_some()
+    }
+
+    /// One question: a concrete witness if the evaluators found one, else
+    /// the reasoner's answer.
+    pub(crate) fn ask(
+        &mut self,
+        concrete: Option<iamx_smt::compare::Difference>,
+        symbolic: impl FnOnce() -> iamx_smt::compare::Direction,
+    ) {
+        use iamx_smt::compare::Direction;
+        self.questions += 1;
+        if let Some(w) = concrete {
+            self.failed = Some(Proof::Fails {
+                witness: format!("{} on {}", w.action, w.resource),
+            });
+            return;
+        }
+        match symbolic() {
+            Direction::Contained => {}
+            Direction::Witness(w) => {
+                let kv: Vec<String> = crate::reason::pairs(&w.context)
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                self.failed = Some(Proof::Fails {
+                    witness: format!("{} on {} with {}", w.action, w.resource, kv.join(", ")),
+                });
+            }
+            Direction::Unknown(r) => {
+                self.unknown.get_or_insert(Proof::Unknown {
+                    reason: r.to_string(),
+                });
+            }
+        }
+    }
+
+    /// The proof: failed, else unknown, else holding over the questions
+    /// asked (`what` says what they were).
+    pub(crate) fn finish(self, what: &str) -> Proof {
+        self.failed.or(self.unknown).unwrap_or_else(|| Proof::Holds {
+            detail: format!("{} questions ({what}): none allowed by the new grants and not by the current ones", self.questions),
+        })
+    }
+}

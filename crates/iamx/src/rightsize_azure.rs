@@ -11,12 +11,11 @@
 
 use crate::analysis::Inputs;
 use crate::reason::rbac::azure_concrete;
-use crate::rightsize::{NotCarried, Options, Proof, Rightsized};
+use crate::rightsize::{NoNewAccess, NotCarried, Options, Rightsized, logged_proof};
 use iamx_model::azure::{
     AzureAssignment, AzureProgram, PermissionBlock, RoleSpec, evaluate_azure, scope_covers,
 };
 use iamx_model::{Case, Condition, Effect, Origin, Outcome, Pattern, Request};
-use iamx_smt::compare::Direction;
 use iamx_usage::{Cloud, UsageRecord};
 use serde_json::{Value as Json, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -222,41 +221,28 @@ pub(crate) fn rightsize(
         });
     }
     // proof 1
-    let mut logged = Proof::Holds {
-        detail: format!(
-            "{} logged calls decided again with the new assignments in place of the role assignments: each is allowed",
-            kept.len()
-        ),
-    };
-    for k in &kept {
-        let mut prog = k.program.clone();
-        prog.assignments = model
-            .iter()
-            .filter(|a| scope_covers(&a.scope, &k.request.resource))
-            .cloned()
-            .collect();
-        let out = evaluate_azure(&prog, &k.request).outcome;
-        let ok = match out {
-            Outcome::Allowed => true,
-            Outcome::Unknown(_) => !k.was_allowed,
-            _ => false,
-        };
-        if !ok {
-            logged = Proof::Fails {
-                witness: format!(
-                    "{} on {}: {} with the new assignments",
-                    k.request.action,
-                    k.request.resource,
-                    out.as_str()
-                ),
-            };
-            break;
-        }
-    }
+    let decided: Vec<Outcome> = kept
+        .iter()
+        .map(|k| {
+            let mut prog = k.program.clone();
+            prog.assignments = model
+                .iter()
+                .filter(|a| scope_covers(&a.scope, &k.request.resource))
+                .cloned()
+                .collect();
+            evaluate_azure(&prog, &k.request).outcome
+        })
+        .collect();
+    let logged = logged_proof(
+        "new assignments",
+        "role assignments",
+        kept.iter()
+            .zip(decided)
+            .map(|(k, out)| (&k.request, out, k.was_allowed)),
+    );
     // proof 2: per new assignment, operation (on its plane) and logged
     // resource under it
-    let mut questions = 0usize;
-    let mut no_new = None;
+    let mut proof = NoNewAccess::default();
     'outer: for (a, (_, ops, _)) in model.iter().zip(&assignments) {
         // the questions: at the assignment's own scope (the widest point it
         // reaches: what the current assignments allow there they allow
@@ -293,50 +279,21 @@ pub(crate) fn rightsize(
                 points.push((k.request.clone(), k.program.clone(), op));
             }
         }
-        for (req, prog, op) in points {
-            {
-                let mut pa = prog.clone();
-                pa.assignments = vec![a.clone()];
-                let mut req = req.clone();
-                req.action = op.clone();
-                req.context = iamx_model::Context::new();
-                let k_program = &prog;
-                questions += 1;
-                if let Some(w) = azure_concrete(&pa, k_program, &req, op) {
-                    no_new = Some(Proof::Fails {
-                        witness: format!("{} on {}", w.action, w.resource),
-                    });
-                    break 'outer;
-                }
-                match iamx_smt::diff::azure(&pa, k_program, &req, opts.timeout) {
-                    Direction::Contained => {}
-                    Direction::Witness(w) => {
-                        let ctx = crate::reason::pairs(&w.context);
-                        let kv: Vec<String> = ctx.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                        no_new = Some(Proof::Fails {
-                            witness: format!(
-                                "{} on {} with {}",
-                                w.action,
-                                w.resource,
-                                kv.join(", ")
-                            ),
-                        });
-                        break 'outer;
-                    }
-                    Direction::Unknown(r) => {
-                        no_new.get_or_insert(Proof::Unknown {
-                            reason: r.to_string(),
-                        });
-                    }
-                }
+        for (mut req, prog, op) in points {
+            req.action = op.clone();
+            req.context = iamx_model::Context::new();
+            let mut pa = prog.clone();
+            pa.assignments = vec![a.clone()];
+            proof.ask(azure_concrete(&pa, &prog, &req, op), || {
+                iamx_smt::diff::azure(&pa, &prog, &req, opts.timeout)
+            });
+            if proof.failed() {
+                break 'outer;
             }
         }
     }
-    let no_new_access = no_new.unwrap_or_else(|| Proof::Holds {
-        detail: format!(
-            "{questions} questions (assignment × operation, at its scope and at each logged resource): none allowed by a new assignment and not by the current ones"
-        ),
-    });
+    let no_new_access =
+        proof.finish("assignment × operation, at its scope and at each logged resource");
     // the output: role definitions (`az role definition create
     // --role-definition`) and assignments (`az role assignment create`)
     let roles: Vec<Json> = role_names

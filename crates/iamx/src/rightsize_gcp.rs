@@ -13,10 +13,9 @@
 
 use crate::analysis::Inputs;
 use crate::reason::rbac::gcp_concrete;
-use crate::rightsize::{NotCarried, Options, Proof, Rightsized};
+use crate::rightsize::{NoNewAccess, NotCarried, Options, Rightsized, logged_proof};
 use iamx_model::gcp::{GcpBinding, GcpProgram, RoleGrant, evaluate_gcp};
 use iamx_model::{Condition, Effect, Origin, Outcome, Request};
-use iamx_smt::compare::Direction;
 use iamx_usage::{Cloud, UsageRecord};
 use serde_json::{Value as Json, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -252,40 +251,27 @@ pub(crate) fn rightsize(
                 .is_some_and(|rest| rest.starts_with('/'))
     };
     // proof 1: each kept call with the new bindings in place of the old
-    let mut logged = Proof::Holds {
-        detail: format!(
-            "{} logged calls decided again with the new bindings in place of the allow bindings: each is allowed",
-            kept.len()
-        ),
-    };
-    for k in &kept {
-        let mut prog = k.program.clone();
-        prog.bindings = model
-            .iter()
-            .filter(|b| applies(b, &k.request.resource))
-            .cloned()
-            .collect();
-        let out = evaluate_gcp(&prog, &k.request).outcome;
-        let ok = match out {
-            Outcome::Allowed => true,
-            Outcome::Unknown(_) => !k.was_allowed,
-            _ => false,
-        };
-        if !ok {
-            logged = Proof::Fails {
-                witness: format!(
-                    "{} on {}: {} with the new bindings",
-                    k.request.action,
-                    k.request.resource,
-                    out.as_str()
-                ),
-            };
-            break;
-        }
-    }
+    let decided: Vec<Outcome> = kept
+        .iter()
+        .map(|k| {
+            let mut prog = k.program.clone();
+            prog.bindings = model
+                .iter()
+                .filter(|b| applies(b, &k.request.resource))
+                .cloned()
+                .collect();
+            evaluate_gcp(&prog, &k.request).outcome
+        })
+        .collect();
+    let logged = logged_proof(
+        "new bindings",
+        "allow bindings",
+        kept.iter()
+            .zip(decided)
+            .map(|(k, out)| (&k.request, out, k.was_allowed)),
+    );
     // proof 2: per new binding, permission and logged resource it covers
-    let mut questions = 0usize;
-    let mut no_new = None;
+    let mut proof = NoNewAccess::default();
     'outer: for b in &model {
         let RoleGrant::Permissions(perms) = &b.grant else {
             continue;
@@ -316,49 +302,20 @@ pub(crate) fn rightsize(
                 points.push((req, k.program.clone()));
             }
         }
-        for (req, prog) in points {
+        for (mut req, prog) in points {
+            req.context = iamx_model::Context::new();
             let mut pa = prog.clone();
             pa.bindings = vec![b.clone()];
-            {
-                let mut req = req.clone();
-                req.context = iamx_model::Context::new();
-                let k_program = &prog;
-                questions += 1;
-                if let Some(w) = gcp_concrete(&pa, k_program, &req) {
-                    no_new = Some(Proof::Fails {
-                        witness: format!("{} on {}", w.action, w.resource),
-                    });
-                    break 'outer;
-                }
-                match iamx_smt::diff::gcp(&pa, k_program, &req, opts.timeout) {
-                    Direction::Contained => {}
-                    Direction::Witness(w) => {
-                        let ctx = crate::reason::pairs(&w.context);
-                        let kv: Vec<String> = ctx.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                        no_new = Some(Proof::Fails {
-                            witness: format!(
-                                "{} on {} with {}",
-                                w.action,
-                                w.resource,
-                                kv.join(", ")
-                            ),
-                        });
-                        break 'outer;
-                    }
-                    Direction::Unknown(r) => {
-                        no_new.get_or_insert(Proof::Unknown {
-                            reason: r.to_string(),
-                        });
-                    }
-                }
+            proof.ask(gcp_concrete(&pa, &prog, &req), || {
+                iamx_smt::diff::gcp(&pa, &prog, &req, opts.timeout)
+            });
+            if proof.failed() {
+                break 'outer;
             }
         }
     }
-    let no_new_access = no_new.unwrap_or_else(|| Proof::Holds {
-        detail: format!(
-            "{questions} questions (binding × permission, at its resource and at each logged resource): none allowed by a new binding and not by the current ones"
-        ),
-    });
+    let no_new_access =
+        proof.finish("binding × permission, at its resource and at each logged resource");
     // the output: custom roles and bindings, as gcloud takes them
     let roles: Vec<Json> = role_ids
         .iter()
