@@ -510,7 +510,14 @@ fn aws_principal(inp: &Inputs<'_>, lists: &RiskLists, p: &Principal) -> Vec<Risk
         }
     }
     // credential exposure and privilege escalation, on every resource
-    // what-can reaches
+    // what-can reaches; a caller none of whose allow statements (its own, or
+    // a resource policy's that may name it) matches a listed action holds
+    // none, and what-can is not asked
+    if !aws_may_hold_listed(env, lists, p, &prog) {
+        let mut out = Vec::new();
+        acc.finish("aws", &p.id, &mut out);
+        return out;
+    }
     let targets: BTreeSet<String> = crate::aws::what_can(inp, &p.id, None)
         .map(|v| v.into_iter().map(|a| a.resource).collect())
         .unwrap_or_default();
@@ -538,6 +545,40 @@ fn aws_principal(inp: &Inputs<'_>, lists: &RiskLists, p: &Principal) -> Vec<Risk
     let mut out = Vec::new();
     acc.finish("aws", &p.id, &mut out);
     out
+}
+
+/// Whether an allow statement that may apply to `p` matches a listed
+/// (credential-exposure or privilege-escalation) action: its identity
+/// policies' statements, and resource policy statements whose principal
+/// element may match it. Over-includes, never leaves out.
+fn aws_may_hold_listed(
+    env: &iamx_aws::AwsEnvironment,
+    lists: &RiskLists,
+    p: &Principal,
+    prog: &iamx_model::AwsProgram,
+) -> bool {
+    let listed: Vec<String> = lists
+        .aws
+        .iter()
+        .filter(|e| e.kind != RiskKind::SensitiveWildcard)
+        .map(|e| e.permission.to_ascii_lowercase())
+        .collect();
+    let hits = |st: &iamx_model::Statement| {
+        st.effect == Effect::Allow && listed.iter().any(|a| st.action.matches_lc(a))
+    };
+    prog.identity
+        .iter()
+        .flat_map(|pol| pol.statements.iter())
+        .any(hits)
+        || env.resource_policies.iter().any(|rp| {
+            rp.policy.statements.iter().any(|st| {
+                hits(st)
+                    && st
+                        .principal
+                        .as_ref()
+                        .is_none_or(|x| x.matches(p) != PrincipalMatch::No)
+            })
+        })
 }
 
 fn aws_findings(inp: &Inputs<'_>, lists: &RiskLists) -> Vec<RiskFinding> {
@@ -618,9 +659,62 @@ fn gcp_principal(inp: &Inputs<'_>, lists: &RiskLists, member: &str) -> Vec<RiskF
     out
 }
 
+/// The members named by bindings whose role may grant a listed permission
+/// or is a sensitive role (a role iamx does not know may grant anything).
+fn gcp_risky_members(env: &iamx_gcp::GcpEnvironment, lists: &RiskLists) -> BTreeSet<String> {
+    let risky: Vec<Pattern> = lists
+        .gcp
+        .iter()
+        .filter(|e| e.kind != RiskKind::SensitiveWildcard)
+        .map(|e| glob_ci(&e.permission))
+        .collect();
+    let sensitive: Vec<&str> = RiskLists::of(&lists.gcp, RiskKind::SensitiveWildcard)
+        .map(|e| e.permission.as_str())
+        .collect();
+    let mut role_risky: BTreeMap<&str, bool> = BTreeMap::new();
+    let mut out = BTreeSet::new();
+    for b in env.allow.values().flatten().flat_map(|p| p.bindings.iter()) {
+        let r = *role_risky.entry(b.role.as_str()).or_insert_with(|| {
+            sensitive.iter().any(|s| s.eq_ignore_ascii_case(&b.role))
+                || match env.grant(&b.role) {
+                    iamx_model::gcp::RoleGrant::Permissions(ps) => {
+                        ps.iter().any(|x| risky.iter().any(|p| p.matches(x)))
+                    }
+                    iamx_model::gcp::RoleGrant::Nothing(_) => false,
+                    iamx_model::gcp::RoleGrant::Unknown(_) => true,
+                }
+        });
+        if r {
+            out.extend(b.members.iter().map(|m| iamx_gcp::member::normalize(m)));
+        }
+    }
+    out
+}
+
+/// Whether `member` may be reached by a binding naming one of `risky`:
+/// itself, a group it is in, its domain, or everyone.
+fn gcp_may_hold_listed(env: &iamx_gcp::GcpEnvironment, risky: &BTreeSet<String>, member: &str) -> bool {
+    let m = iamx_gcp::member::normalize(member);
+    if risky.contains(&m)
+        || risky.contains("allUsers")
+        || risky.contains("allAuthenticatedUsers")
+        || risky.iter().any(|r| r.starts_with("principalSet:") || r.starts_with("principal:"))
+    {
+        return true;
+    }
+    if let Some((_, domain)) = m.split_once('@')
+        && risky.contains(&format!("domain:{domain}"))
+    {
+        return true;
+    }
+    env.groups_of(&m).iter().any(|g| risky.contains(g))
+}
+
 fn gcp_findings(inp: &Inputs<'_>, lists: &RiskLists) -> Vec<RiskFinding> {
+    let risky = gcp_risky_members(inp.gcp, lists);
     crate::gcp::principals(inp.gcp)
         .par_iter()
+        .filter(|m| gcp_may_hold_listed(inp.gcp, &risky, m))
         .flat_map_iter(|m| gcp_principal(inp, lists, m))
         .collect()
 }
@@ -726,9 +820,44 @@ fn azure_principal(inp: &Inputs<'_>, lists: &RiskLists, id: &str) -> Vec<RiskFin
     out
 }
 
+/// The object ids named by role assignments whose role may grant a listed
+/// operation or a pattern covering a sensitive one (an unknown role may
+/// grant anything); deny assignments only take away.
+fn azure_risky_principals(env: &iamx_azure::AzureEnvironment, lists: &RiskLists) -> BTreeSet<String> {
+    let block_risky = |b: &iamx_model::azure::PermissionBlock| {
+        lists.azure.iter().any(|e| {
+            let pats = if e.data { &b.data_actions } else { &b.actions };
+            pats.iter().any(|p| p.matches(&e.permission))
+        })
+    };
+    let mut role_risky: BTreeMap<&str, bool> = BTreeMap::new();
+    let mut out = BTreeSet::new();
+    for a in &env.assignments {
+        let r = *role_risky.entry(a.role_guid.as_str()).or_insert_with(|| {
+            match env.roles.get(&a.role_guid) {
+                None => true,
+                Some(def) => {
+                    def.blocks.iter().any(block_risky)
+                        || def
+                            .conditional
+                            .iter()
+                            .any(|c| c.block.iter().any(block_risky))
+                }
+            }
+        });
+        if r {
+            out.insert(a.principal_id.clone());
+        }
+    }
+    out
+}
+
 fn azure_findings(inp: &Inputs<'_>, lists: &RiskLists) -> Vec<RiskFinding> {
+    let risky = azure_risky_principals(inp.azure, lists);
+    let everyone = risky.contains(iamx_model::azure::ALL_PRINCIPALS);
     crate::azure::principals(inp.azure)
         .par_iter()
+        .filter(|id| everyone || inp.azure.identities(id).iter().any(|i| risky.contains(i)))
         .flat_map_iter(|id| azure_principal(inp, lists, id))
         .collect()
 }
