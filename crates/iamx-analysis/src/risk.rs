@@ -738,6 +738,37 @@ fn azure_decide(
     Some((iamx_model::azure::evaluate_azure(&prog, &req), prog))
 }
 
+/// [`azure_decide`] for many operations at few scopes: the program (the
+/// assignments and deny assignments reaching the scope for the caller) does
+/// not depend on the operation, so it is built once per scope and plane.
+#[derive(Default)]
+struct AzurePrograms {
+    built: BTreeMap<(String, bool), Option<(iamx_model::Request, iamx_model::azure::AzureProgram)>>,
+}
+
+impl AzurePrograms {
+    fn decide(
+        &mut self,
+        inp: &Inputs<'_>,
+        id: &str,
+        op: &str,
+        scope: &str,
+        data: bool,
+    ) -> Option<(Decision, &iamx_model::azure::AzureProgram)> {
+        let entry = self
+            .built
+            .entry((scope.to_owned(), data))
+            .or_insert_with(|| {
+                iamx_azure::build_request(inp.azure, id, op, scope, Some(data), Context::new())
+                    .ok()
+            });
+        let (req, prog) = entry.as_ref()?;
+        let mut r = req.clone();
+        op.clone_into(&mut r.action);
+        Some((iamx_model::azure::evaluate_azure(prog, &r), prog))
+    }
+}
+
 fn azure_grants(d: &Decision, prog: &iamx_model::azure::AzureProgram) -> Vec<String> {
     allow_origins(d)
         .into_iter()
@@ -752,6 +783,7 @@ fn azure_grants(d: &Decision, prog: &iamx_model::azure::AzureProgram) -> Vec<Str
 
 fn azure_principal(inp: &Inputs<'_>, lists: &RiskLists, id: &str) -> Vec<RiskFinding> {
     let mut acc = Acc::default();
+    let mut programs = AzurePrograms::default();
     for access in crate::azure::what_can(inp, id, None).unwrap_or_default() {
         let scope = access.resource.as_str();
         let granted: Vec<(Pattern, &str)> = access
@@ -774,7 +806,7 @@ fn azure_principal(inp: &Inputs<'_>, lists: &RiskLists, id: &str) -> Vec<RiskFin
             }
         }
         for ((raw, data), covered) in wild {
-            let Some((d, prog)) = azure_decide(inp, id, raw, scope, data) else {
+            let Some((d, prog)) = programs.decide(inp, id, raw, scope, data) else {
                 continue;
             };
             let Some(g) = grade(&d) else { continue };
@@ -784,7 +816,7 @@ fn azure_principal(inp: &Inputs<'_>, lists: &RiskLists, id: &str) -> Vec<RiskFin
                 covered
             };
             let plane = if data { " (data actions)" } else { "" };
-            for grant in azure_grants(&d, &prog) {
+            for grant in azure_grants(&d, prog) {
                 for c in &shown {
                     acc.add(
                         RiskKind::SensitiveWildcard,
@@ -806,11 +838,11 @@ fn azure_principal(inp: &Inputs<'_>, lists: &RiskLists, id: &str) -> Vec<RiskFin
             if !granted.iter().any(|(p, _)| p.matches(&e.permission)) {
                 continue;
             }
-            let Some((d, prog)) = azure_decide(inp, id, &e.permission, scope, e.data) else {
+            let Some((d, prog)) = programs.decide(inp, id, &e.permission, scope, e.data) else {
                 continue;
             };
             let Some(g) = grade(&d) else { continue };
-            for grant in azure_grants(&d, &prog) {
+            for grant in azure_grants(&d, prog) {
                 acc.add(e.kind, grant, e.permission.clone(), scope, &g, true);
             }
         }
