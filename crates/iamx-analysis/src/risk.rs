@@ -402,34 +402,52 @@ fn aws_action_text(st: &iamx_model::Statement) -> String {
 /// The sensitive wildcards an allow statement covers: every catalog action
 /// of the service matches its action element (`Action: iam:*`, `*`, a
 /// `NotAction` that leaves the service out, …). `*` stands for all of them.
-fn aws_covered<'e>(
-    inp: &Inputs<'_>,
-    lists: &'e RiskLists,
-    st: &iamx_model::Statement,
-) -> Vec<&'e str> {
-    let mut out = Vec::new();
-    for e in RiskLists::of(&lists.aws, RiskKind::SensitiveWildcard) {
-        let pattern = if e.permission == "*" {
-            "*"
-        } else {
-            e.permission.as_str()
-        };
-        let actions = inp.catalog.expand(pattern);
-        if !actions.is_empty()
-            && actions
-                .iter()
-                .all(|a| st.action.matches_lc(&a.action().to_ascii_lowercase()))
-        {
-            if e.permission == "*" {
-                return vec![e.permission.as_str()];
-            }
-            out.push(e.permission.as_str());
-        }
-    }
-    out
+/// The sensitive AWS wildcards with the catalog actions each stands for
+/// (lowercased), expanded once per pass.
+struct AwsWildcards<'e> {
+    entries: Vec<(&'e str, Vec<String>)>,
 }
 
-fn aws_principal(inp: &Inputs<'_>, lists: &RiskLists, p: &Principal) -> Vec<RiskFinding> {
+impl<'e> AwsWildcards<'e> {
+    fn new(inp: &Inputs<'_>, lists: &'e RiskLists) -> AwsWildcards<'e> {
+        let entries = RiskLists::of(&lists.aws, RiskKind::SensitiveWildcard)
+            .map(|e| {
+                let actions = inp
+                    .catalog
+                    .expand(&e.permission)
+                    .iter()
+                    .map(|a| a.action().to_ascii_lowercase())
+                    .collect();
+                (e.permission.as_str(), actions)
+            })
+            .collect();
+        AwsWildcards { entries }
+    }
+
+    /// The sensitive wildcards an allow statement covers: every catalog
+    /// action of the service matches its action element (`Action: iam:*`,
+    /// `*`, a `NotAction` that leaves the service out, …). `*` stands for
+    /// all of them.
+    fn covered(&self, st: &iamx_model::Statement) -> Vec<&'e str> {
+        let mut out = Vec::new();
+        for (permission, actions) in &self.entries {
+            if !actions.is_empty() && actions.iter().all(|a| st.action.matches_lc(a)) {
+                if *permission == "*" {
+                    return vec![*permission];
+                }
+                out.push(*permission);
+            }
+        }
+        out
+    }
+}
+
+fn aws_principal(
+    inp: &Inputs<'_>,
+    lists: &RiskLists,
+    wild: &AwsWildcards<'_>,
+    p: &Principal,
+) -> Vec<RiskFinding> {
     let env = inp.aws;
     let mut acc = Acc::default();
     // sensitive wildcards: the caller's identity statements and the resource
@@ -453,7 +471,7 @@ fn aws_principal(inp: &Inputs<'_>, lists: &RiskLists, p: &Principal) -> Vec<Risk
         }
     }
     for (st, resources) in statements {
-        let covered = aws_covered(inp, lists, st);
+        let covered = wild.covered(st);
         if covered.is_empty() {
             continue;
         }
@@ -518,9 +536,7 @@ fn aws_principal(inp: &Inputs<'_>, lists: &RiskLists, p: &Principal) -> Vec<Risk
         acc.finish("aws", &p.id, &mut out);
         return out;
     }
-    let targets: BTreeSet<String> = crate::aws::what_can(inp, &p.id, None)
-        .map(|v| v.into_iter().map(|a| a.resource).collect())
-        .unwrap_or_default();
+    let targets = aws_listed_targets(inp, lists, p, &prog);
     for r in &targets {
         let acts: BTreeSet<&str> = lists
             .aws
@@ -581,10 +597,72 @@ fn aws_may_hold_listed(
         })
 }
 
+/// The resources on which `p` may hold a listed action: those named by the
+/// allow statements that match one (its identity statements' resources; the
+/// resource of a resource policy that may name it). A resource pattern with
+/// a policy variable is left to what-can, which substitutes it.
+fn aws_listed_targets(
+    inp: &Inputs<'_>,
+    lists: &RiskLists,
+    p: &Principal,
+    prog: &iamx_model::AwsProgram,
+) -> BTreeSet<String> {
+    let listed: Vec<String> = lists
+        .aws
+        .iter()
+        .filter(|e| e.kind != RiskKind::SensitiveWildcard)
+        .map(|e| e.permission.to_ascii_lowercase())
+        .collect();
+    let hits = |st: &iamx_model::Statement| {
+        st.effect == Effect::Allow && listed.iter().any(|a| st.action.matches_lc(a))
+    };
+    let mut out = BTreeSet::new();
+    let mut variables = false;
+    for st in prog.identity.iter().flat_map(|pol| pol.statements.iter()) {
+        if !hits(st) {
+            continue;
+        }
+        match &st.resource {
+            Some(r) if !r.negated => {
+                for pat in &r.patterns {
+                    if pat.has_vars() {
+                        variables = true;
+                    } else {
+                        out.insert(pat.raw().to_owned());
+                    }
+                }
+            }
+            _ => {
+                out.insert("*".to_owned());
+            }
+        }
+    }
+    for rp in &inp.aws.resource_policies {
+        if rp.policy.statements.iter().any(|st| {
+            hits(st)
+                && st
+                    .principal
+                    .as_ref()
+                    .is_none_or(|x| x.matches(p) != PrincipalMatch::No)
+        }) {
+            out.insert(rp.resource.clone());
+        }
+    }
+    if variables {
+        out.extend(
+            crate::aws::what_can(inp, &p.id, None)
+                .map(|v| v.into_iter().map(|a| a.resource).collect::<Vec<_>>())
+                .unwrap_or_default(),
+        );
+    }
+    out
+}
+
 fn aws_findings(inp: &Inputs<'_>, lists: &RiskLists) -> Vec<RiskFinding> {
+    let wild = AwsWildcards::new(inp, lists);
     crate::aws::principals(inp.aws)
         .par_iter()
-        .flat_map_iter(|p| aws_principal(inp, lists, p))
+        .flat_map_iter(|p| aws_principal(inp, lists, &wild, p))
         .collect()
 }
 
@@ -721,11 +799,6 @@ fn gcp_findings(inp: &Inputs<'_>, lists: &RiskLists) -> Vec<RiskFinding> {
 
 // ---------------------------------------------------------------- Azure
 
-/// The pattern what-can reports, without its `(except …)` note.
-fn azure_pattern(action: &str) -> &str {
-    action.split(" (except").next().unwrap_or(action)
-}
-
 fn azure_decide(
     inp: &Inputs<'_>,
     id: &str,
@@ -738,15 +811,57 @@ fn azure_decide(
     Some((iamx_model::azure::evaluate_azure(&prog, &req), prog))
 }
 
-/// [`azure_decide`] for many operations at few scopes: the program (the
-/// assignments and deny assignments reaching the scope for the caller) does
-/// not depend on the operation, so it is built once per scope and plane.
+/// The Azure programs of one pass, shared by every principal: which role
+/// and deny assignments reach a scope does not depend on the caller or the
+/// operation, so each (scope, plane) is assembled once; a caller's program
+/// keeps the assignments naming one of its identities (the only ones the
+/// evaluator reads) and every deny assignment.
 #[derive(Default)]
-struct AzurePrograms {
+struct AzureScopes {
+    built: std::sync::Mutex<
+        BTreeMap<(String, bool), Option<Arc<(iamx_model::Request, iamx_model::azure::AzureProgram)>>>,
+    >,
+}
+
+impl AzureScopes {
+    fn shared(
+        &self,
+        inp: &Inputs<'_>,
+        id: &str,
+        op: &str,
+        scope: &str,
+        data: bool,
+    ) -> Option<Arc<(iamx_model::Request, iamx_model::azure::AzureProgram)>> {
+        let key = (scope.to_owned(), data);
+        if let Ok(m) = self.built.lock()
+            && let Some(x) = m.get(&key)
+        {
+            return x.clone();
+        }
+        let built = iamx_azure::build_request(inp.azure, id, op, scope, Some(data), Context::new())
+            .ok()
+            .map(Arc::new);
+        if let Ok(mut m) = self.built.lock() {
+            m.insert(key, built.clone());
+        }
+        built
+    }
+}
+
+/// One principal's programs, from the shared ones.
+struct AzurePrograms<'s> {
+    scopes: &'s AzureScopes,
     built: BTreeMap<(String, bool), Option<(iamx_model::Request, iamx_model::azure::AzureProgram)>>,
 }
 
-impl AzurePrograms {
+impl<'s> AzurePrograms<'s> {
+    fn new(scopes: &'s AzureScopes) -> AzurePrograms<'s> {
+        AzurePrograms {
+            scopes,
+            built: BTreeMap::new(),
+        }
+    }
+
     fn decide(
         &mut self,
         inp: &Inputs<'_>,
@@ -755,12 +870,32 @@ impl AzurePrograms {
         scope: &str,
         data: bool,
     ) -> Option<(Decision, &iamx_model::azure::AzureProgram)> {
+        let scopes = self.scopes;
         let entry = self
             .built
             .entry((scope.to_owned(), data))
             .or_insert_with(|| {
-                iamx_azure::build_request(inp.azure, id, op, scope, Some(data), Context::new())
-                    .ok()
+                let shared = scopes.shared(inp, id, op, scope, data)?;
+                let (req, prog) = &*shared;
+                let identities = inp.azure.identities(id);
+                // the evaluator reads the caller through the program's
+                // identities; the request names it for explanations
+                let mut req = req.clone();
+                id.clone_into(&mut req.principal.id);
+                req.principal.name = None;
+                let own = iamx_model::azure::AzureProgram {
+                    assignments: prog
+                        .assignments
+                        .iter()
+                        .filter(|a| identities.contains(&a.principal_id))
+                        .cloned()
+                        .collect(),
+                    denies: prog.denies.clone(),
+                    identities,
+                    data_action: prog.data_action,
+                    sub_operation: prog.sub_operation.clone(),
+                };
+                Some((req, own))
             });
         let (req, prog) = entry.as_ref()?;
         let mut r = req.clone();
@@ -781,18 +916,57 @@ fn azure_grants(d: &Decision, prog: &iamx_model::azure::AzureProgram) -> Vec<Str
         .collect()
 }
 
-fn azure_principal(inp: &Inputs<'_>, lists: &RiskLists, id: &str) -> Vec<RiskFinding> {
+/// The scopes where `id`'s assignments (its own and its groups') grant, with
+/// the patterns their roles list (actions and data actions; `*` on both
+/// planes for a role iamx does not know). Every finding is then decided by
+/// the evaluator at the scope, deny assignments included.
+fn azure_accesses(
+    inp: &Inputs<'_>,
+    by_principal: &BTreeMap<&str, Vec<&iamx_azure::RoleAssignment>>,
+    id: &str,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for ident in inp.azure.identities(id) {
+        for a in by_principal.get(ident.as_str()).into_iter().flatten() {
+            let e = out.entry(a.scope.clone()).or_default();
+            match inp.azure.roles.get(&a.role_guid) {
+                None => {
+                    e.insert("*".to_owned());
+                }
+                Some(def) => {
+                    let blocks = def
+                        .blocks
+                        .iter()
+                        .chain(def.conditional.iter().flat_map(|c| c.block.iter()));
+                    for b in blocks {
+                        e.extend(
+                            b.actions
+                                .iter()
+                                .chain(b.data_actions.iter())
+                                .map(|p| p.raw().to_owned()),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn azure_principal(
+    inp: &Inputs<'_>,
+    lists: &RiskLists,
+    by_principal: &BTreeMap<&str, Vec<&iamx_azure::RoleAssignment>>,
+    scopes: &AzureScopes,
+    id: &str,
+) -> Vec<RiskFinding> {
     let mut acc = Acc::default();
-    let mut programs = AzurePrograms::default();
-    for access in crate::azure::what_can(inp, id, None).unwrap_or_default() {
-        let scope = access.resource.as_str();
-        let granted: Vec<(Pattern, &str)> = access
-            .actions
+    let mut programs = AzurePrograms::new(scopes);
+    for (scope, patterns) in azure_accesses(inp, by_principal, id) {
+        let scope = scope.as_str();
+        let granted: Vec<(Pattern, &str)> = patterns
             .iter()
-            .map(|x| {
-                let p = azure_pattern(&x.action);
-                (glob_ci(p), p)
-            })
+            .map(|p| (glob_ci(p), p.as_str()))
             .collect();
         // sensitive wildcards: a granted pattern that covers a sensitive one
         let mut wild: BTreeMap<(&str, bool), Vec<&str>> = BTreeMap::new();
@@ -886,11 +1060,19 @@ fn azure_risky_principals(env: &iamx_azure::AzureEnvironment, lists: &RiskLists)
 
 fn azure_findings(inp: &Inputs<'_>, lists: &RiskLists) -> Vec<RiskFinding> {
     let risky = azure_risky_principals(inp.azure, lists);
+    let mut by_principal: BTreeMap<&str, Vec<&iamx_azure::RoleAssignment>> = BTreeMap::new();
+    for a in &inp.azure.assignments {
+        by_principal
+            .entry(a.principal_id.as_str())
+            .or_default()
+            .push(a);
+    }
     let everyone = risky.contains(iamx_model::azure::ALL_PRINCIPALS);
+    let scopes = AzureScopes::default();
     crate::azure::principals(inp.azure)
         .par_iter()
         .filter(|id| everyone || inp.azure.identities(id).iter().any(|i| risky.contains(i)))
-        .flat_map_iter(|id| azure_principal(inp, lists, id))
+        .flat_map_iter(|id| azure_principal(inp, lists, &by_principal, &scopes, id))
         .collect()
 }
 
