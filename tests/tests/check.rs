@@ -7,7 +7,7 @@
 
 use assert_cmd::Command;
 use iamx::check::{self, CheckOptions};
-use iamx::testing::{aws_context, aws_outsider, aws_policy, aws_query, s3_object};
+use iamx::testing::{aws_context, aws_outsider, aws_policy, aws_query, aws_statement, s3_object};
 use iamx::{LoadOptions, Outcome, Provider, Workspace};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -90,7 +90,11 @@ fn the_witness_replays_through_iamx_eval() {
     ];
     for kv in w["context"].as_array().expect("context") {
         args.push("--context".to_owned());
-        args.push(format!("{}={}", kv[0].as_str().unwrap(), kv[1].as_str().unwrap()));
+        args.push(format!(
+            "{}={}",
+            kv[0].as_str().unwrap(),
+            kv[1].as_str().unwrap()
+        ));
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, out, err) = iamx(&args);
@@ -105,14 +109,21 @@ fn the_witness_replays_through_iamx_eval() {
 /// code scanning needs: a rule per assertion, every result located.
 fn validate_sarif(v: &Value) {
     assert_eq!(v["version"], "2.1.0");
-    assert!(v["$schema"].as_str().is_some_and(|s| s.contains("sarif-2.1.0")));
+    assert!(
+        v["$schema"]
+            .as_str()
+            .is_some_and(|s| s.contains("sarif-2.1.0"))
+    );
     let runs = v["runs"].as_array().expect("runs is an array");
     assert_eq!(runs.len(), 1);
     let run = &runs[0];
     let driver = &run["tool"]["driver"];
     assert_eq!(driver["name"], "iamx");
     let rules = driver["rules"].as_array().expect("rules");
-    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().expect("rule id")).collect();
+    let ids: Vec<&str> = rules
+        .iter()
+        .map(|r| r["id"].as_str().expect("rule id"))
+        .collect();
     let mut unique = ids.clone();
     unique.sort();
     unique.dedup();
@@ -123,7 +134,11 @@ fn validate_sarif(v: &Value) {
         assert!(["none", "note", "warning", "error"].contains(&level));
     }
     for res in run["results"].as_array().expect("results") {
-        assert!(res["message"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(
+            res["message"]["text"]
+                .as_str()
+                .is_some_and(|t| !t.is_empty())
+        );
         let id = res["ruleId"].as_str().expect("ruleId");
         let idx = res["ruleIndex"].as_u64().expect("ruleIndex") as usize;
         assert_eq!(ids[idx], id, "ruleIndex points at its rule");
@@ -137,8 +152,15 @@ fn validate_sarif(v: &Value) {
             assert!(!uri.starts_with('/') && !uri.starts_with("./"), "{uri}");
             let text = std::fs::read_to_string(root().join(uri)).expect("the uri is a file");
             if let Some(line) = phys["region"]["startLine"].as_u64() {
-                assert!(line >= 1 && line as usize <= text.lines().count(), "{uri}:{line}");
-                assert!(phys["region"]["startColumn"].as_u64().is_some_and(|c| c >= 1));
+                assert!(
+                    line >= 1 && line as usize <= text.lines().count(),
+                    "{uri}:{line}"
+                );
+                assert!(
+                    phys["region"]["startColumn"]
+                        .as_u64()
+                        .is_some_and(|c| c >= 1)
+                );
             }
         }
         if let Some(sup) = res.get("suppressions") {
@@ -170,9 +192,9 @@ fn sarif_has_the_required_structure_and_points_at_the_statement() {
                 "examples/policy-repo/broken/aws/account-authz.json"
             );
             assert_eq!(region["region"]["startLine"], 147);
-            let text = std::fs::read_to_string(root().join(
-                "examples/policy-repo/broken/aws/account-authz.json",
-            ))
+            let text = std::fs::read_to_string(
+                root().join("examples/policy-repo/broken/aws/account-authz.json"),
+            )
             .unwrap();
             let line = text.lines().nth(146).unwrap();
             assert_eq!(line.trim(), "{", "the statement starts there");
@@ -201,7 +223,10 @@ fn junit_is_well_formed_xml_with_a_test_case_per_assertion() {
             .map(|c| c.attribute("name").unwrap())
             .collect();
         assert_eq!(failed.len(), failures);
-        assert_eq!(suites.attribute("failures"), Some(failures.to_string().as_str()));
+        assert_eq!(
+            suites.attribute("failures"),
+            Some(failures.to_string().as_str())
+        );
         if failures == 1 {
             assert_eq!(failed, ["aws-only-auditors-read-audit-logs"]);
             let body = cases
@@ -221,7 +246,9 @@ fn junit_is_well_formed_xml_with_a_test_case_per_assertion() {
 }
 
 fn temp_dir(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("iamx-check").join(name);
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("iamx-check")
+        .join(name);
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
@@ -231,13 +258,34 @@ fn temp_dir(name: &str) -> PathBuf {
 fn malformed_assertion_files_are_one_located_error_and_exit_2() {
     let cases: [(&str, &str); 8] = [
         ("toml-syntax", "[[assertion]\nname = \"a\"\n"),
-        ("unknown-kind", "[[assertion]]\nname = \"a\"\nkind = \"nevr\"\n"),
-        ("unknown-field", "[[assertion]]\nname = \"a\"\nkind = \"never\"\nresorces = [\"arn:aws:s3:::b\"]\n"),
-        ("missing-actions", "[[assertion]]\nname = \"a\"\nkind = \"never\"\nresources = [\"arn:aws:s3:::b\"]\n"),
-        ("wrong-type", "[[assertion]]\nname = \"a\"\nkind = \"never\"\nactions = \"s3:GetObject\"\n"),
-        ("bad-expiry", "[[assertion]]\nname = \"a\"\nkind = \"never\"\nactions = [\"s3:GetObject\"]\nresources = [\"arn:aws:s3:::b\"]\nwaiver = { reason = \"x\", expires = \"2026-13-01\" }\n"),
-        ("duplicate-name", "[[assertion]]\nname = \"a\"\nkind = \"no-public-access\"\ncloud = \"aws\"\n\n[[assertion]]\nname = \"a\"\nkind = \"no-public-access\"\ncloud = \"gcp\"\n"),
-        ("no-cloud", "[[assertion]]\nname = \"a\"\nkind = \"no-public-access\"\n"),
+        (
+            "unknown-kind",
+            "[[assertion]]\nname = \"a\"\nkind = \"nevr\"\n",
+        ),
+        (
+            "unknown-field",
+            "[[assertion]]\nname = \"a\"\nkind = \"never\"\nresorces = [\"arn:aws:s3:::b\"]\n",
+        ),
+        (
+            "missing-actions",
+            "[[assertion]]\nname = \"a\"\nkind = \"never\"\nresources = [\"arn:aws:s3:::b\"]\n",
+        ),
+        (
+            "wrong-type",
+            "[[assertion]]\nname = \"a\"\nkind = \"never\"\nactions = \"s3:GetObject\"\n",
+        ),
+        (
+            "bad-expiry",
+            "[[assertion]]\nname = \"a\"\nkind = \"never\"\nactions = [\"s3:GetObject\"]\nresources = [\"arn:aws:s3:::b\"]\nwaiver = { reason = \"x\", expires = \"2026-13-01\" }\n",
+        ),
+        (
+            "duplicate-name",
+            "[[assertion]]\nname = \"a\"\nkind = \"no-public-access\"\ncloud = \"aws\"\n\n[[assertion]]\nname = \"a\"\nkind = \"no-public-access\"\ncloud = \"gcp\"\n",
+        ),
+        (
+            "no-cloud",
+            "[[assertion]]\nname = \"a\"\nkind = \"no-public-access\"\n",
+        ),
     ];
     let dir = temp_dir("malformed");
     let mut all = String::new();
@@ -310,7 +358,10 @@ fn no_new_access_against_a_baseline_folder_names_the_new_grant() {
     let (code, out, err) = iamx(&["check", REPO, "--assertions", f.to_str().unwrap()]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("role/data-analyst gets s3:"), "{out}");
-    assert!(out.contains("broken/aws/account-authz.json:147:29"), "{out}");
+    assert!(
+        out.contains("broken/aws/account-authz.json:147:29"),
+        "{out}"
+    );
 }
 
 fn example_repo() -> Workspace {
@@ -343,12 +394,28 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
     /// `never` is sound: when the concrete evaluator allows a random
-    /// request that a `never` assertion covers, `iamx check` fails it.
+    /// request that a `never` assertion covers, `iamx check` fails it. The
+    /// caller is the role (random identity policy), the anonymous caller or
+    /// a partner account's root; the bucket has a random policy naming one
+    /// of them.
     #[test]
     fn never_fails_whenever_a_covered_request_is_allowed(
         policy in aws_policy(),
+        bucket_statements in proptest::collection::vec(
+            (aws_statement(), prop_oneof![
+                Just(r#""*""#),
+                Just(r#"{"AWS": "arn:aws:iam::999988887777:root"}"#),
+                Just(r#"{"AWS": "arn:aws:iam::111122223333:role/app"}"#),
+                Just(r#"{"AWS": "111122223333"}"#),
+            ]),
+            0..=2,
+        ),
         q in aws_query(
-            Just("arn:aws:iam::111122223333:role/app".to_owned()),
+            prop_oneof![
+                2 => Just("arn:aws:iam::111122223333:role/app".to_owned()),
+                1 => Just("*".to_owned()),
+                1 => Just("arn:aws:iam::999988887777:root".to_owned()),
+            ],
             prop_oneof![Just("s3:GetObject".to_owned()), Just("s3:PutObject".to_owned())],
             s3_object("data"),
             aws_context(),
@@ -361,19 +428,33 @@ proptest! {
               "RolePolicyList": [{{"PolicyName": "p", "PolicyDocument": {policy}}}],
               "AttachedManagedPolicies": []}}], "UserDetailList": [], "GroupDetailList": [], "Policies": []}}"#
         );
-        let ws = Workspace::from_texts(vec![("authz.json".into(), authz)], &LoadOptions::default());
+        let statements: Vec<String> = bucket_statements
+            .iter()
+            .map(|(st, who)| st.replacen('{', &format!("{{\"Principal\": {who}, "), 1))
+            .collect();
+        let bucket = format!(
+            r#"{{"iamxAwsResourcePolicies": [{{"resource": "arn:aws:s3:::data", "account": "111122223333",
+              "policy": {{"Version": "2012-10-17", "Statement": [{}]}}}}]}}"#,
+            statements.join(", ")
+        );
+        let mut texts = vec![("authz.json".to_owned(), authz)];
+        if !statements.is_empty() {
+            texts.push(("bucket.json".to_owned(), bucket));
+        }
+        let ws = Workspace::from_texts(texts, &LoadOptions::default());
         prop_assert!(ws.errors().next().is_none());
         let file = check::parse_assertions("iamx.toml", &format!(
-            "[[assertion]]\nname = \"n\"\nkind = \"never\"\nprincipals = [\"arn:aws:iam::111122223333:role/app\"]\nactions = [{:?}]\nresources = [\"arn:aws:s3:::data/*\"]\n",
+            "[[assertion]]\nname = \"n\"\nkind = \"never\"\nprincipals = [\"*\", \"arn:aws:iam::999988887777:root\"]\nactions = [{:?}]\nresources = [\"arn:aws:s3:::data/*\"]\n",
             q.action
         )).unwrap();
         let report = check::run(&ws, &file, &CheckOptions::default());
         let (_, d, _) = ws.evaluate(Provider::Aws, q.clone()).unwrap();
         if d.outcome == Outcome::Allowed {
-            prop_assert!(report.failed(), "{policy}\n{q:?}");
+            prop_assert!(report.failed(), "{policy}\n{statements:?}\n{q:?}");
         }
         // and a failure always carries a witness that the evaluator allows
         for f in &report.results[0].findings {
+            prop_assert!(!f.unknown, "{}", f.message);
             let w = f.witness.as_ref().expect("a witness");
             let mut ctx = iamx::model::Context::new();
             for (k, v) in &w.context {
@@ -411,7 +492,11 @@ fn the_schema_lists_what_the_reader_accepts() {
         .collect();
     let dir = temp_dir("schema");
     let f = dir.join("iamx.toml");
-    std::fs::write(&f, "[[assertion]]\nname = \"a\"\nkind = \"never\"\nzzz = 1\n").unwrap();
+    std::fs::write(
+        &f,
+        "[[assertion]]\nname = \"a\"\nkind = \"never\"\nzzz = 1\n",
+    )
+    .unwrap();
     let (_, _, err) = iamx(&["check", REPO, "--assertions", f.to_str().unwrap()]);
     let listed = err.split("expected one of ").nth(1).expect(&err);
     let mut accepted: Vec<&str> = listed

@@ -24,6 +24,13 @@
 //! Key decision: the facade owns file IO for the paths it is handed and
 //! parallel parsing (rayon); provider crates only see text. Diagnostics are
 //! collected, never printed: the CLI decides how to show them.
+//!
+//! Modules: [`reason`] (the SMT reasoner's questions), [`check`] (the
+//! assertions of a policy repository, `iamx check`), `testing` (feature
+//! `testing`: proptest strategies for requests and policies), [`unused`] and
+//! [`rightsize`] (usage logs); the other crates are re-exported whole.
+
+#![deny(missing_docs)]
 
 use iamx_aws::env::AwsEnvironment;
 use iamx_aws::{ActionChecker, PolicyOptions, PolicyType, RequestCase, Source};
@@ -37,6 +44,11 @@ use std::sync::Arc;
 
 pub use iamx_analysis as analysis;
 pub mod check;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
 pub mod conditions;
 pub mod reason;
 pub mod rightsize;

@@ -173,7 +173,8 @@ impl Ctx<'_> {
     }
 
     /// Statements that may allow `p` something: its identity policies and
-    /// resource policies naming it.
+    /// resource policies naming it or its account (an account root is allowed
+    /// what its account is granted).
     fn allows<'p>(&'p self, prog: &'p AwsProgram, p: &Principal) -> Vec<&'p Statement> {
         let mut out: Vec<&Statement> = prog
             .identity
@@ -187,7 +188,7 @@ impl Ctx<'_> {
                     .principal
                     .as_ref()
                     .map_or(PrincipalMatch::No, |s| s.matches(p));
-                if st.effect == Effect::Allow && who >= PrincipalMatch::Direct {
+                if st.effect == Effect::Allow && who >= PrincipalMatch::Account {
                     out.push(st);
                 }
             }
@@ -245,6 +246,35 @@ impl Ctx<'_> {
     }
 }
 
+/// The literal text of a pattern before its first wildcard or variable.
+fn literal_prefix(p: &str) -> &str {
+    let end = [p.find(['*', '?']), p.find("${")]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(p.len());
+    p.get(..end).unwrap_or(p)
+}
+
+/// May two resource patterns match a common resource? (A cheap
+/// over-approximation: their literal prefixes agree.)
+fn may_overlap(a: &str, b: &str) -> bool {
+    let (x, y) = (literal_prefix(a), literal_prefix(b));
+    x.starts_with(y) || y.starts_with(x)
+}
+
+/// May `st` apply to a resource matching one of `resources`?
+fn may_apply(st: &Statement, resources: &[String]) -> bool {
+    match &st.resource {
+        None => true,
+        Some(spec) if spec.negated => true,
+        Some(spec) => spec
+            .patterns
+            .iter()
+            .any(|p| resources.iter().any(|r| may_overlap(p.raw(), r))),
+    }
+}
+
 /// Where a question puts the resource.
 enum Target {
     Named(String),
@@ -268,11 +298,13 @@ fn targets(env: &AwsEnvironment, r: &str, home: &str, service: &str) -> Vec<Targ
         .iter()
         .map(|rp| rp.resource.clone())
         .collect();
+    // only the buckets whose objects the pattern may name
     let buckets: Vec<&String> = named
         .iter()
         .filter(|n| {
             n.strip_prefix("arn:aws:s3:::")
                 .is_some_and(|b| !b.contains('/'))
+                && may_overlap(&format!("{n}/"), r)
         })
         .collect();
     for n in &named {
@@ -283,6 +315,7 @@ fn targets(env: &AwsEnvironment, r: &str, home: &str, service: &str) -> Vec<Targ
     let not_named = |within: Option<&str>| -> Vec<Term> {
         named
             .iter()
+            .filter(|n| pat.matches(n))
             .filter(|n| within.is_none_or(|w| n.starts_with(&format!("{w}/"))))
             .map(|n| Term::not(Term::equal(res.clone(), Term::string(n.clone()))))
             .collect()
@@ -359,7 +392,12 @@ fn can_any(
 ) -> Result<Direction, String> {
     let p = cx.principal(c)?;
     let (probe, prog0) = cx.build(c, &p, "iamx:probe", "*");
-    let allows = cx.allows(&prog0, &p);
+    // statements that may allow the caller something on these resources
+    let allows: Vec<&Statement> = cx
+        .allows(&prog0, &p)
+        .into_iter()
+        .filter(|st| may_apply(st, resources))
+        .collect();
     if allows.is_empty() {
         return Ok(Direction::Contained);
     }
