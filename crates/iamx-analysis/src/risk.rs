@@ -672,6 +672,10 @@ fn glob_ci(pattern: &str) -> Pattern {
     Pattern::glob(pattern, Case::Insensitive)
 }
 
+/// How many of a sensitive GCP role's permissions are asked (besides its
+/// listed ones) to tell whether a binding of it goes through.
+const SENSITIVE_SAMPLE: usize = 24;
+
 fn gcp_principal(inp: &Inputs<'_>, lists: &RiskLists, member: &str) -> Vec<RiskFinding> {
     let env = inp.gcp;
     let mut acc = Acc::default();
@@ -684,8 +688,42 @@ fn gcp_principal(inp: &Inputs<'_>, lists: &RiskLists, member: &str) -> Vec<RiskF
     let sensitive_roles: Vec<&str> = RiskLists::of(&lists.gcp, RiskKind::SensitiveWildcard)
         .map(|e| e.permission.as_str())
         .collect();
-    for access in crate::gcp::what_can(inp, member, None).unwrap_or_default() {
-        let Ok((req, prog)) = crate::gcp::program(env, member, &access.resource) else {
+    // where the member's bindings of a listed or sensitive role are
+    // attached, and the permissions to ask there: the listed ones the role
+    // holds, and a sample of a sensitive role's
+    let groups = env.groups_of(member);
+    let caller = iamx_gcp::Caller::new(member, &groups, !member.starts_with("allUsers"));
+    let mut targets: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (resource, policies) in &env.allow {
+        for b in policies.iter().flat_map(|p| p.bindings.iter()) {
+            if !b.members.iter().any(|m| caller.v1.contains(m)) {
+                continue;
+            }
+            let iamx_model::gcp::RoleGrant::Permissions(ps) = env.grant(&b.role) else {
+                continue;
+            };
+            let mut chosen: Vec<&String> = ps
+                .iter()
+                .filter(|x| risky.iter().any(|(_, p)| p.matches(x)))
+                .collect();
+            // a sensitive role is a finding when any of its permissions
+            // goes through: a sample of them (a deny policy may take some)
+            if sensitive_roles
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(&b.role))
+            {
+                chosen.extend(ps.iter().take(SENSITIVE_SAMPLE));
+            }
+            if !chosen.is_empty() {
+                targets
+                    .entry(iamx_gcp::names::full(resource))
+                    .or_default()
+                    .extend(chosen.into_iter().cloned());
+            }
+        }
+    }
+    for (resource, permissions) in targets {
+        let Ok((req, prog)) = crate::gcp::program(env, member, &resource) else {
             continue;
         };
         let binding_of =
@@ -696,8 +734,8 @@ fn gcp_principal(inp: &Inputs<'_>, lists: &RiskLists, member: &str) -> Vec<RiskF
             iamx_model::gcp::evaluate_gcp(&prog, &r)
         };
         let mut wild_seen = BTreeSet::new();
-        for x in &access.actions {
-            let perm = x.action.as_str();
+        for perm in &permissions {
+            let perm = perm.as_str();
             let d = decide(perm);
             let Some(g) = grade(&d) else { continue };
             for o in allow_origins(&d) {
@@ -712,7 +750,7 @@ fn gcp_principal(inp: &Inputs<'_>, lists: &RiskLists, member: &str) -> Vec<RiskF
                         RiskKind::SensitiveWildcard,
                         grant.clone(),
                         b.role.clone(),
-                        &access.resource,
+                        &resource,
                         &g,
                         true,
                     );
@@ -723,7 +761,7 @@ fn gcp_principal(inp: &Inputs<'_>, lists: &RiskLists, member: &str) -> Vec<RiskF
                             e.kind,
                             grant.clone(),
                             perm.to_owned(),
-                            &access.resource,
+                            &resource,
                             &g,
                             true,
                         );
