@@ -513,3 +513,54 @@ fn the_schema_lists_what_the_reader_accepts() {
     let listed = err.split("one of: ").nth(1).expect(&err).trim();
     assert_eq!(listed.split(", ").collect::<Vec<_>>(), kinds);
 }
+
+/// A Terraform plan (`terraform show -json`) is read for the IAM resources
+/// it would create in the three clouds; findings point at the resource in
+/// the plan.
+#[test]
+fn a_terraform_plan() {
+    let (code, out, err) = iamx(&["check", "corpus/terraform"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let fails: Vec<&str> = out.lines().filter(|l| l.starts_with("FAIL")).collect();
+    assert_eq!(
+        fails,
+        [
+            "FAIL   audit-logs-not-public (aws no-public-access)",
+            "FAIL   reports-not-public (gcp no-public-access)"
+        ],
+        "{out}"
+    );
+    let plan = std::fs::read_to_string(root().join("corpus/terraform/plan.json")).unwrap();
+    let line_of = |address: &str| {
+        plan.lines()
+            .position(|l| l.contains(&format!("\"address\": \"{address}\"")))
+            .unwrap()
+            + 1
+    };
+    assert!(out.contains(&format!(
+        "at corpus/terraform/plan.json:{}:1: aws_s3_bucket_policy.audit: arn:aws:s3:::acme-audit-logs resource policy statement 0 (Sid `PublicRead`)",
+        line_of("aws_s3_bucket_policy.audit")
+    )), "{out}");
+    assert!(out.contains(&format!(
+        "at corpus/terraform/plan.json:{}:1: module.data.google_storage_bucket_iam_member.public:",
+        line_of("module.data.google_storage_bucket_iam_member.public")
+    )), "{out}");
+    // Azure and AWS grants the plan creates are what `always` finds
+    assert!(
+        out.contains("PASS   dana-reads-report-blobs (azure always)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("PASS   deploy-reads-artifacts (aws always)"),
+        "{out}"
+    );
+    let (_, sarif, _) = iamx(&["check", "corpus/terraform", "--format", "sarif"]);
+    let v: Value = serde_json::from_str(&sarif).unwrap();
+    validate_sarif(&v);
+    let loc = &v["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "corpus/terraform/plan.json");
+    assert_eq!(
+        loc["region"]["startLine"],
+        line_of("aws_s3_bucket_policy.audit")
+    );
+}

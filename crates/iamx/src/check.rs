@@ -40,6 +40,7 @@ mod aws;
 mod inputs;
 mod rbac;
 pub mod report;
+mod terraform;
 
 pub use assertions::parse as parse_assertions;
 pub use inputs::{git_files, load_inputs};
@@ -501,10 +502,26 @@ pub(crate) fn location_of(o: &iamx_model::Origin) -> Location {
     if let Some(sid) = &o.sid {
         what.push_str(&format!(" (Sid `{sid}`)"));
     }
-    Location {
-        file: o.file.as_deref().unwrap_or("").to_owned(),
-        line: o.line,
-        column: o.column,
-        what,
+    Location::at(o.file.as_deref().unwrap_or(""), o.line, o.column, what)
+}
+
+impl Location {
+    /// A location; an input read from a Terraform plan is named
+    /// `PLAN#ADDRESS`: the file is the plan and the address leads `what`.
+    pub(crate) fn at(file: &str, line: u32, column: u32, what: String) -> Location {
+        match file.split_once('#') {
+            Some((plan, address)) => Location {
+                file: plan.to_owned(),
+                line,
+                column: 1,
+                what: format!("{address}: {what}"),
+            },
+            None => Location {
+                file: file.to_owned(),
+                line,
+                column,
+                what,
+            },
+        }
     }
 }

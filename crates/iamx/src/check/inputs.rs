@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Loads `paths` like [`Workspace::load`], leaving out files under any of
-/// `exclude` (files or folders).
+/// `exclude` (files or folders), and reading Terraform plans (`terraform
+/// show -json`) for the IAM resources they would create.
 pub fn load_inputs(
     paths: &[PathBuf],
     exclude: &[PathBuf],
@@ -31,6 +32,16 @@ pub fn load_inputs(
     for f in files {
         let name = f.display().to_string();
         match std::fs::read_to_string(&f) {
+            // a Terraform plan stands for the IAM resources it would create
+            Ok(t) if super::terraform::is_plan(&t) => {
+                match super::terraform::plan_inputs(&name, &t) {
+                    Ok((inputs, warnings)) => {
+                        texts.extend(inputs);
+                        errors.extend(warnings);
+                    }
+                    Err(d) => errors.push(d),
+                }
+            }
             Ok(t) => texts.push((name, t)),
             Err(e) => errors.push(crate::error_at(&name, format!("cannot read file: {e}"))),
         }

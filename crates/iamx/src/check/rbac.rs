@@ -390,18 +390,8 @@ fn location_in(grant: &str) -> Location {
         line.and_then(|l| l.parse().ok()),
         col.and_then(|c| c.parse().ok()),
     ) {
-        (Some(f), Some(l), Some(c)) => Location {
-            file: f.to_owned(),
-            line: l,
-            column: c,
-            what: what.to_owned(),
-        },
-        _ => Location {
-            file: place.to_owned(),
-            line: 0,
-            column: 0,
-            what: what.to_owned(),
-        },
+        (Some(f), Some(l), Some(c)) => Location::at(f, l, c, what.to_owned()),
+        _ => Location::at(place, 0, 0, what.to_owned()),
     }
 }
 
