@@ -757,14 +757,7 @@ fn gcp_principal(inp: &Inputs<'_>, lists: &RiskLists, member: &str) -> Vec<RiskF
                 }
                 for (e, pat) in &risky {
                     if pat.matches(perm) {
-                        acc.add(
-                            e.kind,
-                            grant.clone(),
-                            perm.to_owned(),
-                            &resource,
-                            &g,
-                            true,
-                        );
+                        acc.add(e.kind, grant.clone(), perm.to_owned(), &resource, &g, true);
                     }
                 }
             }
@@ -809,12 +802,18 @@ fn gcp_risky_members(env: &iamx_gcp::GcpEnvironment, lists: &RiskLists) -> BTree
 
 /// Whether `member` may be reached by a binding naming one of `risky`:
 /// itself, a group it is in, its domain, or everyone.
-fn gcp_may_hold_listed(env: &iamx_gcp::GcpEnvironment, risky: &BTreeSet<String>, member: &str) -> bool {
+fn gcp_may_hold_listed(
+    env: &iamx_gcp::GcpEnvironment,
+    risky: &BTreeSet<String>,
+    member: &str,
+) -> bool {
     let m = iamx_gcp::member::normalize(member);
     if risky.contains(&m)
         || risky.contains("allUsers")
         || risky.contains("allAuthenticatedUsers")
-        || risky.iter().any(|r| r.starts_with("principalSet:") || r.starts_with("principal:"))
+        || risky
+            .iter()
+            .any(|r| r.starts_with("principalSet:") || r.starts_with("principal:"))
     {
         return true;
     }
@@ -849,6 +848,9 @@ fn azure_decide(
     Some((iamx_model::azure::evaluate_azure(&prog, &req), prog))
 }
 
+/// A request and its program.
+type AzureRequest = (iamx_model::Request, iamx_model::azure::AzureProgram);
+
 /// The Azure programs of one pass, shared by every principal: which role
 /// and deny assignments reach a scope does not depend on the caller or the
 /// operation, so each (scope, plane) is assembled once; a caller's program
@@ -856,9 +858,7 @@ fn azure_decide(
 /// evaluator reads) and every deny assignment.
 #[derive(Default)]
 struct AzureScopes {
-    built: std::sync::Mutex<
-        BTreeMap<(String, bool), Option<Arc<(iamx_model::Request, iamx_model::azure::AzureProgram)>>>,
-    >,
+    built: std::sync::Mutex<BTreeMap<(String, bool), Option<Arc<AzureRequest>>>>,
 }
 
 impl AzureScopes {
@@ -869,7 +869,7 @@ impl AzureScopes {
         op: &str,
         scope: &str,
         data: bool,
-    ) -> Option<Arc<(iamx_model::Request, iamx_model::azure::AzureProgram)>> {
+    ) -> Option<Arc<AzureRequest>> {
         let key = (scope.to_owned(), data);
         if let Ok(m) = self.built.lock()
             && let Some(x) = m.get(&key)
@@ -889,7 +889,7 @@ impl AzureScopes {
 /// One principal's programs, from the shared ones.
 struct AzurePrograms<'s> {
     scopes: &'s AzureScopes,
-    built: BTreeMap<(String, bool), Option<(iamx_model::Request, iamx_model::azure::AzureProgram)>>,
+    built: BTreeMap<(String, bool), Option<AzureRequest>>,
 }
 
 impl<'s> AzurePrograms<'s> {
@@ -1002,10 +1002,8 @@ fn azure_principal(
     let mut programs = AzurePrograms::new(scopes);
     for (scope, patterns) in azure_accesses(inp, by_principal, id) {
         let scope = scope.as_str();
-        let granted: Vec<(Pattern, &str)> = patterns
-            .iter()
-            .map(|p| (glob_ci(p), p.as_str()))
-            .collect();
+        let granted: Vec<(Pattern, &str)> =
+            patterns.iter().map(|p| (glob_ci(p), p.as_str())).collect();
         // sensitive wildcards: a granted pattern that covers a sensitive one
         let mut wild: BTreeMap<(&str, bool), Vec<&str>> = BTreeMap::new();
         for e in RiskLists::of(&lists.azure, RiskKind::SensitiveWildcard) {
@@ -1067,7 +1065,10 @@ fn azure_principal(
 /// The object ids named by role assignments whose role may grant a listed
 /// operation or a pattern covering a sensitive one (an unknown role may
 /// grant anything); deny assignments only take away.
-fn azure_risky_principals(env: &iamx_azure::AzureEnvironment, lists: &RiskLists) -> BTreeSet<String> {
+fn azure_risky_principals(
+    env: &iamx_azure::AzureEnvironment,
+    lists: &RiskLists,
+) -> BTreeSet<String> {
     let block_risky = |b: &iamx_model::azure::PermissionBlock| {
         lists.azure.iter().any(|e| {
             let pats = if e.data { &b.data_actions } else { &b.actions };
