@@ -676,7 +676,15 @@ fn glob_ci(pattern: &str) -> Pattern {
 /// listed ones) to tell whether a binding of it goes through.
 const SENSITIVE_SAMPLE: usize = 24;
 
-fn gcp_principal(inp: &Inputs<'_>, lists: &RiskLists, member: &str) -> Vec<RiskFinding> {
+/// Bindings by member: the resource each is attached to.
+type BindingsByMember<'a> = BTreeMap<&'a str, Vec<(&'a String, &'a iamx_gcp::Binding)>>;
+
+fn gcp_principal(
+    inp: &Inputs<'_>,
+    lists: &RiskLists,
+    by_member: &BindingsByMember<'_>,
+    member: &str,
+) -> Vec<RiskFinding> {
     let env = inp.gcp;
     let mut acc = Acc::default();
     let risky: Vec<(&RiskEntry, Pattern)> = lists
@@ -694,11 +702,17 @@ fn gcp_principal(inp: &Inputs<'_>, lists: &RiskLists, member: &str) -> Vec<RiskF
     let groups = env.groups_of(member);
     let caller = iamx_gcp::Caller::new(member, &groups, !member.starts_with("allUsers"));
     let mut targets: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (resource, policies) in &env.allow {
-        for b in policies.iter().flat_map(|p| p.bindings.iter()) {
-            if !b.members.iter().any(|m| caller.v1.contains(m)) {
-                continue;
-            }
+    let mut bindings: Vec<(&String, &iamx_gcp::Binding)> = caller
+        .v1
+        .iter()
+        .filter_map(|m| by_member.get(m.as_str()))
+        .flatten()
+        .copied()
+        .collect();
+    bindings.sort_by_key(|(r, b)| (*r, Arc::as_ptr(&b.origin)));
+    bindings.dedup_by_key(|(r, b)| (*r, Arc::as_ptr(&b.origin)));
+    for (resource, b) in bindings {
+        {
             let iamx_model::gcp::RoleGrant::Permissions(ps) = env.grant(&b.role) else {
                 continue;
             };
@@ -827,10 +841,18 @@ fn gcp_may_hold_listed(
 
 fn gcp_findings(inp: &Inputs<'_>, lists: &RiskLists) -> Vec<RiskFinding> {
     let risky = gcp_risky_members(inp.gcp, lists);
+    let mut by_member: BindingsByMember<'_> = BTreeMap::new();
+    for (resource, policies) in &inp.gcp.allow {
+        for b in policies.iter().flat_map(|p| p.bindings.iter()) {
+            for m in &b.members {
+                by_member.entry(m.as_str()).or_default().push((resource, b));
+            }
+        }
+    }
     crate::gcp::principals(inp.gcp)
         .par_iter()
         .filter(|m| gcp_may_hold_listed(inp.gcp, &risky, m))
-        .flat_map_iter(|m| gcp_principal(inp, lists, m))
+        .flat_map_iter(|m| gcp_principal(inp, lists, &by_member, m))
         .collect()
 }
 
@@ -851,6 +873,9 @@ fn azure_decide(
 /// A request and its program.
 type AzureRequest = (iamx_model::Request, iamx_model::azure::AzureProgram);
 
+/// Programs by (scope, data plane); `None` where the request cannot be built.
+type SharedPrograms = BTreeMap<(String, bool), Option<Arc<AzureRequest>>>;
+
 /// The Azure programs of one pass, shared by every principal: which role
 /// and deny assignments reach a scope does not depend on the caller or the
 /// operation, so each (scope, plane) is assembled once; a caller's program
@@ -858,7 +883,7 @@ type AzureRequest = (iamx_model::Request, iamx_model::azure::AzureProgram);
 /// evaluator reads) and every deny assignment.
 #[derive(Default)]
 struct AzureScopes {
-    built: std::sync::Mutex<BTreeMap<(String, bool), Option<Arc<AzureRequest>>>>,
+    built: std::sync::Mutex<SharedPrograms>,
 }
 
 impl AzureScopes {
