@@ -227,10 +227,7 @@ type PlanInputs = (Vec<(String, String)>, Vec<Diagnostic>);
 
 /// The inputs a plan stands for: (name, text) pairs, and warnings for IAM
 /// resources it could not read.
-pub(crate) fn plan_inputs(
-    name: &str,
-    text: &str,
-) -> Result<PlanInputs, Diagnostic> {
+pub(crate) fn plan_inputs(name: &str, text: &str) -> Result<PlanInputs, Diagnostic> {
     let plan: Value = serde_json::from_str(text).map_err(|e| Diagnostic {
         severity: crate::Severity::Error,
         message: format!("invalid Terraform plan JSON: {e}"),
