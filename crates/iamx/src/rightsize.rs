@@ -725,3 +725,53 @@ impl NoNewAccess {
         })
     }
 }
+
+/// Decides a logged call against today's grants (`built` is the request
+/// and program the inputs give for it): the request, program and decision
+/// when today's grants allow it (or may), else `None` with the reason
+/// pushed to `not_carried`. `grants` names today's grants in the reason.
+pub(crate) fn decide_logged<P>(
+    call: String,
+    location: String,
+    built: Result<(Request, P), String>,
+    evaluate: impl Fn(&P, &Request) -> iamx_model::Decision,
+    grants: &str,
+    not_carried: &mut Vec<NotCarried>,
+) -> Option<(Request, P, iamx_model::Decision, String, String)> {
+    let (req, prog) = match built {
+        Ok(x) => x,
+        Err(e) => {
+            not_carried.push(NotCarried {
+                call,
+                location,
+                reason: format!("the request cannot be built against the inputs: {e}"),
+            });
+            return None;
+        }
+    };
+    let d = evaluate(&prog, &req);
+    if !matches!(d.outcome, Outcome::Allowed | Outcome::Unknown(_)) {
+        not_carried.push(NotCarried {
+            call,
+            location,
+            reason: format!(
+                "not allowed by today's {grants} ({}): keeping it would grant more than they do",
+                d.outcome.as_str()
+            ),
+        });
+        return None;
+    }
+    Some((req, prog, d, call, location))
+}
+
+/// The grant to keep among those that allow a call: an unconditional one
+/// if any.
+pub(crate) fn preferred<'a, T>(
+    hits: &[&'a T],
+    condition: impl Fn(&T) -> &Condition,
+) -> Option<&'a T> {
+    hits.iter()
+        .find(|h| *condition(h) == Condition::True)
+        .or_else(|| hits.first())
+        .copied()
+}

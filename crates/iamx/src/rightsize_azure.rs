@@ -11,7 +11,9 @@
 
 use crate::analysis::Inputs;
 use crate::reason::rbac::azure_concrete;
-use crate::rightsize::{NoNewAccess, NotCarried, Options, Rightsized, logged_proof};
+use crate::rightsize::{
+    NoNewAccess, NotCarried, Options, Rightsized, decide_logged, logged_proof, preferred,
+};
 use iamx_model::azure::{
     AzureAssignment, AzureProgram, PermissionBlock, RoleSpec, evaluate_azure, scope_covers,
 };
@@ -92,36 +94,23 @@ pub(crate) fn rightsize(
         let logged = r.to_request();
         let call = format!("{} on {}", logged.action, logged.resource);
         let location = r.location.to_string();
-        let (req, prog) = match iamx_azure::build_request(
-            inp.azure,
-            principal,
-            &logged.action,
-            &logged.resource,
-            None,
-            logged.context.clone(),
-        ) {
-            Ok(x) => x,
-            Err(e) => {
-                not_carried.push(NotCarried {
-                    call,
-                    location,
-                    reason: format!("the request cannot be built against the inputs: {e}"),
-                });
-                continue;
-            }
-        };
-        let d = evaluate_azure(&prog, &req);
-        if !matches!(d.outcome, Outcome::Allowed | Outcome::Unknown(_)) {
-            not_carried.push(NotCarried {
-                call,
-                location,
-                reason: format!(
-                    "not allowed by today's assignments ({}): keeping it would grant more than they do",
-                    d.outcome.as_str()
-                ),
-            });
+        let Some((req, prog, d, call, location)) = decide_logged(
+            call,
+            location,
+            iamx_azure::build_request(
+                inp.azure,
+                principal,
+                &logged.action,
+                &logged.resource,
+                None,
+                logged.context.clone(),
+            ),
+            evaluate_azure,
+            "assignments",
+            &mut not_carried,
+        ) else {
             continue;
-        }
+        };
         let hits: Vec<&AzureAssignment> = d
             .explanation
             .statements
@@ -133,11 +122,7 @@ pub(crate) fn rightsize(
                     .find(|a| Arc::ptr_eq(&a.origin, &h.origin))
             })
             .collect();
-        let Some(a) = hits
-            .iter()
-            .find(|a| a.condition == Condition::True)
-            .or_else(|| hits.first())
-        else {
+        let Some(a) = preferred(&hits, |x| &x.condition) else {
             not_carried.push(NotCarried {
                 call,
                 location,

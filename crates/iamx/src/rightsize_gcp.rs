@@ -13,7 +13,9 @@
 
 use crate::analysis::Inputs;
 use crate::reason::rbac::gcp_concrete;
-use crate::rightsize::{NoNewAccess, NotCarried, Options, Rightsized, logged_proof};
+use crate::rightsize::{
+    NoNewAccess, NotCarried, Options, Rightsized, decide_logged, logged_proof, preferred,
+};
 use iamx_model::gcp::{GcpBinding, GcpProgram, RoleGrant, evaluate_gcp};
 use iamx_model::{Condition, Effect, Origin, Outcome, Request};
 use iamx_usage::{Cloud, UsageRecord};
@@ -105,35 +107,22 @@ pub(crate) fn rightsize(
         let logged = r.to_request();
         let call = format!("{} on {}", logged.action, logged.resource);
         let location = r.location.to_string();
-        let (req, prog) = match iamx_gcp::build_request(
-            inp.gcp,
-            member,
-            &logged.action,
-            &logged.resource,
-            logged.context.clone(),
-        ) {
-            Ok(x) => x,
-            Err(e) => {
-                not_carried.push(NotCarried {
-                    call,
-                    location,
-                    reason: format!("the request cannot be built against the inputs: {e}"),
-                });
-                continue;
-            }
-        };
-        let d = evaluate_gcp(&prog, &req);
-        if !matches!(d.outcome, Outcome::Allowed | Outcome::Unknown(_)) {
-            not_carried.push(NotCarried {
-                call,
-                location,
-                reason: format!(
-                    "not allowed by today's policies ({}): keeping it would grant more than they do",
-                    d.outcome.as_str()
-                ),
-            });
+        let Some((req, prog, d, call, location)) = decide_logged(
+            call,
+            location,
+            iamx_gcp::build_request(
+                inp.gcp,
+                member,
+                &logged.action,
+                &logged.resource,
+                logged.context.clone(),
+            ),
+            evaluate_gcp,
+            "bindings",
+            &mut not_carried,
+        ) else {
             continue;
-        }
+        };
         let hits: Vec<&GcpBinding> = d
             .explanation
             .statements
@@ -146,11 +135,7 @@ pub(crate) fn rightsize(
                     .map(|b| &**b)
             })
             .collect();
-        let Some(b) = hits
-            .iter()
-            .find(|b| b.condition == Condition::True)
-            .or_else(|| hits.first())
-        else {
+        let Some(b) = preferred(&hits, |x| &x.condition) else {
             not_carried.push(NotCarried {
                 call,
                 location,
