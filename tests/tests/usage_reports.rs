@@ -271,3 +271,82 @@ fn rightsize_gcp_keeps_the_old_condition_so_generalizing_stays_within_it() {
         );
     }
 }
+
+#[test]
+fn rightsize_out_writes_the_files_each_cli_takes() {
+    let dir = std::env::temp_dir().join(format!("iamx-rightsize-out-{}", std::process::id()));
+    let read = |name: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(dir.join(name)).expect("written");
+        serde_json::from_str(&text).expect("json")
+    };
+    let out = dir.to_string_lossy().into_owned();
+    // AWS: the policy document itself, as --format json shows it
+    let alice = "arn:aws:iam::111122223333:user/alice";
+    let (code, v) = run_json(&[
+        "rightsize",
+        "examples",
+        "--logs",
+        LOGS,
+        "--principal",
+        alice,
+    ]);
+    assert_eq!(code, 0);
+    let (code, _) = run(&[
+        "rightsize",
+        "examples",
+        "--logs",
+        LOGS,
+        "--principal",
+        alice,
+        "--out",
+        &out,
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(read("policy.json"), v["policy"]);
+    // GCP: one role file per custom role, without the role id gcloud takes
+    // as an argument
+    let (code, _) = run(&[
+        "rightsize",
+        "examples",
+        "--logs",
+        LOGS,
+        "--principal",
+        "user:sam@example.com",
+        "--out",
+        &out,
+    ]);
+    assert_eq!(code, 0);
+    let role = read("role-iamxRightsized1.json");
+    assert!(role.get("roleId").is_none(), "{role}");
+    assert!(
+        role["includedPermissions"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty())
+    );
+    assert!(
+        read("bindings.json")
+            .as_array()
+            .is_some_and(|b| !b.is_empty())
+    );
+    // Azure: one role definition file each, and the assignments
+    let (code, _) = run(&[
+        "rightsize",
+        "examples",
+        "--logs",
+        LOGS,
+        "--principal",
+        "99999999-9999-4999-8999-999999999999",
+        "--out",
+        &out,
+    ]);
+    assert_eq!(code, 0);
+    let def = read("role-definition-1.json");
+    assert_eq!(def["IsCustom"], true);
+    assert!(def["Actions"].as_array().is_some_and(|a| !a.is_empty()));
+    assert!(
+        read("role-assignments.json")
+            .as_array()
+            .is_some_and(|a| a.len() == 1)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -127,6 +127,12 @@ enum Command {
         /// Widen resources to the prefix the logged ones share (`bucket/reports/*`).
         #[arg(long)]
         generalize: bool,
+        /// Write the output as the files each provider's CLI takes (the AWS
+        /// policy document, each GCP custom role, each Azure role
+        /// definition, the bindings or assignments) into this directory,
+        /// and print the commands that apply them. Only once proven.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
         /// Solver timeout in seconds per question.
         #[arg(long, default_value_t = 10)]
         timeout: u64,
@@ -617,6 +623,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             principal,
             since,
             generalize,
+            out,
             timeout,
         } => cmd_rightsize(
             cli,
@@ -624,8 +631,11 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             logs,
             principal,
             since.as_deref(),
-            *generalize,
-            *timeout,
+            &iamx::rightsize::Options {
+                generalize: *generalize,
+                timeout: std::time::Duration::from_secs(*timeout),
+            },
+            out.as_deref(),
         ),
         Command::WhoCan {
             paths,
@@ -1753,19 +1763,15 @@ fn cmd_rightsize(
     logs: &[PathBuf],
     principal: &str,
     since: Option<&str>,
-    generalize: bool,
-    timeout: u64,
+    opts: &iamx::rightsize::Options,
+    out_dir: Option<&std::path::Path>,
 ) -> Result<(), Failure> {
     let ws = load(cli, paths)?;
     let (records, _) = read_logs(logs, since)?;
     let builtin = iamx::catalog::Catalog::builtin();
     let inp = ws.inputs(&builtin);
-    let opts = iamx::rightsize::Options {
-        generalize,
-        timeout: std::time::Duration::from_secs(timeout),
-    };
     let mut r =
-        iamx::rightsize::rightsize(&inp, &records, principal, &opts).map_err(|e| usage(&e))?;
+        iamx::rightsize::rightsize(&inp, &records, principal, opts).map_err(|e| usage(&e))?;
     let proven = r.proven();
     if !proven {
         // refused: a policy that is not proven is not handed out
@@ -1813,11 +1819,24 @@ fn cmd_rightsize(
             );
         }
     }
-    if proven {
-        Ok(())
-    } else {
-        Err(Failure::Finding)
+    if !proven {
+        return Err(Failure::Finding);
     }
+    if let Some(dir) = out_dir {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| usage(&format!("cannot create `{}`: {e}", dir.display())))?;
+        for f in r.files() {
+            let path = dir.join(&f.name);
+            let text = serde_json::to_string_pretty(&f.content).unwrap_or_default();
+            std::fs::write(&path, text + "\n")
+                .map_err(|e| usage(&format!("cannot write `{}`: {e}", path.display())))?;
+            eprintln!("wrote {}", path.display());
+            for c in &f.commands {
+                eprintln!("  {}", c.replace("FILE", &path.display().to_string()));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn proof_text(p: &iamx::rightsize::Proof) -> String {

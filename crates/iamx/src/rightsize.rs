@@ -117,6 +117,137 @@ impl Rightsized {
     pub fn proven(&self) -> bool {
         self.logged_calls_allowed.holds() && self.no_new_access.holds()
     }
+
+    /// The output as files each provider's CLI takes as they are, with the
+    /// command that applies each (`FILE` stands for the file's path): the
+    /// AWS policy document; each GCP custom role (`gcloud iam roles create
+    /// --file`) and a command per binding; each Azure role definition (`az
+    /// role definition create --role-definition`) and a command per
+    /// assignment.
+    pub fn files(&self) -> Vec<OutputFile> {
+        let mut out = Vec::new();
+        let text = |v: &Json, k: &str| v.get(k).and_then(Json::as_str).unwrap_or("").to_owned();
+        match self.cloud {
+            Cloud::Aws => out.push(OutputFile {
+                name: "policy.json".to_owned(),
+                content: self.policy.clone(),
+                commands: vec![
+                    "aws iam create-policy --policy-name iamx-rightsized --policy-document file://FILE"
+                        .to_owned(),
+                ],
+            }),
+            Cloud::Gcp => {
+                let roles = self.policy.get("roles").and_then(Json::as_array);
+                let bindings = self.policy.get("bindings").and_then(Json::as_array);
+                for r in roles.into_iter().flatten() {
+                    let id = text(r, "roleId");
+                    let mut role = r.clone();
+                    if let Json::Object(m) = &mut role {
+                        m.remove("roleId");
+                    }
+                    // the project the bindings of this role name
+                    let parent = bindings
+                        .into_iter()
+                        .flatten()
+                        .map(|b| text(b, "role"))
+                        .find(|name| name.ends_with(&format!("/roles/{id}")))
+                        .and_then(|name| name.split("/roles/").next().map(str::to_owned))
+                        .unwrap_or_else(|| "projects/PROJECT_ID".to_owned());
+                    let project = parent.strip_prefix("projects/").unwrap_or(&parent);
+                    out.push(OutputFile {
+                        name: format!("role-{id}.json"),
+                        content: role,
+                        commands: vec![format!(
+                            "gcloud iam roles create {id} --project {project} --file FILE"
+                        )],
+                    });
+                }
+                let commands = bindings
+                    .into_iter()
+                    .flatten()
+                    .map(|b| {
+                        let members: Vec<String> = b
+                            .get("members")
+                            .and_then(Json::as_array)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|m| m.as_str().map(str::to_owned))
+                            .collect();
+                        let condition = b
+                            .get("condition")
+                            .map(|c| {
+                                format!(
+                                    " --condition='expression={},title={}'",
+                                    text(c, "expression"),
+                                    text(c, "title")
+                                )
+                            })
+                            .unwrap_or_default();
+                        format!(
+                            "# bind {} to {} on {}{condition}",
+                            text(b, "role"),
+                            members.join(", "),
+                            text(b, "resource")
+                        )
+                    })
+                    .collect();
+                out.push(OutputFile {
+                    name: "bindings.json".to_owned(),
+                    content: self.policy.get("bindings").cloned().unwrap_or(Json::Null),
+                    commands,
+                });
+            }
+            Cloud::Azure => {
+                let defs = self.policy.get("roleDefinitions").and_then(Json::as_array);
+                for (i, d) in defs.into_iter().flatten().enumerate() {
+                    out.push(OutputFile {
+                        name: format!("role-definition-{}.json", i + 1),
+                        content: d.clone(),
+                        commands: vec!["az role definition create --role-definition FILE".to_owned()],
+                    });
+                }
+                let assigns = self.policy.get("roleAssignments").and_then(Json::as_array);
+                let commands = assigns
+                    .into_iter()
+                    .flatten()
+                    .map(|a| {
+                        let condition = a
+                            .get("condition")
+                            .and_then(Json::as_str)
+                            .map(|c| format!(" --condition \"{c}\" --condition-version 2.0"))
+                            .unwrap_or_default();
+                        format!(
+                            "az role assignment create --assignee-object-id {} --role \"{}\" --scope {}{condition}",
+                            text(a, "principalId"),
+                            text(a, "roleDefinitionName"),
+                            text(a, "scope")
+                        )
+                    })
+                    .collect();
+                out.push(OutputFile {
+                    name: "role-assignments.json".to_owned(),
+                    content: self
+                        .policy
+                        .get("roleAssignments")
+                        .cloned()
+                        .unwrap_or(Json::Null),
+                    commands,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// One file of a rightsized output.
+#[derive(Clone, Debug, Serialize)]
+pub struct OutputFile {
+    /// The file's name.
+    pub name: String,
+    /// Its content.
+    pub content: Json,
+    /// The commands that apply it (`FILE` stands for its path).
+    pub commands: Vec<String>,
 }
 
 /// One call to carry: the action (catalog spelling), the resource, and the
