@@ -527,15 +527,8 @@ fn aws_principal(
             }
         }
     }
-    // credential exposure and privilege escalation, on every resource
-    // what-can reaches; a caller none of whose allow statements (its own, or
-    // a resource policy's that may name it) matches a listed action holds
-    // none, and what-can is not asked
-    if !aws_may_hold_listed(env, lists, p, &prog) {
-        let mut out = Vec::new();
-        acc.finish("aws", &p.id, &mut out);
-        return out;
-    }
+    // credential exposure and privilege escalation, on the resources the
+    // allow statements matching a listed action name (none: nothing to ask)
     let targets = aws_listed_targets(inp, lists, p, &prog);
     for r in &targets {
         let acts: BTreeSet<&str> = lists
@@ -561,40 +554,6 @@ fn aws_principal(
     let mut out = Vec::new();
     acc.finish("aws", &p.id, &mut out);
     out
-}
-
-/// Whether an allow statement that may apply to `p` matches a listed
-/// (credential-exposure or privilege-escalation) action: its identity
-/// policies' statements, and resource policy statements whose principal
-/// element may match it. Over-includes, never leaves out.
-fn aws_may_hold_listed(
-    env: &iamx_aws::AwsEnvironment,
-    lists: &RiskLists,
-    p: &Principal,
-    prog: &iamx_model::AwsProgram,
-) -> bool {
-    let listed: Vec<String> = lists
-        .aws
-        .iter()
-        .filter(|e| e.kind != RiskKind::SensitiveWildcard)
-        .map(|e| e.permission.to_ascii_lowercase())
-        .collect();
-    let hits = |st: &iamx_model::Statement| {
-        st.effect == Effect::Allow && listed.iter().any(|a| st.action.matches_lc(a))
-    };
-    prog.identity
-        .iter()
-        .flat_map(|pol| pol.statements.iter())
-        .any(hits)
-        || env.resource_policies.iter().any(|rp| {
-            rp.policy.statements.iter().any(|st| {
-                hits(st)
-                    && st
-                        .principal
-                        .as_ref()
-                        .is_none_or(|x| x.matches(p) != PrincipalMatch::No)
-            })
-        })
 }
 
 /// The resources on which `p` may hold a listed action: those named by the
