@@ -65,7 +65,7 @@ fn bench(c: &mut Criterion) {
     let mut times: Vec<Duration> = Vec::new();
     let mut failed = 0usize;
     let start = Instant::now();
-    for (_, p) in &pols {
+    for (name, p) in &pols {
         let t0 = Instant::now();
         for to in [Cloud::Gcp, Cloud::Azure] {
             let t = translate(
@@ -78,6 +78,28 @@ fn bench(c: &mut Criterion) {
             );
             if !t.verification.ok() {
                 failed += 1;
+                let short = name.rsplit('/').next().unwrap_or(name);
+                let why: Vec<String> = t
+                    .verification
+                    .proofs
+                    .iter()
+                    .filter(|p| !p.holds())
+                    .map(|p| format!("{}: {:?}", p.claim, p.result))
+                    .chain(t.verification.error.clone())
+                    .chain(
+                        (!t.verification.more.is_empty())
+                            .then(|| format!("{} more", t.verification.more.len())),
+                    )
+                    .chain(
+                        (!t.verification.matches_loss_report)
+                            .then(|| "less differs from the loss report".to_owned()),
+                    )
+                    .collect();
+                eprintln!(
+                    "translate: {short} to {to}: verification failed ({:.2?}): {}",
+                    t0.elapsed(),
+                    why.join(" | ")
+                );
             }
         }
         times.push(t0.elapsed());

@@ -472,3 +472,175 @@ fn azure_assignment_keeps_its_scope() {
         assert_ne!(c["scope"]["scope"], "account", "{c}");
     }
 }
+
+/// A grant the reasoner cannot decide in time is not carried: with a 1 ms
+/// budget per question, the round trip of reads of alarms the source
+/// partly denies is undecided, so `monitoring/alarm:read` and `:list` are
+/// `not proven` losses (named by the statement and action the unknown
+/// answer is about), the read of the alarms' history (which the Deny does
+/// not name) is still carried, and verification passes: unknown is never
+/// taken for no.
+#[test]
+fn an_undecided_grant_is_a_not_proven_loss() {
+    let dir = std::env::temp_dir().join(format!("iamx-translate-unknown-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("alarms.json");
+    std::fs::write(
+        &p,
+        serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory"],
+             "Resource": "arn:aws:cloudwatch:*:*:alarm:*",
+             "Condition": {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}}},
+            {"Effect": "Deny", "Action": "cloudwatch:DescribeAlarms", "Resource": "arn:aws:cloudwatch:*:*:alarm:Secret*"}
+        ]})
+        .to_string(),
+    )
+    .unwrap();
+    let run = |format: &str| {
+        assert_cmd::Command::cargo_bin("iamx")
+            .unwrap()
+            .args(["--format", format, "translate"])
+            .arg(&p)
+            .args(["--to", "gcp", "--timeout", "0", "--resource-map"])
+            .arg(root().join("corpus/translate/map.json"))
+            .output()
+            .unwrap()
+    };
+    let out = run("json");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let t: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let not_proven: Vec<&str> = t["losses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["kind"] == "not_proven")
+        .map(|l| l["capability"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        not_proven,
+        ["monitoring/alarm:list", "monitoring/alarm:read"],
+        "{stdout}"
+    );
+    let carried: Vec<&str> = t["carried"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["capability"].as_str().unwrap())
+        .collect();
+    assert_eq!(carried, ["monitoring/alarm:read-history"], "{stdout}");
+    let perms = t["output"]["roles"][0]["includedPermissions"].to_string();
+    assert_eq!(perms, r#"["monitoring.alerts.list"]"#);
+    let human = String::from_utf8_lossy(&run("human").stdout).into_owned();
+    assert!(
+        human.contains("not proven, not carried: monitoring/alarm:read"),
+        "{human}"
+    );
+}
+
+/// Time windows go to Azure where Azure can hold them: reads of the tags of
+/// blobs under a prefix between two dates become an assignment whose ABAC condition
+/// tests the blob path and `@Environment[UtcNow]` (which the Azure reader
+/// parses and the condition evaluator decides: allowed inside the window,
+/// not before it, not outside the prefix), and the round trip back to AWS
+/// is equivalent to the source. An inclusive bound (Azure compares
+/// `UtcNow` only strictly) and a window on a key operation (no data action
+/// of storage) are losses that say why.
+#[test]
+fn time_windows_to_azure_storage_data_actions() {
+    use iamx::model::expr::ExprEnv;
+    use iamx::model::{Scalar, Value};
+    use std::borrow::Cow;
+    let v = Vocabulary::builtin().unwrap();
+    let m = map();
+    let window = serde_json::json!({"DateGreaterThan": {"aws:CurrentTime": "2025-01-01T00:00:00Z"},
+                                    "DateLessThan": {"aws:CurrentTime": "2026-07-01T00:00:00Z"}});
+    let carried = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObjectTagging", "Resource": "arn:aws:s3:::acme-reports/logs/*",
+         "Condition": window}
+    ]});
+    let mut src = carried.clone();
+    src["Statement"].as_array_mut().unwrap().extend([
+        serde_json::json!({"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::acme-reports/logs/*",
+         "Condition": {"DateGreaterThanEquals": {"aws:CurrentTime": "2025-01-01T00:00:00Z"}}}),
+        serde_json::json!({"Effect": "Allow", "Action": "kms:Decrypt",
+         "Resource": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+         "Condition": window}),
+    ]);
+    let catalog = iamx::catalog::Catalog::builtin();
+    let az = translate(
+        &v,
+        &m,
+        &Source::Aws(parse(&src)),
+        Cloud::Azure,
+        Some(&catalog),
+        None,
+    );
+    let text = serde_json::to_string_pretty(&az).unwrap();
+    assert!(az.verification.ok(), "{text}");
+    let lost: Vec<String> = az.losses.iter().map(|l| l.describe()).collect();
+    assert!(
+        lost.iter()
+            .any(|d| d.contains("object-storage/object:write")
+                && d.contains("the inclusive bound at 2025-01-01T00:00:00Z")),
+        "{lost:?}"
+    );
+    assert!(
+        lost.iter().any(|d| d.contains("key-management/key:decrypt")
+            && d.contains("limit only storage blob and queue data actions")),
+        "{lost:?}"
+    );
+    let assignments = az.output["roleAssignments"].as_array().unwrap();
+    assert_eq!(assignments.len(), 1, "{text}");
+    let condition = assignments[0]["condition"].as_str().unwrap();
+    assert!(
+        condition.contains("StringStartsWith 'logs/'")
+            && condition
+                .contains("@Environment[UtcNow] DateTimeGreaterThan '2025-01-01T00:00:00.0Z'")
+            && condition.contains("@Environment[UtcNow] DateTimeLessThan '2026-07-01T00:00:00.0Z'"),
+        "{condition}"
+    );
+    // the condition is real ABAC: parsed and decided by the Azure reader
+    let expr = iamx::azure::parse_abac(condition).unwrap();
+    struct Req(&'static str, &'static str, &'static str);
+    impl ExprEnv for Req {
+        fn attribute(&self, name: &str) -> Option<Option<Cow<'_, Value>>> {
+            let v = |s: &str| Some(Some(Cow::Owned(Value::One(Scalar::Str(s.to_owned())))));
+            if name.eq_ignore_ascii_case("@Environment[UtcNow]") {
+                v(self.1)
+            } else if name.ends_with("blobs:path]") {
+                v(self.2)
+            } else {
+                None
+            }
+        }
+        fn action(&self) -> &str {
+            self.0
+        }
+        fn sub_operation(&self) -> Option<&str> {
+            None
+        }
+    }
+    let read = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags/read";
+    assert!(
+        expr.eval(&Req(read, "2026-01-01T00:00:00Z", "logs/a"))
+            .is_true()
+    );
+    assert!(
+        !expr
+            .eval(&Req(read, "2024-06-01T00:00:00Z", "logs/a"))
+            .is_true()
+    );
+    assert!(
+        !expr
+            .eval(&Req(read, "2026-01-01T00:00:00Z", "other/a"))
+            .is_true()
+    );
+    // and back to AWS: what the source carried, window and all
+    let back_src = lower::output_source(&m, Cloud::Azure, &az.output).unwrap();
+    let back = translate(&v, &m, &back_src, Cloud::Aws, Some(&catalog), None);
+    let text = serde_json::to_string_pretty(&back).unwrap();
+    assert!(back.verification.ok(), "{text}");
+    assert!(back.losses.is_empty(), "{text}");
+    equivalent(&carried, &back.output);
+}

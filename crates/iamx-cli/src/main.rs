@@ -88,6 +88,10 @@ enum Command {
         /// Print the vocabulary's coverage per service class instead.
         #[arg(long)]
         coverage: bool,
+        /// Solver timeout in seconds per question (a grant the reasoner
+        /// cannot decide in time is not carried: a `not proven` loss).
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
     },
     /// Granted versus used, per principal, from usage logs (CloudTrail, GCP
     /// audit logs, Azure activity log): unused policies, bindings and
@@ -1866,6 +1870,7 @@ fn cmd_translate(cli: &Cli) -> Result<(), Failure> {
         member,
         with,
         coverage,
+        timeout,
     } = &cli.command
     else {
         return Err(Failure::Input);
@@ -1962,8 +1967,15 @@ fn cmd_translate(cli: &Cli) -> Result<(), Failure> {
         }
         source
     };
-    let t =
-        iamx::translate::translate(&vocab, &map, &source, to, Some(&catalog), member.as_deref());
+    let t = iamx::translate::translate_within(
+        &vocab,
+        &map,
+        &source,
+        to,
+        Some(&catalog),
+        member.as_deref(),
+        std::time::Duration::from_secs(*timeout),
+    );
     print_json_or(cli.format, &t, || translation_text(&t));
     if !t.verification.ok() || (*strict && !t.losses.is_empty()) {
         Err(Failure::Finding)

@@ -264,6 +264,98 @@ impl Pattern {
     }
 }
 
+impl Pattern {
+    /// Whether every string `inner` matches, `self` matches too (sound, not
+    /// complete): `self` must take `inner` read as a string in which
+    /// `inner`'s `*` can only be taken by a `*` of `self` and its `?` by a
+    /// `?` or `*`. Patterns with variables, or of differing case rules, are
+    /// never said to include.
+    pub fn includes(&self, inner: &Pattern) -> bool {
+        if self.case != inner.case || self.has_vars() || inner.has_vars() {
+            return false;
+        }
+        if self.is_any() {
+            return true;
+        }
+        let (q, p) = (tokens(&self.segs), tokens(&inner.segs));
+        // m[i][j]: q[j..] takes p[i..]
+        let (n, k) = (p.len(), q.len());
+        let mut m = vec![vec![false; k + 1]; n + 1];
+        let at = |m: &Vec<Vec<bool>>, i: usize, j: usize| {
+            m.get(i).and_then(|r| r.get(j)).copied().unwrap_or(false)
+        };
+        for i in (0..=n).rev() {
+            for j in (0..=k).rev() {
+                let v = match (p.get(i), q.get(j)) {
+                    (None, None) => true,
+                    (_, None) => false,
+                    (pi, Some(Tok::Star)) => at(&m, i, j + 1) || (pi.is_some() && at(&m, i + 1, j)),
+                    (None, Some(_)) | (Some(Tok::Star), Some(_)) => false,
+                    (Some(Tok::One | Tok::Ch(_)), Some(Tok::One)) => at(&m, i + 1, j + 1),
+                    (Some(Tok::Ch(a)), Some(Tok::Ch(b))) if a == b => at(&m, i + 1, j + 1),
+                    _ => false,
+                };
+                if let Some(cell) = m.get_mut(i).and_then(|r| r.get_mut(j)) {
+                    *cell = v;
+                }
+            }
+        }
+        at(&m, 0, 0)
+    }
+
+    /// Whether no string matches both (sound, not complete): their literal
+    /// heads (before the first wildcard or variable) or literal tails (after
+    /// the last) disagree, compared without case when either pattern
+    /// ignores it.
+    pub fn disjoint_from(&self, other: &Pattern) -> bool {
+        let fold = self.case == Case::Insensitive || other.case == Case::Insensitive;
+        let norm = |s: String| if fold { s.to_ascii_lowercase() } else { s };
+        let (h1, h2) = (norm(head(&self.segs)), norm(head(&other.segs)));
+        if !h1.starts_with(&h2) && !h2.starts_with(&h1) {
+            return true;
+        }
+        let (t1, t2) = (norm(tail(&self.segs)), norm(tail(&other.segs)));
+        !t1.ends_with(&t2) && !t2.ends_with(&t1)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Tok {
+    Ch(char),
+    Star,
+    One,
+}
+
+/// Segments as tokens (call only without variables).
+fn tokens(segs: &[Seg]) -> Vec<Tok> {
+    let mut out = Vec::new();
+    for s in segs {
+        match s {
+            Seg::Lit(l) => out.extend(l.chars().map(Tok::Ch)),
+            Seg::Star => out.push(Tok::Star),
+            Seg::One | Seg::Var(_) => out.push(Tok::One),
+        }
+    }
+    out
+}
+
+/// The literal text before the first non-literal segment (the whole text of
+/// a literal pattern).
+fn head(segs: &[Seg]) -> String {
+    match segs.first() {
+        Some(Seg::Lit(l)) => l.clone(),
+        _ => String::new(),
+    }
+}
+
+/// The literal text after the last non-literal segment.
+fn tail(segs: &[Seg]) -> String {
+    match segs.last() {
+        Some(Seg::Lit(l)) => l.clone(),
+        _ => String::new(),
+    }
+}
+
 impl fmt::Display for Pattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.raw)
@@ -409,7 +501,62 @@ mod tests {
         assert!(matches!(m.matches_with("a", &V), Tri::Unknown(_)));
     }
 
+    #[test]
+    fn inclusion_and_disjointness() {
+        let g = |s: &str| Pattern::glob(s, Case::Sensitive);
+        assert!(
+            g("arn:aws:lambda:*:*:function:*")
+                .includes(&g("arn:aws:lambda:*:111122223333:function:*"))
+        );
+        assert!(
+            !g("arn:aws:lambda:*:111122223333:function:*")
+                .includes(&g("arn:aws:lambda:*:*:function:*"))
+        );
+        assert!(g("*").includes(&g("arn:aws:s3:::*/*")));
+        assert!(g("arn:aws:s3:::b/*").includes(&g("arn:aws:s3:::b/logs/*")));
+        assert!(!g("arn:aws:s3:::b/logs/*").includes(&g("arn:aws:s3:::b/*")));
+        assert!(g("a?c").includes(&g("abc")));
+        assert!(!g("abc").includes(&g("a?c")));
+        assert!(!g("a?c").includes(&g("a*c")));
+        assert!(!g("*").includes(&Pattern::glob("x", Case::Insensitive)));
+        assert!(g("arn:aws:s3:::a/*").disjoint_from(&g("arn:aws:kms:*:*:key/*")));
+        assert!(g("arn:aws:s3:::*.log").disjoint_from(&g("arn:aws:s3:::*.txt")));
+        assert!(!g("arn:aws:s3:::a*").disjoint_from(&g("arn:aws:s3:::ab/*")));
+        assert!(!g("*").disjoint_from(&g("x")));
+        assert!(!Pattern::glob("ARN:*", Case::Insensitive).disjoint_from(&g("arn:x")));
+    }
+
     proptest! {
+        /// `includes` and `disjoint_from` agree with matching: an included
+        /// pattern's strings all match the outer one, and disjoint patterns
+        /// share no string (checked on every string up to length 5).
+        #[test]
+        fn inclusion_and_disjointness_agree_with_matching(
+            a in "[ab*?]{0,5}", b in "[ab*?]{0,5}",
+        ) {
+            let (pa, pb) = (Pattern::glob(&a, Case::Sensitive), Pattern::glob(&b, Case::Sensitive));
+            let mut strings = vec![String::new()];
+            for len in 1..=5 {
+                for i in 0..(1u32 << len) {
+                    strings.push((0..len).map(|k| if i >> k & 1 == 1 { 'a' } else { 'b' }).collect());
+                }
+            }
+            if pa.includes(&pb) {
+                for s in &strings {
+                    prop_assert!(!pb.matches(s) || pa.matches(s), "{a} includes {b}, but {s}");
+                }
+            }
+            if pa.disjoint_from(&pb) {
+                for s in &strings {
+                    prop_assert!(!(pa.matches(s) && pb.matches(s)), "{a} and {b} share {s}");
+                }
+            }
+            // literal inner patterns: inclusion is exactly matching
+            if let Some(l) = pb.as_literal() {
+                prop_assert_eq!(pa.includes(&pb), pa.matches(l));
+            }
+        }
+
         #[test]
         fn agrees_with_reference(p in "[ab*?]{0,8}", t in "[ab]{0,10}") {
             let pat = Pattern::glob(&p, Case::Sensitive);

@@ -15,8 +15,8 @@ use crate::aws::{Encoder, RESOURCE, context_of};
 use crate::term::{Sort, Term};
 use crate::z3backend::{SolverResult, check};
 use iamx_model::{
-    AwsProgram, Context, Outcome, Policy, Principal, Reason, Request, ResourcePolicyKind, Seg,
-    evaluate,
+    ActionSpec, AwsProgram, Case, Context, Effect, Outcome, Pattern, Policy, Principal, Reason,
+    Request, ResourcePolicyKind, ResourceSpec, Seg, Statement, evaluate,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -168,6 +168,216 @@ fn unlisted_representatives(
 /// account. `actions` are the catalog's actions, lowercased and sorted;
 /// `b` may be prepared once for many comparisons.
 pub fn more_permissive(
+    a: &Arc<Policy>,
+    b: &Prepared,
+    actions: &[String],
+    principal: &Principal,
+    timeout: Duration,
+) -> Direction {
+    let (rest, witness) = discharge(a, &b.policy, principal, timeout);
+    if let Some(w) = witness {
+        return Direction::Witness(w);
+    }
+    match rest {
+        None => full_question(a, b, actions, principal, timeout),
+        Some(rest) if !rest.statements.iter().any(|s| s.effect == Effect::Allow) => {
+            Direction::Contained
+        }
+        Some(rest) => full_question(&rest, b, actions, principal, timeout),
+    }
+}
+
+/// One piece of a discharge: an action, a resource pattern of an Allow
+/// statement of A, and the statements of B that decide it.
+type PieceKey = (usize, String, Vec<usize>);
+
+/// DESIGN §7, simplify before the solver: z3's string theory can time out
+/// proving one wildcard ARN inside another (`arn:aws:lambda:*:1…:function:*`
+/// ⊆ `arn:aws:lambda:*:*:function:*`), though glob inclusion decides it at
+/// once. So each Allow statement of `a` with literal actions and at least
+/// one wildcard resource is split into pieces (action, resource pattern R).
+/// A piece is decided without resource strings when every statement of `b`
+/// that names the action either covers all of R (an Allow, or a Deny, whose
+/// `Resource` includes R or whose `NotResource` is disjoint from it) or, for
+/// a Deny, misses all of R; Allows that cover part of R are left out, which
+/// can only make `b` smaller. The piece's question is then asked with one
+/// stand-in resource for R in every statement: the conditions alone. When
+/// every piece of a statement is contained, the statement is discharged.
+///
+/// Returns `a` without its discharged statements (`None`: none were), or a
+/// witness a piece found that also holds for the whole policies (replayed);
+/// a witness that does not replay leaves the piece to the full question.
+fn discharge(
+    a: &Arc<Policy>,
+    b: &Policy,
+    principal: &Principal,
+    timeout: Duration,
+) -> (Option<Arc<Policy>>, Option<Difference>) {
+    let account = principal.account.as_deref();
+    let mut cache: BTreeMap<PieceKey, bool> = BTreeMap::new();
+    let mut dropped = BTreeSet::new();
+    let (prog_a, prog_b) = (program(a), program(&Arc::new(b.clone())));
+    for (si, st) in a.statements.iter().enumerate() {
+        let Some(res) = st.resource.as_ref() else {
+            continue;
+        };
+        let literal_actions: Option<Vec<String>> = st
+            .action
+            .patterns
+            .iter()
+            .map(|p| p.as_literal().map(str::to_ascii_lowercase))
+            .collect();
+        let Some(acts) = literal_actions else {
+            continue;
+        };
+        if st.effect != Effect::Allow
+            || st.principal.is_some()
+            || st.action.negated
+            || res.negated
+            || res.patterns.iter().all(|p| p.as_literal().is_some())
+            || res.patterns.iter().any(Pattern::has_vars)
+        {
+            continue;
+        }
+        let mut all = true;
+        'pieces: for act in &acts {
+            for r in &res.patterns {
+                let Some(deciders) = deciders(b, act, r) else {
+                    all = false;
+                    break 'pieces;
+                };
+                let key = (si, r.raw().to_owned(), deciders.clone());
+                let ok = match cache.get(&key) {
+                    Some(ok) => *ok,
+                    None => {
+                        let ok = match piece_question(st, b, &deciders, act, r, principal, timeout)
+                        {
+                            Direction::Contained => true,
+                            Direction::Witness(w) => {
+                                if let Some(d) = replay(
+                                    &prog_a,
+                                    &prog_b,
+                                    principal,
+                                    account,
+                                    &w.action,
+                                    &w.resource,
+                                    w.context.clone(),
+                                ) {
+                                    return (None, Some(d));
+                                }
+                                false
+                            }
+                            Direction::Unknown(_) => false,
+                        };
+                        cache.insert(key, ok);
+                        ok
+                    }
+                };
+                if !ok {
+                    all = false;
+                    break 'pieces;
+                }
+            }
+        }
+        if all {
+            dropped.insert(si);
+        }
+    }
+    if dropped.is_empty() {
+        return (None, None);
+    }
+    let kept: Vec<Statement> = a
+        .statements
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !dropped.contains(i))
+        .map(|(_, s)| s.clone())
+        .collect();
+    (Some(Arc::new(Policy::new(a.name.clone(), kept))), None)
+}
+
+/// The statements of `b` that decide `action` on every resource `r`
+/// matches, by index (Allows that cover all of R, Denies that cover all of
+/// it); `None` when a statement naming the action decides part of R only
+/// (a Deny that may apply to some of it), or B holds resource policies.
+fn deciders(b: &Policy, action: &str, r: &Pattern) -> Option<Vec<usize>> {
+    let mut out = Vec::new();
+    for (ti, t) in b.statements.iter().enumerate() {
+        if !t.action.matches_lc(action) {
+            continue;
+        }
+        if t.principal.is_some() {
+            return None;
+        }
+        let (covers, misses) = match &t.resource {
+            None => (false, false),
+            Some(tr) if tr.negated => (
+                tr.patterns.iter().all(|q| q.disjoint_from(r)),
+                tr.patterns.iter().any(|q| q.includes(r)),
+            ),
+            Some(tr) => (
+                tr.patterns.iter().any(|q| q.includes(r)),
+                tr.patterns.iter().all(|q| q.disjoint_from(r)),
+            ),
+        };
+        match t.effect {
+            _ if covers => out.push(ti),
+            Effect::Allow => {}
+            Effect::Deny if misses => {}
+            Effect::Deny => return None,
+        }
+    }
+    Some(out)
+}
+
+/// The question of one piece: `st` and the deciding statements of `b`, each
+/// narrowed to `action` on one stand-in resource of `r`.
+fn piece_question(
+    st: &Statement,
+    b: &Policy,
+    deciders: &[usize],
+    action: &str,
+    r: &Pattern,
+    principal: &Principal,
+    timeout: Duration,
+) -> Direction {
+    let Some(stand_in) = instance(r) else {
+        return Direction::Unknown(Reason::new("no stand-in resource"));
+    };
+    let narrow = |s: &Statement| Statement {
+        action: ActionSpec {
+            negated: false,
+            patterns: vec![Pattern::literal(action, Case::Insensitive)],
+        },
+        resource: Some(ResourceSpec {
+            negated: false,
+            patterns: vec![Pattern::literal(&stand_in, Case::Sensitive)],
+        }),
+        ..s.clone()
+    };
+    let pa = Arc::new(Policy::new(Arc::from("piece"), vec![narrow(st)]));
+    let pb = Arc::new(Policy::new(
+        b.name.clone(),
+        deciders
+            .iter()
+            .filter_map(|&i| b.statements.get(i))
+            .map(narrow)
+            .collect(),
+    ));
+    let actions = [action.to_owned()];
+    full_question(
+        &pa,
+        &Prepared::new(pb, &actions),
+        &actions,
+        principal,
+        timeout,
+    )
+}
+
+/// [`more_permissive`] without the discharge of statements by glob
+/// inclusion: every statement goes to the full question (the reference the
+/// discharge is tested against).
+pub fn full_question(
     a: &Arc<Policy>,
     b: &Prepared,
     actions: &[String],

@@ -97,6 +97,19 @@ pub enum Loss {
         /// The request the source does not allow.
         witness: String,
     },
+    /// The reasoner could not decide whether the translation of this grant
+    /// allows only what the source does (a timeout or an unsupported
+    /// construct): not carried, since unknown is never no.
+    NotProven {
+        /// The capability.
+        capability: String,
+        /// Where.
+        scope: Scope,
+        /// Where, in the source's terms.
+        at: String,
+        /// The reasoner's reason.
+        reason: String,
+    },
     /// Only some permissions of the capability are granted.
     Partial {
         /// The capability.
@@ -165,6 +178,9 @@ impl Loss {
             }
             | Loss::PartOfScope {
                 capability, scope, ..
+            }
+            | Loss::NotProven {
+                capability, scope, ..
             } => Some((capability, scope)),
         }
     }
@@ -179,6 +195,7 @@ impl Loss {
                 | Loss::Approximate { .. }
                 | Loss::ConditionNotInTarget { .. }
                 | Loss::PartOfScope { .. }
+                | Loss::NotProven { .. }
         )
     }
 
@@ -220,6 +237,14 @@ impl Loss {
                 ..
             } => format!(
                 "granted on part of the scope only, not carried: {capability} on {at} (the source does not allow {witness})"
+            ),
+            Loss::NotProven {
+                capability,
+                at,
+                reason,
+                ..
+            } => format!(
+                "not proven, not carried: {capability} on {at} (the reasoner could not decide that its translation allows nothing the source does not: {reason})"
             ),
             Loss::Partial {
                 capability,
@@ -493,7 +518,7 @@ fn condition_gap(condition: &str, to: Cloud) -> String {
         format!("{target} IAM has no condition on the region a request is sent to")
     } else if has(&["currenttime", "request.time", "utcnow"]) {
         match to {
-            Cloud::Azure => "Azure role assignment conditions carry no time window for these operations (iamx does not write `@Environment[UtcNow]`, which only storage data actions read)".to_owned(),
+            Cloud::Azure => "only a single request-time window carries over, and to Azure only for storage blob and queue data actions (`@Environment[UtcNow]`); this condition depends on more".to_owned(),
             _ => "only a single request-time window carries over (`aws:CurrentTime` Date operators ↔ `request.time` comparisons); this condition depends on more".to_owned(),
         }
     } else if has(&["epochtime"]) {
@@ -616,6 +641,20 @@ pub fn translate(
     catalog: Option<&iamx_catalog::Catalog>,
     member: Option<&str>,
 ) -> Translation {
+    translate_within(vocab, map, source, to, catalog, member, verify::TIMEOUT)
+}
+
+/// [`translate`] with `timeout` for each of the reasoner's questions
+/// (an undecided question about a grant drops it as [`Loss::NotProven`]).
+pub fn translate_within(
+    vocab: &Vocabulary,
+    map: &ResourceMap,
+    source: &Source,
+    to: Cloud,
+    catalog: Option<&iamx_catalog::Catalog>,
+    member: Option<&str>,
+    timeout: std::time::Duration,
+) -> Translation {
     let from = source.cloud();
     let mut lifted = match source {
         Source::Aws(p) => lift::lift_aws(vocab, map, p, catalog),
@@ -659,13 +698,15 @@ pub fn translate(
                 scope: s.clone(),
                 at,
             });
-        } else if let (Cloud::Azure, Some(w)) = (to, lifted.windows.get(g)) {
+        } else if let (Cloud::Azure, Some(w)) = (to, lifted.windows.get(g))
+            && let Err(why) = lower::azure_window(vocab.get(*c), w)
+        {
             losses.push(Loss::ConditionNotInTarget {
                 capability: id,
                 scope: s.clone(),
                 at,
                 condition: w.describe(),
-                reason: condition_gap("request.time", Cloud::Azure),
+                reason: why,
             });
         } else {
             kept.insert(g.clone());
@@ -744,7 +785,31 @@ pub fn translate(
                 result: ProofResult::Unknown { reason: e },
             },
             Ok(out) => {
-                let (proof, witness) = verify::aws_round_trip(vocab, map, src, &out, &actions, to);
+                let verify::RoundTrip {
+                    proof,
+                    witness,
+                    unproven,
+                } = verify::aws_round_trip(vocab, map, src, &out, &actions, to, timeout);
+                if !unproven.is_empty() && witness.is_none() && repairs < MAX_REPAIRS {
+                    let statements: Vec<iamx_model::Statement> =
+                        unproven.iter().map(|(s, _)| s.clone()).collect();
+                    let guilty = verify::lowered_into(vocab, map, &kept, &windows, &statements);
+                    if !guilty.is_empty() {
+                        repairs += 1;
+                        let reason = unproven.first().map(|(_, r)| r.clone()).unwrap_or_default();
+                        for g in guilty {
+                            kept.remove(&g);
+                            windows.remove(&g);
+                            losses.push(Loss::NotProven {
+                                capability: vocab.id(g.0).to_owned(),
+                                at: map.describe(&g.1, from),
+                                scope: g.1,
+                                reason: reason.clone(),
+                            });
+                        }
+                        continue;
+                    }
+                }
                 if let Some((acct, w)) = witness.filter(|_| repairs < MAX_REPAIRS) {
                     let guilty = verify::responsible(vocab, map, &kept, &windows, &acct, &w);
                     if !guilty.is_empty() {
@@ -802,7 +867,7 @@ pub fn translate(
                 .map(|(c, s)| (vocab.id(*c).to_owned(), s.clone()))
                 .collect();
             let less = missing.iter().map(|g| row(vocab, map, from, g)).collect();
-            let mut proofs = verify::canonical_proofs(vocab, map, &lifted, &b, &reported);
+            let mut proofs = verify::canonical_proofs(vocab, map, &lifted, &b, &reported, timeout);
             proofs.extend(round_trip);
             Verification {
                 more,

@@ -52,7 +52,8 @@ pub fn expressible(map: &ResourceMap, scope: &Scope, cloud: Cloud) -> bool {
 
 /// Lowers `grants` to `cloud`; a grant in `windows` holds only in that
 /// time window (AWS: `aws:CurrentTime` conditions; GCP: `request.time` in
-/// the IAM Condition; Azure cannot: the caller leaves such grants out).
+/// the IAM Condition; Azure: `@Environment[UtcNow]` in the ABAC condition,
+/// which the caller checks with [`azure_window`] first).
 /// `member` is who the GCP bindings and Azure assignments are for.
 pub fn lower(
     vocab: &Vocabulary,
@@ -65,7 +66,7 @@ pub fn lower(
     match cloud {
         Cloud::Aws => lower_aws(vocab, map, grants, windows),
         Cloud::Gcp => lower_gcp(vocab, map, grants, windows, member),
-        Cloud::Azure => lower_azure(vocab, map, grants, member),
+        Cloud::Azure => lower_azure(vocab, map, grants, windows, member),
     }
 }
 
@@ -265,27 +266,69 @@ fn lower_gcp(
     json!({"roles": role_json, "bindings": bindings})
 }
 
-fn azure_prefix_condition(ops: &BTreeSet<String>, prefix: &str) -> String {
+/// Data actions whose role assignment conditions Azure evaluates (ABAC is
+/// generally available for Blob Storage, Data Lake Storage and Queues).
+const AZURE_CONDITIONED: [&str; 2] = [
+    "microsoft.storage/storageaccounts/blobservices/",
+    "microsoft.storage/storageaccounts/queueservices/",
+];
+
+/// Whether an Azure role assignment condition can hold `cap` to the time
+/// window `w` (`@Environment[UtcNow]`), or why not: only storage data
+/// actions read the condition, and only strict bounds can be written.
+pub fn azure_window(cap: Option<&crate::vocab::Capability>, w: &Window) -> Result<(), String> {
+    let Some(a) = cap.and_then(|c| c.azure.as_ref()) else {
+        return Err("no Azure operations".to_owned());
+    };
+    let conditioned = |o: &String| {
+        let o = o.to_ascii_lowercase();
+        AZURE_CONDITIONED.iter().any(|p| o.starts_with(p))
+    };
+    if !a.actions.is_empty() || a.data_actions.is_empty() || !a.data_actions.iter().all(conditioned)
+    {
+        return Err("Azure role assignment conditions (`@Environment[UtcNow]`) limit only storage blob and queue data actions; these operations include others".to_owned());
+    }
+    w.azure_parts().map(|_| ())
+}
+
+/// The ABAC condition of an assignment: the data actions `ops` only under
+/// the object prefix and the time window.
+fn azure_condition(
+    ops: &BTreeSet<String>,
+    prefix: Option<&str>,
+    window: Option<&Window>,
+) -> String {
     let guards: Vec<String> = ops
         .iter()
         .map(|o| format!("!(ActionMatches{{'{o}'}})"))
         .collect();
-    format!(
-        "(({}) OR ({BLOB_PATH} StringStartsWith '{prefix}'))",
-        guards.join(" AND ")
-    )
+    let mut body: Vec<String> = prefix
+        .map(|p| format!("{BLOB_PATH} StringStartsWith '{p}'"))
+        .into_iter()
+        .collect();
+    body.extend(
+        window
+            .and_then(|w| w.azure_parts().ok())
+            .unwrap_or_default(),
+    );
+    format!("(({}) OR ({}))", guards.join(" AND "), body.join(" AND "))
 }
 
 type AzureSet = (BTreeSet<String>, BTreeSet<String>);
+
+/// (scope, object prefix, time window)
+type AzureKey = (String, Option<String>, Option<Window>);
 
 fn lower_azure(
     vocab: &Vocabulary,
     map: &ResourceMap,
     grants: &BTreeSet<Grant>,
+    windows: &BTreeMap<Grant, Window>,
     member: &str,
 ) -> Value {
-    let mut by_assignment: BTreeMap<(String, Option<String>), AzureSet> = BTreeMap::new();
-    for (ci, scope) in grants {
+    let mut by_assignment: BTreeMap<AzureKey, AzureSet> = BTreeMap::new();
+    for g in grants {
+        let (ci, scope) = g;
         let Some(a) = vocab.get(*ci).and_then(|c| c.azure.as_ref()) else {
             continue;
         };
@@ -313,12 +356,13 @@ fn lower_azure(
                 }
             }
         };
-        let e = by_assignment.entry(key).or_default();
+        let window = windows.get(g).copied();
+        let e = by_assignment.entry((key.0, key.1, window)).or_default();
         e.0.extend(a.actions.iter().cloned());
         e.1.extend(a.data_actions.iter().cloned());
     }
     let mut roles: BTreeMap<AzureSet, (String, BTreeSet<String>)> = BTreeMap::new();
-    for ((scope, _), set) in &by_assignment {
+    for ((scope, _, _), set) in &by_assignment {
         let n = roles.len() + 1;
         roles
             .entry(set.clone())
@@ -348,14 +392,15 @@ fn lower_azure(
     });
     let assignments: Vec<Value> = by_assignment
         .iter()
-        .map(|((scope, prefix), set)| {
+        .map(|((scope, prefix, window), set)| {
             let mut a = json!({
                 "principalId": member,
                 "roleDefinitionName": roles.get(set).map(|r| r.0.clone()).unwrap_or_default(),
                 "scope": scope,
             });
-            if let (Some(p), Some(obj)) = (prefix, a.as_object_mut()) {
-                obj.insert("condition".into(), json!(azure_prefix_condition(&set.1, p)));
+            if let (true, Some(obj)) = (prefix.is_some() || window.is_some(), a.as_object_mut()) {
+                let c = azure_condition(&set.1, prefix.as_deref(), window.as_ref());
+                obj.insert("condition".into(), json!(c));
                 obj.insert("conditionVersion".into(), json!("2.0"));
             }
             a
@@ -533,13 +578,14 @@ pub fn output_source(
                     .ok_or_else(|| {
                         format!("assignment at `{scope_id}`, which the map does not hold")
                     })?;
-                let scope = match a.get("condition").and_then(Value::as_str) {
-                    None => at,
+                let (scope, window) = match a.get("condition").and_then(Value::as_str) {
+                    None => (at, Window::ALL),
                     Some(c) => azure_scope_of_condition(map, &at, &block, c)?,
                 };
                 held.push(Held {
                     scope: Some(scope),
                     blocks: vec![block],
+                    window: (!window.is_all()).then_some(window),
                     ..Held::default()
                 });
             }
@@ -569,32 +615,63 @@ fn gcp_scope_of_condition(map: &ResourceMap, res: &str, expr: &str) -> Result<Sc
     map.objects_scope(r, p, Cloud::Gcp).ok_or_else(bad)
 }
 
+/// The scope and window of an assignment condition of the form
+/// [`lower`] writes: every data action of the role guarded, then an object
+/// prefix, time bounds, or both.
 fn azure_scope_of_condition(
     map: &ResourceMap,
     at: &Scope,
     block: &PermissionBlock,
     cond: &str,
-) -> Result<Scope, String> {
-    let bad = || format!("condition `{cond}` is not an object prefix condition");
-    let Scope::Resource { resource } = at else {
-        return Err(bad());
+) -> Result<(Scope, Window), String> {
+    let bad = || {
+        format!(
+            "condition `{cond}` is neither an object prefix nor a time window of the form iamx writes"
+        )
     };
-    let r = map.resource(resource).ok_or_else(bad)?;
-    let head = format!("{BLOB_PATH} StringStartsWith '");
-    let i = cond.find(head.as_str()).ok_or_else(bad)?;
-    let rest = cond.get(i + head.len()..).ok_or_else(bad)?;
-    let p = rest.strip_suffix("'))").ok_or_else(bad)?;
+    let inner = cond
+        .trim()
+        .strip_prefix("((")
+        .and_then(|c| c.strip_suffix("))"))
+        .ok_or_else(bad)?;
+    let (guards, body) = inner.split_once(") OR (").ok_or_else(bad)?;
     // the guard must name every data action of the role, and the role must
     // have no control-plane action (which the condition would not limit)
-    let guarded: BTreeSet<String> = block
+    let guarded: BTreeSet<String> = guards.split(" AND ").map(|g| g.trim().to_owned()).collect();
+    let wanted: BTreeSet<String> = block
         .data_actions
         .iter()
-        .map(|d| format!("ActionMatches{{'{}'}}", d.raw()))
+        .map(|d| format!("!(ActionMatches{{'{}'}})", d.raw()))
         .collect();
-    if !block.actions.is_empty() || !guarded.iter().all(|g| cond.contains(g.as_str())) {
+    if !block.actions.is_empty() || guarded != wanted {
         return Err(bad());
     }
-    map.objects_scope(r, p, Cloud::Azure).ok_or_else(bad)
+    let head = format!("{BLOB_PATH} StringStartsWith '");
+    let mut prefix = None;
+    let mut window = Window::ALL;
+    for part in body.split(" AND ") {
+        if let Some(p) = part
+            .strip_prefix(head.as_str())
+            .and_then(|p| p.strip_suffix('\''))
+        {
+            if prefix.replace(p).is_some() {
+                return Err(bad());
+            }
+        } else {
+            window = window.with_azure_part(part).ok_or_else(bad)?;
+        }
+    }
+    let scope = match prefix {
+        None => at.clone(),
+        Some(p) => {
+            let Scope::Resource { resource } = at else {
+                return Err(bad());
+            };
+            let r = map.resource(resource).ok_or_else(bad)?;
+            map.objects_scope(r, p, Cloud::Azure).ok_or_else(bad)?
+        }
+    };
+    Ok((scope, window))
 }
 
 /// The stand-in resource of a scope (for reports of AWS probes).

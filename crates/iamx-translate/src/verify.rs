@@ -36,7 +36,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long one question may take.
+/// How long one question may take, by default.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The account of the caller of canonical policies.
@@ -257,6 +257,7 @@ pub fn canonical_proofs(
     source: &Lifted,
     output: &Lifted,
     dropped: &BTreeSet<(String, Scope)>,
+    timeout: Duration,
 ) -> Vec<Proof> {
     let principal = caller(CANONICAL_ACCOUNT);
     let ask = |claim: &str, a: &Lifted, b: &Lifted, skip: &BTreeSet<(String, Scope)>| {
@@ -274,7 +275,7 @@ pub fn canonical_proofs(
                 let prepared = Prepared::new(pb, &[]);
                 result_of(
                     vocab,
-                    more_permissive(&pa, &prepared, &[], &principal, TIMEOUT),
+                    more_permissive(&pa, &prepared, &[], &principal, timeout),
                 )
                 .0
             }
@@ -310,10 +311,23 @@ pub fn aws_accounts(map: &ResourceMap) -> Vec<String> {
     v
 }
 
+/// The answer to the round-trip question.
+#[derive(Clone, Debug)]
+pub struct RoundTrip {
+    /// The claim and its answer.
+    pub proof: Proof,
+    /// A refuting request, with the account of its caller.
+    pub witness: Option<(String, Difference)>,
+    /// Statements of the output, one action each, the reasoner could not
+    /// decide (each asked alone), with why: an unknown answer names them.
+    pub unproven: Vec<(iamx_model::Statement, String)>,
+}
+
 /// The round-trip question for an AWS source: `out` (the output as an AWS
 /// policy) allows nothing `source` does not, for a caller of each AWS
-/// account of the map on that account's resources. Returns the proof and
-/// the witness with its account.
+/// account of the map on that account's resources. When the whole policy
+/// is not decided, each statement is asked alone, so that the unknown
+/// answer names the statements it is about.
 pub fn aws_round_trip(
     vocab: &Vocabulary,
     map: &ResourceMap,
@@ -321,7 +335,8 @@ pub fn aws_round_trip(
     out: &Arc<Policy>,
     actions: &[String],
     to: Cloud,
-) -> (Proof, Option<(String, Difference)>) {
+    timeout: Duration,
+) -> RoundTrip {
     let claim = if to == Cloud::Aws {
         "the translated policy allows no request the source policy does not".to_owned()
     } else {
@@ -348,48 +363,132 @@ pub fn aws_round_trip(
         claim
     };
     if rest.is_empty() {
-        return (
-            Proof {
+        return RoundTrip {
+            proof: Proof {
                 claim,
                 questions: 0,
                 result: ProofResult::Holds,
             },
-            None,
-        );
+            witness: None,
+            unproven: vec![],
+        };
     }
     let out = &Arc::new(Policy::new(out.name.clone(), rest));
     let prepared = Prepared::new(source.clone(), actions);
     let accounts = aws_accounts(map);
     let mut questions = 0;
     let mut unknown = None;
+    let mut unproven: Vec<(iamx_model::Statement, String)> = Vec::new();
     for acct in &accounts {
         questions += 1;
         match result_of(
             vocab,
-            more_permissive(out, &prepared, actions, &caller(acct), TIMEOUT),
+            more_permissive(out, &prepared, actions, &caller(acct), timeout),
         ) {
             (ProofResult::Holds, _) => {}
             (r @ ProofResult::Fails { .. }, w) => {
-                return (
-                    Proof {
+                return RoundTrip {
+                    proof: Proof {
                         claim,
                         questions,
                         result: r,
                     },
-                    w.map(|w| (acct.clone(), w)),
-                );
+                    witness: w.map(|w| (acct.clone(), w)),
+                    unproven: vec![],
+                };
             }
-            (r, _) => unknown = unknown.or(Some(r)),
+            (r, _) => {
+                // which statements: each action of each alone
+                let singles = out.statements.iter().flat_map(|st| {
+                    st.action.patterns.iter().map(|a| iamx_model::Statement {
+                        action: iamx_model::ActionSpec {
+                            negated: st.action.negated,
+                            patterns: vec![a.clone()],
+                        },
+                        ..st.clone()
+                    })
+                });
+                for st in singles {
+                    if unproven.iter().any(|(u, _)| *u == st) {
+                        continue;
+                    }
+                    let one = Arc::new(Policy::new(out.name.clone(), vec![st.clone()]));
+                    questions += 1;
+                    match result_of(
+                        vocab,
+                        more_permissive(&one, &prepared, actions, &caller(acct), timeout),
+                    ) {
+                        (ProofResult::Holds, _) => {}
+                        (r @ ProofResult::Fails { .. }, w) => {
+                            return RoundTrip {
+                                proof: Proof {
+                                    claim,
+                                    questions,
+                                    result: r,
+                                },
+                                witness: w.map(|w| (acct.clone(), w)),
+                                unproven: vec![],
+                            };
+                        }
+                        (ProofResult::Unknown { reason }, _) => {
+                            unproven.push((st.clone(), reason));
+                        }
+                    }
+                }
+                unknown = unknown.or(Some(r));
+            }
         }
     }
-    (
-        Proof {
+    RoundTrip {
+        proof: Proof {
             claim,
             questions,
             result: unknown.unwrap_or(ProofResult::Holds),
         },
-        None,
-    )
+        witness: None,
+        unproven,
+    }
+}
+
+/// The grants of `kept` whose AWS lowering alone writes one of the
+/// `statements`' action-resource pairs (what an unknown answer about those
+/// statements is about).
+pub fn lowered_into(
+    vocab: &Vocabulary,
+    map: &ResourceMap,
+    kept: &BTreeSet<Grant>,
+    windows: &BTreeMap<Grant, Window>,
+    statements: &[iamx_model::Statement],
+) -> Vec<Grant> {
+    let pairs = |st: &iamx_model::Statement| -> Vec<(String, String)> {
+        let res: Vec<&str> = st
+            .resource
+            .iter()
+            .flat_map(|r| r.patterns.iter().map(|p| p.raw()))
+            .collect();
+        st.action
+            .patterns
+            .iter()
+            .flat_map(|a| {
+                res.iter()
+                    .map(move |r| (a.raw().to_ascii_lowercase(), (*r).to_owned()))
+            })
+            .collect()
+    };
+    let wanted: BTreeSet<(String, String)> = statements.iter().flat_map(pairs).collect();
+    kept.iter()
+        .filter(|g| {
+            let one: BTreeSet<Grant> = [(*g).clone()].into();
+            let doc = lower::lower(vocab, map, &one, windows, Cloud::Aws, "");
+            parse(&doc, "one grant").is_ok_and(|p| {
+                p.statements
+                    .iter()
+                    .flat_map(pairs)
+                    .any(|x| wanted.contains(&x))
+            })
+        })
+        .cloned()
+        .collect()
 }
 
 /// Whether every request `st` (an allow with literal actions) allows, an
@@ -427,84 +526,12 @@ fn covered_by_inclusion(source: &Policy, st: &iamx_model::Statement) -> bool {
                     && t.principal.is_none()
                     && t.condition == iamx_model::Condition::True
                     && t.action.matches_lc(a)
-                    && t.resource.as_ref().is_some_and(|tr| {
-                        !tr.negated && tr.patterns.iter().any(|q| glob_includes(q, r))
-                    })
+                    && t.resource
+                        .as_ref()
+                        .is_some_and(|tr| !tr.negated && tr.patterns.iter().any(|q| q.includes(r)))
             })
         })
     })
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Tok {
-    Ch(char),
-    Star,
-    One,
-}
-
-fn toks(p: &iamx_model::Pattern) -> Option<Vec<Tok>> {
-    let mut out = Vec::new();
-    for s in p.segs() {
-        match s {
-            iamx_model::Seg::Lit(l) => out.extend(l.chars().map(Tok::Ch)),
-            iamx_model::Seg::Star => out.push(Tok::Star),
-            iamx_model::Seg::One => out.push(Tok::One),
-            iamx_model::Seg::Var(_) => return None,
-        }
-    }
-    Some(out)
-}
-
-/// Whether every string `inner` matches, `outer` matches: `outer` matches
-/// `inner` read as a string in which `inner`'s `*` can only be taken by a
-/// `*` of `outer` and its `?` by a `?` or `*` (sound; patterns with policy
-/// variables or differing case rules are not compared).
-pub fn glob_includes(outer: &iamx_model::Pattern, inner: &iamx_model::Pattern) -> bool {
-    if outer.case() != inner.case() {
-        return false;
-    }
-    let (Some(q), Some(p)) = (toks(outer), toks(inner)) else {
-        return false;
-    };
-    // m[i][j]: q[j..] takes p[i..]
-    let (n, k) = (p.len(), q.len());
-    let mut m = vec![vec![false; k + 1]; n + 1];
-    for i in (0..=n).rev() {
-        for j in (0..=k).rev() {
-            let v = match (p.get(i), q.get(j)) {
-                (None, None) => true,
-                (_, None) => false,
-                (pi, Some(Tok::Star)) => {
-                    m.get(i)
-                        .and_then(|r| r.get(j + 1))
-                        .copied()
-                        .unwrap_or(false)
-                        || (pi.is_some()
-                            && m.get(i + 1)
-                                .and_then(|r| r.get(j))
-                                .copied()
-                                .unwrap_or(false))
-                }
-                (None, Some(_)) => false,
-                (Some(Tok::Star), Some(_)) => false,
-                (Some(Tok::One), Some(Tok::One)) | (Some(Tok::Ch(_)), Some(Tok::One)) => m
-                    .get(i + 1)
-                    .and_then(|r| r.get(j + 1))
-                    .copied()
-                    .unwrap_or(false),
-                (Some(Tok::Ch(a)), Some(Tok::Ch(b))) if a == b => m
-                    .get(i + 1)
-                    .and_then(|r| r.get(j + 1))
-                    .copied()
-                    .unwrap_or(false),
-                _ => false,
-            };
-            if let Some(cell) = m.get_mut(i).and_then(|r| r.get_mut(j)) {
-                *cell = v;
-            }
-        }
-    }
-    m.first().and_then(|r| r.first()).copied().unwrap_or(false)
 }
 
 /// The grants of `kept` whose AWS lowering alone allows the witness (in
@@ -596,7 +623,7 @@ mod tests {
         };
         let source = lifted(&[(read, logs.clone())]);
         let output = lifted(&[(read, logs.clone()), (decrypt, key)]);
-        let proofs = canonical_proofs(&v, &m, &source, &output, &BTreeSet::new());
+        let proofs = canonical_proofs(&v, &m, &source, &output, &BTreeSet::new(), TIMEOUT);
         let ProofResult::Fails { witness } = &proofs[0].result else {
             panic!("{proofs:?}")
         };
@@ -611,7 +638,14 @@ mod tests {
             resource: "reports".into(),
             prefix: None,
         };
-        let proofs = canonical_proofs(&v, &m, &source, &lifted(&[(read, all)]), &BTreeSet::new());
+        let proofs = canonical_proofs(
+            &v,
+            &m,
+            &source,
+            &lifted(&[(read, all)]),
+            &BTreeSet::new(),
+            TIMEOUT,
+        );
         assert!(
             matches!(proofs[0].result, ProofResult::Fails { .. }),
             "{proofs:?}"
@@ -622,7 +656,7 @@ mod tests {
             .with_cel_part("request.time < timestamp(\"2026-01-01T00:00:00Z\")")
             .unwrap();
         windowed.windows.insert((read, logs.clone()), w);
-        let proofs = canonical_proofs(&v, &m, &windowed, &source, &BTreeSet::new());
+        let proofs = canonical_proofs(&v, &m, &windowed, &source, &BTreeSet::new(), TIMEOUT);
         let ProofResult::Fails { witness } = &proofs[0].result else {
             panic!("{proofs:?}")
         };
@@ -633,7 +667,7 @@ mod tests {
         assert!(proofs[1].holds(), "{proofs:?}");
         // a grant the source has and the output lacks fails the second
         // claim unless the loss report drops it
-        let proofs = canonical_proofs(&v, &m, &output, &source, &BTreeSet::new());
+        let proofs = canonical_proofs(&v, &m, &output, &source, &BTreeSet::new(), TIMEOUT);
         assert!(proofs[0].holds() && !proofs[1].holds(), "{proofs:?}");
         let dropped: BTreeSet<(String, Scope)> = [(
             "key-management/key:decrypt".to_owned(),
@@ -642,7 +676,7 @@ mod tests {
             },
         )]
         .into();
-        let proofs = canonical_proofs(&v, &m, &output, &source, &dropped);
+        let proofs = canonical_proofs(&v, &m, &output, &source, &dropped, TIMEOUT);
         assert!(proofs.iter().all(Proof::holds), "{proofs:?}");
     }
 
@@ -666,7 +700,9 @@ mod tests {
             "output",
         )
         .unwrap();
-        let (proof, w) = aws_round_trip(&v, &m, &src, &out, &[], Cloud::Gcp);
+        let RoundTrip {
+            proof, witness: w, ..
+        } = aws_round_trip(&v, &m, &src, &out, &[], Cloud::Gcp, TIMEOUT);
         assert!(
             matches!(proof.result, ProofResult::Fails { .. }),
             "{proof:?}"
@@ -679,7 +715,7 @@ mod tests {
         );
         assert_eq!(proof.questions, 1);
         // the narrower one is contained by glob inclusion, without the solver
-        let (proof, _) = aws_round_trip(&v, &m, &out, &src, &[], Cloud::Gcp);
+        let proof = aws_round_trip(&v, &m, &out, &src, &[], Cloud::Gcp, TIMEOUT).proof;
         assert!(proof.holds(), "{proof:?}");
         assert_eq!(proof.questions, 0);
         assert!(
@@ -688,40 +724,5 @@ mod tests {
                 .contains("1 of its 1 statement(s) by glob inclusion"),
             "{proof:?}"
         );
-    }
-}
-
-#[cfg(test)]
-mod glob_tests {
-    #![allow(clippy::unwrap_used)]
-    use super::glob_includes;
-    use iamx_model::{Case, Pattern};
-
-    fn g(s: &str) -> Pattern {
-        Pattern::glob(s, Case::Sensitive)
-    }
-
-    #[test]
-    fn inclusion() {
-        assert!(glob_includes(
-            &g("arn:aws:lambda:*:*:function:*"),
-            &g("arn:aws:lambda:*:111122223333:function:*")
-        ));
-        assert!(!glob_includes(
-            &g("arn:aws:lambda:*:111122223333:function:*"),
-            &g("arn:aws:lambda:*:*:function:*")
-        ));
-        assert!(glob_includes(&g("*"), &g("arn:aws:s3:::*/*")));
-        assert!(glob_includes(
-            &g("arn:aws:s3:::b/*"),
-            &g("arn:aws:s3:::b/logs/*")
-        ));
-        assert!(!glob_includes(
-            &g("arn:aws:s3:::b/logs/*"),
-            &g("arn:aws:s3:::b/*")
-        ));
-        assert!(glob_includes(&g("a?c"), &g("abc")));
-        assert!(!glob_includes(&g("abc"), &g("a?c")));
-        assert!(!glob_includes(&g("a?c"), &g("a*c")));
     }
 }

@@ -1,9 +1,9 @@
 //! Time windows: the condition family that both AWS (`aws:CurrentTime`
 //! with the `Date…` operators) and GCP IAM Conditions (`request.time`
 //! compared with `timestamp(…)`) express, and so the one the translation
-//! carries between them. Azure role assignment conditions are not written
-//! with a time (its `@Environment[UtcNow]` only limits storage data actions,
-//! and iamx does not write it): a windowed grant is a loss there.
+//! carries between them. Azure role assignment conditions take a window
+//! too (`@Environment[UtcNow]`), but only for storage data actions and only
+//! with strict bounds: elsewhere a windowed grant is a loss there.
 //!
 //! Windows are read by **sampling the concrete evaluator**, not by matching
 //! condition syntax: the times a condition compares against cut the time
@@ -187,6 +187,52 @@ impl Window {
         out
     }
 
+    /// The Azure ABAC comparisons on `@Environment[UtcNow]`, one per bound,
+    /// or why there are none: Azure takes only `DateTimeGreaterThan` and
+    /// `DateTimeLessThan` on it, so an inclusive bound cannot be written.
+    pub fn azure_parts(&self) -> Result<Vec<String>, String> {
+        let mut out = Vec::new();
+        for (b, op) in [
+            (self.after, "DateTimeGreaterThan"),
+            (self.before, "DateTimeLessThan"),
+        ] {
+            let Some(b) = b else { continue };
+            if b.inclusive {
+                return Err(format!(
+                    "Azure compares `@Environment[UtcNow]` only with DateTimeGreaterThan and DateTimeLessThan: the inclusive bound at {} cannot be written",
+                    format_date(b.at)
+                ));
+            }
+            out.push(format!("{UTC_NOW} {op} '{}'", azure_date(b.at)));
+        }
+        Ok(out)
+    }
+
+    /// Narrows by one comparison of the form [`Window::azure_parts`]
+    /// writes; `None` when `part` is not one.
+    pub fn with_azure_part(&self, part: &str) -> Option<Window> {
+        let rest = part.trim().strip_prefix(UTC_NOW)?.trim_start();
+        let (op, rest) = rest.split_once(' ')?;
+        let t = rest.trim().strip_prefix('\'')?.strip_suffix('\'')?;
+        let at = parse_date(t)?;
+        let bound = Some(Bound {
+            at,
+            inclusive: false,
+        });
+        let one = match op {
+            "DateTimeGreaterThan" => Window {
+                after: bound,
+                before: None,
+            },
+            "DateTimeLessThan" => Window {
+                after: None,
+                before: bound,
+            },
+            _ => return None,
+        };
+        self.intersect(&one)
+    }
+
     /// Narrows by one comparison of the form [`Window::cel_parts`] writes;
     /// `None` when `part` is not one.
     pub fn with_cel_part(&self, part: &str) -> Option<Window> {
@@ -214,6 +260,18 @@ impl Window {
             _ => return None,
         };
         self.intersect(&one)
+    }
+}
+
+/// The Azure ABAC attribute of the request time.
+pub const UTC_NOW: &str = "@Environment[UtcNow]";
+
+/// A date as Azure's condition examples write it (`2023-05-01T13:00:00.0Z`).
+fn azure_date(at: i64) -> String {
+    let d = format_date(at);
+    match d.strip_suffix('Z') {
+        Some(head) if !head.contains('.') => format!("{head}.0Z"),
+        _ => d,
     }
 }
 
@@ -359,6 +417,42 @@ mod tests {
         });
         assert!(matches!(s, Sampled::Conditional(_)));
         assert_eq!(sample(&[a], |_| Answer::Yes), Sampled::Always);
+    }
+
+    #[test]
+    fn azure_parts_round_trip() {
+        let a = t("2025-01-01T00:00:00Z");
+        let b = t("2026-01-01T12:30:00Z");
+        let w = Window {
+            after: Some(Bound {
+                at: a,
+                inclusive: false,
+            }),
+            before: Some(Bound {
+                at: b,
+                inclusive: false,
+            }),
+        };
+        let parts = w.azure_parts().unwrap_or_default();
+        assert_eq!(
+            parts,
+            [
+                "@Environment[UtcNow] DateTimeGreaterThan '2025-01-01T00:00:00.0Z'",
+                "@Environment[UtcNow] DateTimeLessThan '2026-01-01T12:30:00.0Z'"
+            ]
+        );
+        let back = parts
+            .iter()
+            .try_fold(Window::ALL, |acc, p| acc.with_azure_part(p));
+        assert_eq!(back, Some(w));
+        let inclusive = Window {
+            after: Some(Bound {
+                at: a,
+                inclusive: true,
+            }),
+            before: None,
+        };
+        assert!(inclusive.azure_parts().is_err());
     }
 
     #[test]
