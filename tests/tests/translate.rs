@@ -644,3 +644,146 @@ fn time_windows_to_azure_storage_data_actions() {
     assert!(back.losses.is_empty(), "{text}");
     equivalent(&carried, &back.output);
 }
+
+/// A GCP binding on a bucket whose IAM Condition names an object prefix
+/// (with a time window beside it) translates to AWS as the mapped prefix's
+/// objects in that window; a prefix the map does not hold is an unmapped
+/// resource loss, not a grant on the whole bucket.
+#[test]
+fn gcp_prefix_condition_narrows_the_scope() {
+    let Some(d) = shared() else { return };
+    let dir = std::env::temp_dir().join(format!("iamx-translate-prefix-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("bucket-policy.json");
+    let binding = |title: &str, expression: &str| {
+        serde_json::json!({
+            "role": "roles/storage.objectViewer",
+            "members": ["user:alice@example.com"],
+            "condition": {"title": title, "expression": expression}
+        })
+    };
+    std::fs::write(
+        &p,
+        serde_json::json!({"iamxGcpIamPolicies": [{
+            "resource": "//storage.googleapis.com/projects/_/buckets/acme-reports",
+            "policy": {"version": 3, "bindings": [
+                binding("logs until July", "resource.name.startsWith(\"projects/_/buckets/acme-reports/objects/logs/\") && request.time < timestamp(\"2026-07-01T00:00:00Z\")"),
+                binding("scratch", "resource.type == \"storage.googleapis.com/Object\" && resource.name.startsWith(\"projects/_/buckets/acme-reports/objects/tmp/\")")
+            ]}
+        }]})
+        .to_string(),
+    )
+    .unwrap();
+    let ws = iamx::Workspace::load(
+        &[d.join("gcp/roles/storage.objectViewer.json")],
+        &iamx::LoadOptions::default(),
+    )
+    .unwrap();
+    let m = map();
+    let (g, _) = iamx::reason::load_grants(p.to_str().unwrap(), &ws).unwrap();
+    let iamx::reason::Grants::Gcp(g) = g else {
+        panic!("not GCP")
+    };
+    let v = Vocabulary::builtin().unwrap();
+    let t = translate(
+        &v,
+        &m,
+        &Source::gcp(&g.bindings, &m),
+        Cloud::Aws,
+        None,
+        None,
+    );
+    let text = serde_json::to_string_pretty(&t).unwrap();
+    assert!(t.verification.ok(), "{text}");
+    let statements = t.output["Statement"].as_array().unwrap();
+    assert!(!statements.is_empty(), "{text}");
+    for st in statements {
+        assert_eq!(
+            st["Resource"],
+            serde_json::json!(["arn:aws:s3:::acme-reports/logs/*"]),
+            "{text}"
+        );
+        assert_eq!(
+            st["Condition"]["DateLessThan"]["aws:CurrentTime"], "2026-07-01T00:00:00Z",
+            "{text}"
+        );
+    }
+    assert!(
+        t.carried
+            .iter()
+            .any(|c| c.capability == "object-storage/object:read"),
+        "{text}"
+    );
+    let lost: Vec<String> = t.losses.iter().map(|l| l.describe()).collect();
+    assert!(
+        lost.iter().any(|l| l.contains("unmapped resource")
+            && l.contains("projects/_/buckets/acme-reports/objects/tmp/*")),
+        "{lost:?}"
+    );
+}
+
+/// An Azure assignment whose ABAC condition limits blob reads to a path
+/// prefix and a time window translates to AWS as reads of the mapped
+/// prefix's objects in that window; what the condition does not limit (the
+/// role's control-plane reads) keeps the assignment's own scope, and
+/// nothing is granted on the whole container's objects.
+#[test]
+fn azure_condition_narrows_blob_reads() {
+    let Some(d) = shared() else { return };
+    let dir = std::env::temp_dir().join(format!("iamx-translate-abac-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("assignment.json");
+    let container = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/prod/providers/Microsoft.Storage/storageAccounts/acmeprod/blobServices/default/containers/reports";
+    let condition = "((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] StringStartsWith 'logs/' AND @Environment[UtcNow] DateTimeLessThan '2026-07-01T00:00:00.0Z'))";
+    std::fs::write(
+        &p,
+        serde_json::json!([{
+            "principalId": "11111111-1111-4111-8111-111111111111",
+            "principalType": "User",
+            "roleDefinitionId": "/subscriptions/00000000-0000-4000-8000-000000000001/providers/Microsoft.Authorization/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+            "roleDefinitionName": "Storage Blob Data Reader",
+            "scope": container,
+            "condition": condition,
+            "conditionVersion": "2.0"
+        }])
+        .to_string(),
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("iamx")
+        .unwrap()
+        .args(["--format", "json", "translate"])
+        .arg(&p)
+        .args(["--to", "aws", "--resource-map"])
+        .arg(root().join("corpus/translate/map.json"))
+        .arg("--with")
+        .arg(d.join("azure/built-in-roles-raw.json"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let t: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let reads: Vec<&serde_json::Value> = t["output"]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["Action"].to_string().contains("s3:GetObject"))
+        .collect();
+    assert_eq!(reads.len(), 1, "{stdout}");
+    assert_eq!(
+        reads[0]["Resource"],
+        serde_json::json!(["arn:aws:s3:::acme-reports/logs/*"]),
+        "{stdout}"
+    );
+    assert_eq!(
+        reads[0]["Condition"]["DateLessThan"]["aws:CurrentTime"], "2026-07-01T00:00:00Z",
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("arn:aws:s3:::acme-reports/*"),
+        "no grant on every object: {stdout}"
+    );
+}

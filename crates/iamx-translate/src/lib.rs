@@ -32,7 +32,7 @@ pub use verify::{Proof, ProofResult};
 pub use vocab::{Capability, Cloud, Perm, VocabError, Vocabulary};
 pub use window::{Bound, Window};
 
-use iamx_model::Condition;
+use iamx_model::{Condition, Pattern};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -301,12 +301,14 @@ impl Source {
     }
 
     /// GCP allow bindings (a role alone is one binding at `*`: it is taken
-    /// as granted on every account of the map).
+    /// as granted on every account of the map). A condition's object name
+    /// prefix narrows the binding to the map's objects under it; a time
+    /// window is kept; anything else makes the grants conditional losses.
     pub fn gcp(bindings: &[Arc<iamx_model::gcp::GcpBinding>], map: &ResourceMap) -> Source {
         let mut held = Vec::new();
         let mut losses = Vec::new();
         for b in bindings {
-            let names = match &b.grant {
+            let names: BTreeSet<String> = match &b.grant {
                 iamx_model::gcp::RoleGrant::Permissions(p) => {
                     p.iter().map(|x| x.to_ascii_lowercase()).collect()
                 }
@@ -325,19 +327,30 @@ impl Source {
                 });
                 continue;
             };
-            let (condition, window) = match gcp_condition(&b.condition) {
+            // an object prefix in the condition narrows the scope
+            let (scopes, rest) = match gcp_prefix_part(&b.condition) {
+                None => (vec![scope], b.condition.clone()),
+                Some((name, rest)) => {
+                    let (scopes, unmapped) = gcp_object_scopes(map, scope.as_ref(), &name);
+                    losses.extend(unmapped);
+                    (scopes.into_iter().map(Some).collect(), rest)
+                }
+            };
+            let (condition, window) = match gcp_condition(&rest) {
                 Sampled::Always => (None, None),
                 Sampled::Never => continue,
                 Sampled::Within(w) => (None, Some(w)),
                 Sampled::Conditional(r) => (Some(format!("`{}`: {r}", b.condition)), None),
             };
-            held.push(Held {
-                scope,
-                names,
-                blocks: vec![],
-                condition,
-                window,
-            });
+            for scope in scopes {
+                held.push(Held {
+                    scope,
+                    names: names.clone(),
+                    condition: condition.clone(),
+                    window,
+                    ..Held::default()
+                });
+            }
         }
         Source::Held {
             cloud: Cloud::Gcp,
@@ -373,25 +386,74 @@ impl Source {
                 });
                 continue;
             };
-            let condition = (a.condition != Condition::True).then(|| {
-                a.condition_text
-                    .clone()
-                    .unwrap_or_else(|| "an ABAC condition".to_owned())
-            });
-            held.push(Held {
-                scope: scope.clone(),
-                names: BTreeSet::new(),
-                blocks: role.blocks.iter().cloned().collect(),
-                condition: condition.clone(),
-                window: None,
-            });
+            let blocks: Vec<_> = role.blocks.iter().cloned().collect();
+            match azure_clauses(&a.condition) {
+                // storage data actions limited to an object prefix or a window
+                Some(clauses) if a.condition != Condition::True => {
+                    let all: Vec<Pattern> = clauses.iter().flat_map(|c| c.guards.clone()).collect();
+                    held.push(Held {
+                        scope: scope.clone(),
+                        blocks: blocks.clone(),
+                        except: all,
+                        ..Held::default()
+                    });
+                    for c in clauses {
+                        let scopes = match (&c.prefix, &scope) {
+                            (None, _) => vec![scope.clone()],
+                            (Some(p), Some(Scope::Resource { resource })) => {
+                                match map.resource(resource) {
+                                    Some(r) => {
+                                        let (scopes, unmapped) = object_scopes(
+                                            map,
+                                            r,
+                                            p,
+                                            Cloud::Azure,
+                                            &format!("{}/blobs/{p}*", a.scope),
+                                        );
+                                        losses.extend(unmapped);
+                                        scopes.into_iter().map(Some).collect()
+                                    }
+                                    None => vec![],
+                                }
+                            }
+                            (Some(p), _) => {
+                                losses.push(Loss::UnmappedResource {
+                                    resource: format!("{}: blobs under `{p}`", a.scope),
+                                });
+                                vec![]
+                            }
+                        };
+                        for s in scopes {
+                            held.push(Held {
+                                scope: s,
+                                blocks: blocks.clone(),
+                                window: (!c.window.is_all()).then_some(c.window),
+                                only: Some(c.guards.clone()),
+                                ..Held::default()
+                            });
+                        }
+                    }
+                }
+                _ => {
+                    let condition = (a.condition != Condition::True).then(|| {
+                        a.condition_text
+                            .clone()
+                            .unwrap_or_else(|| "an ABAC condition".to_owned())
+                    });
+                    held.push(Held {
+                        scope: scope.clone(),
+                        blocks,
+                        condition,
+                        ..Held::default()
+                    });
+                }
+            }
             for cb in &role.conditional {
                 held.push(Held {
                     scope: scope.clone(),
-                    names: BTreeSet::new(),
                     blocks: cb.block.iter().cloned().collect(),
                     condition: Some("a condition of the role definition".to_owned()),
-                    window: None,
+                    ..Held::default()
                 });
             }
         }
@@ -423,11 +485,10 @@ impl Source {
                 held.push(Held {
                     scope: scope.clone(),
                     names,
-                    blocks: vec![],
                     condition: a
                         .conditional
                         .then(|| a.condition.clone().unwrap_or_else(|| "a condition".into())),
-                    window: None,
+                    ..Held::default()
                 });
             }
         }
@@ -437,6 +498,223 @@ impl Source {
             losses,
         }
     }
+}
+
+/// A GCP IAM Condition split into the object name prefix one of its
+/// top-level conjuncts tests (`resource.name.startsWith("projects/_/buckets/
+/// B/objects/P")`) and the rest; a `resource.type ==
+/// "storage.googleapis.com/Object"` beside it says no more and is dropped.
+/// `None` when it names no prefix, or more than one.
+fn gcp_prefix_part(c: &Condition) -> Option<(String, Condition)> {
+    use iamx_model::expr::{CmpOp, Expr, Func};
+    let Condition::Expr(e) = c else { return None };
+    let parts: Vec<&Expr> = match e.as_ref() {
+        Expr::And(xs) => xs.iter().collect(),
+        other => vec![other],
+    };
+    let mut name = None;
+    let mut rest = Vec::new();
+    for p in parts {
+        match p {
+            Expr::Call(Func::StartsWith, args) => match args.as_slice() {
+                [Expr::Attr(a), Expr::Str(v)] if a == "resource.name" => {
+                    if name.replace(v.clone()).is_some() {
+                        return None;
+                    }
+                }
+                _ => rest.push(p.clone()),
+            },
+            Expr::Cmp(CmpOp::Eq, l, r)
+                if matches!((l.as_ref(), r.as_ref()), (Expr::Attr(a), Expr::Str(t))
+                    if a == "resource.type" && t == "storage.googleapis.com/Object") => {}
+            other => rest.push(other.clone()),
+        }
+    }
+    let rest = match rest.len() {
+        0 => Condition::True,
+        1 => Condition::Expr(Box::new(rest.pop()?)),
+        _ => Condition::Expr(Box::new(Expr::And(rest))),
+    };
+    Some((name?, rest))
+}
+
+/// The map's object scopes a binding at `at` (`None`: every account) with
+/// an object name prefix condition covers (see [`object_scopes`]).
+fn gcp_object_scopes(map: &ResourceMap, at: Option<&Scope>, name: &str) -> (Vec<Scope>, Vec<Loss>) {
+    let bucket = map.resources.iter().find_map(|r| {
+        let path = r.gcp.as_deref()?;
+        let path = path
+            .strip_prefix("//storage.googleapis.com/")
+            .unwrap_or(path);
+        let p = name.strip_prefix(path)?.strip_prefix("/objects/")?;
+        let inside = at.is_none_or(|s| {
+            map.includes(
+                s,
+                &Scope::Resource {
+                    resource: r.name.clone(),
+                },
+            )
+        });
+        inside.then_some((r, p))
+    });
+    match bucket {
+        Some((r, p)) => object_scopes(map, r, p, Cloud::Gcp, &format!("{name}*")),
+        None => (
+            vec![],
+            vec![Loss::UnmappedResource {
+                resource: format!("{name}* (objects under this name prefix)"),
+            }],
+        ),
+    }
+}
+
+/// The map's object scopes of bucket `r` under key prefix `p` (as `cloud`
+/// writes it): the prefix's own scope when the map holds it (or the whole
+/// bucket for an empty prefix); otherwise the map's prefixes inside it, and
+/// a loss (`what`) for the objects no mapped prefix holds.
+fn object_scopes(
+    map: &ResourceMap,
+    r: &map::Resource,
+    p: &str,
+    cloud: Cloud,
+    what: &str,
+) -> (Vec<Scope>, Vec<Loss>) {
+    if let Some(s) = map.objects_scope(r, p, cloud) {
+        return (vec![s], vec![]);
+    }
+    let inner: Vec<Scope> = r
+        .prefixes
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| {
+            let t = match cloud {
+                Cloud::Aws => &x.aws,
+                Cloud::Gcp => &x.gcp,
+                Cloud::Azure => &x.azure,
+            };
+            t.as_deref().is_some_and(|g| g.starts_with(p))
+        })
+        .map(|(i, _)| Scope::Objects {
+            resource: r.name.clone(),
+            prefix: Some(i),
+        })
+        .collect();
+    (
+        inner,
+        vec![Loss::UnmappedResource {
+            resource: format!("{what} (objects under this prefix)"),
+        }],
+    )
+}
+
+/// One clause of an Azure assignment condition iamx reads: the data
+/// actions it guards, held only under an object prefix and in a window.
+#[derive(Debug)]
+struct AzureClause {
+    guards: Vec<Pattern>,
+    prefix: Option<String>,
+    window: Window,
+}
+
+/// An Azure assignment condition as clauses `(!(ActionMatches{…}) AND …)
+/// OR (<blob path> StringStartsWith '…' AND @Environment[UtcNow]
+/// DateTimeGreaterThan '…' AND …)`, joined by AND; `None` for anything
+/// else (sub-operations, other attributes, an action two clauses guard).
+fn azure_clauses(c: &Condition) -> Option<Vec<AzureClause>> {
+    use iamx_model::expr::{AzOp, Expr, Quantifier};
+    let Condition::Expr(e) = c else { return None };
+    let clauses: Vec<&Expr> = match e.as_ref() {
+        Expr::And(xs) => xs.iter().collect(),
+        other => vec![other],
+    };
+    let conj = |e: &Expr| -> Vec<Expr> {
+        match e {
+            Expr::And(xs) => xs.clone(),
+            other => vec![other.clone()],
+        }
+    };
+    let mut out = Vec::new();
+    for cl in clauses {
+        let Expr::Or(sides) = cl else { return None };
+        let [guard, body] = sides.as_slice() else {
+            return None;
+        };
+        let mut guards = Vec::new();
+        for g in conj(guard) {
+            let Expr::Not(inner) = g else { return None };
+            let Expr::ActionMatches(p) = *inner else {
+                return None;
+            };
+            guards.push(p);
+        }
+        let mut prefix = None;
+        let mut window = Window::ALL;
+        for part in conj(body) {
+            let Expr::AzOp {
+                op,
+                quantifier: Quantifier::None,
+                lhs,
+                rhs,
+            } = part
+            else {
+                return None;
+            };
+            let (Expr::Attr(attr), Expr::Str(v)) = (lhs.as_ref(), rhs.as_ref()) else {
+                return None;
+            };
+            if attr.eq_ignore_ascii_case(lower::BLOB_PATH) && op == AzOp::StringStartsWith {
+                if prefix.replace(v.clone()).is_some() {
+                    return None;
+                }
+                continue;
+            }
+            if !attr.eq_ignore_ascii_case(window::UTC_NOW) {
+                return None;
+            }
+            let at = iamx_model::value::parse_date(v)?;
+            let bound = |inclusive| Some(Bound { at, inclusive });
+            let one = match op {
+                AzOp::DateTimeGreaterThan => Window {
+                    after: bound(false),
+                    before: None,
+                },
+                AzOp::DateTimeGreaterThanEquals => Window {
+                    after: bound(true),
+                    before: None,
+                },
+                AzOp::DateTimeLessThan => Window {
+                    after: None,
+                    before: bound(false),
+                },
+                AzOp::DateTimeLessThanEquals => Window {
+                    after: None,
+                    before: bound(true),
+                },
+                _ => return None,
+            };
+            window = window.intersect(&one)?;
+        }
+        out.push(AzureClause {
+            guards,
+            prefix,
+            window,
+        });
+    }
+    // each guarded data action of the vocabulary in one clause at most
+    let overlapping = crate::vocab::Vocabulary::builtin().ok().is_none_or(|v| {
+        v.capabilities().iter().any(|cap| {
+            cap.perms(Cloud::Azure)
+                .iter()
+                .filter(|p| p.is_data())
+                .any(|p| {
+                    out.iter()
+                        .filter(|c| c.guards.iter().any(|g| g.matches(p.name())))
+                        .count()
+                        > 1
+                })
+        })
+    });
+    (!overlapping).then_some(out)
 }
 
 /// What a GCP IAM Condition allows over time: sampled through the CEL

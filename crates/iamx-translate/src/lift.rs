@@ -11,8 +11,8 @@ use crate::window::{Answer, Sampled, Window, sample};
 use crate::{Grant, Loss};
 use iamx_model::azure::PermissionBlock;
 use iamx_model::{
-    AwsProgram, CondValue, Condition, Context, Effect, Outcome, Policy, Principal, PrincipalKind,
-    Request, ResourcePolicyKind, Value,
+    AwsProgram, CondValue, Condition, Context, Effect, Outcome, Pattern, Policy, Principal,
+    PrincipalKind, Request, ResourcePolicyKind, Value,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -33,14 +33,27 @@ pub struct Held {
     pub condition: Option<String>,
     /// The time window it holds in (`None`: always).
     pub window: Option<Window>,
+    /// Azure: only the data actions these patterns match (the ones an
+    /// assignment condition limits to this scope and window).
+    pub only: Option<Vec<Pattern>>,
+    /// Azure: not the data actions these patterns match (the ones an
+    /// assignment condition limits elsewhere).
+    pub except: Vec<Pattern>,
 }
 
 impl Held {
     fn has(&self, p: &Perm) -> bool {
+        let name = p.name();
+        if p.is_data() && self.except.iter().any(|e| e.matches(name)) {
+            return false;
+        }
+        match &self.only {
+            Some(o) if !p.is_data() || !o.iter().any(|e| e.matches(name)) => return false,
+            _ => {}
+        }
         self.names.contains(&p.key())
             || self.blocks.iter().any(|b| {
-                b.covers(&p.name().to_ascii_lowercase(), p.is_data())
-                    || b.covers(p.name(), p.is_data())
+                b.covers(&name.to_ascii_lowercase(), p.is_data()) || b.covers(name, p.is_data())
             })
     }
 }
