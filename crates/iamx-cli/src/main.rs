@@ -85,7 +85,9 @@ enum Command {
         /// Role definitions and other inputs a named role needs.
         #[arg(long = "with", value_name = "PATH")]
         with: Vec<PathBuf>,
-        /// Print the vocabulary's coverage per service class instead.
+        /// Print the vocabulary's coverage per service class instead (of
+        /// the AWS catalog with `--catalog`, of the GCP roles and Azure role
+        /// definitions given by `--with`).
         #[arg(long)]
         coverage: bool,
         /// Solver timeout in seconds per question (a grant the reasoner
@@ -1882,30 +1884,67 @@ fn cmd_translate(cli: &Cli) -> Result<(), Failure> {
             Some(_) => Some(catalog_or_builtin(cli)?),
             None => None,
         };
-        let rows = iamx::translate::coverage(&vocab, catalog.as_ref());
+        // GCP roles and Azure role definitions among `--with`: the names each cloud has
+        let ws = load_with(cli, with)?;
+        let gcp: std::collections::BTreeSet<String> = ws
+            .gcp
+            .roles
+            .values()
+            .filter_map(|r| r.permissions.as_ref())
+            .flat_map(|p| p.iter().map(|x| x.to_ascii_lowercase()))
+            .collect();
+        let (mut az, mut azd) = (
+            std::collections::BTreeSet::new(),
+            std::collections::BTreeSet::new(),
+        );
+        for r in ws.azure.roles.values() {
+            let blocks = r
+                .blocks
+                .iter()
+                .chain(r.conditional.iter().flat_map(|c| c.block.iter()));
+            for b in blocks {
+                az.extend(
+                    b.actions
+                        .iter()
+                        .filter_map(|p| p.as_literal().map(str::to_ascii_lowercase)),
+                );
+                azd.extend(
+                    b.data_actions
+                        .iter()
+                        .filter_map(|p| p.as_literal().map(str::to_ascii_lowercase)),
+                );
+            }
+        }
+        let known = iamx::translate::Known {
+            aws: catalog.as_ref(),
+            gcp: (!gcp.is_empty()).then_some(&gcp),
+            azure_actions: (!az.is_empty()).then_some(&az),
+            azure_data_actions: (!azd.is_empty()).then_some(&azd),
+        };
+        let rows = iamx::translate::coverage(&vocab, known);
         print_json_or(cli.format, &rows, || {
+            let of = |m: usize, c: Option<usize>| match c {
+                Some(n) => format!("{m}/{n}"),
+                None => m.to_string(),
+            };
             let mut t = format!(
-                "{:<20} {:>5} {:>12} {:>6} {:>8} {:>11}\n",
+                "{:<20} {:>5} {:>12} {:>12} {:>12} {:>12}\n",
                 "class", "caps", "aws", "gcp", "azure", "azure data"
             );
             for r in &rows {
-                let aws = match r.aws_catalog {
-                    Some(n) => format!("{}/{n}", r.aws_mapped),
-                    None => r.aws_mapped.to_string(),
-                };
                 t.push_str(&format!(
-                    "{:<20} {:>5} {:>12} {:>6} {:>8} {:>11}\n",
+                    "{:<20} {:>5} {:>12} {:>12} {:>12} {:>12}\n",
                     r.class,
                     r.capabilities,
-                    aws,
-                    r.gcp_mapped,
-                    r.azure_actions_mapped,
-                    r.azure_data_actions_mapped
+                    of(r.aws_mapped, r.aws_catalog),
+                    of(r.gcp_mapped, r.gcp_catalog),
+                    of(r.azure_actions_mapped, r.azure_actions_catalog),
+                    of(r.azure_data_actions_mapped, r.azure_data_actions_catalog),
                 ));
             }
             let n: usize = rows.iter().map(|r| r.capabilities).sum();
             t.push_str(&format!(
-                "{n} capabilities; aws: mapped actions (/ actions of their services, with --catalog)\n"
+                "{n} capabilities; mapped permissions (/ the permissions of their services: AWS with --catalog, GCP and Azure with the roles given by --with)\n"
             ));
             t
         });

@@ -1194,15 +1194,55 @@ pub struct CoverageRow {
     pub aws_catalog: Option<usize>,
     /// Distinct GCP permissions mapped.
     pub gcp_mapped: usize,
+    /// Permissions the known GCP roles name in the services those belong to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gcp_catalog: Option<usize>,
     /// Distinct Azure control-plane operations mapped.
     pub azure_actions_mapped: usize,
+    /// Control-plane operations the known Azure roles name (literally) in
+    /// the resource providers those belong to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub azure_actions_catalog: Option<usize>,
     /// Distinct Azure data-plane operations mapped.
     pub azure_data_actions_mapped: usize,
+    /// Data-plane operations the known Azure roles name (literally) in the
+    /// resource providers those belong to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub azure_data_actions_catalog: Option<usize>,
+}
+
+/// What each cloud is known to have, for the coverage report's
+/// denominators: the AWS catalog; the permissions of GCP roles; the
+/// literal operations of Azure role definitions (control, data). All
+/// lowercased.
+#[derive(Clone, Copy, Default)]
+pub struct Known<'a> {
+    /// The AWS action catalog.
+    pub aws: Option<&'a iamx_catalog::Catalog>,
+    /// GCP permissions.
+    pub gcp: Option<&'a BTreeSet<String>>,
+    /// Azure control-plane operations.
+    pub azure_actions: Option<&'a BTreeSet<String>>,
+    /// Azure data-plane operations.
+    pub azure_data_actions: Option<&'a BTreeSet<String>>,
+}
+
+/// The known names in the services (the part before the first `sep`) of
+/// `mapped`.
+fn in_services(known: &BTreeSet<String>, mapped: &BTreeSet<String>, sep: char) -> usize {
+    let services: BTreeSet<&str> = mapped.iter().filter_map(|a| a.split(sep).next()).collect();
+    known
+        .iter()
+        .filter(|k| k.split(sep).next().is_some_and(|s| services.contains(s)))
+        .count()
 }
 
 /// Per service class: how many permissions of each cloud the vocabulary
-/// maps (and, for AWS with a catalog, how many the services hold).
-pub fn coverage(vocab: &Vocabulary, catalog: Option<&iamx_catalog::Catalog>) -> Vec<CoverageRow> {
+/// maps, and, where `known` gives a cloud's names, how many that cloud has
+/// in the same services (AWS: the catalog's actions of the services;
+/// GCP: the roles' permissions of the services; Azure: the role
+/// definitions' literal operations of the resource providers).
+pub fn coverage(vocab: &Vocabulary, known: Known<'_>) -> Vec<CoverageRow> {
     let mut out = Vec::new();
     for (class, n) in vocab.counts() {
         let caps: Vec<&Capability> = vocab
@@ -1228,7 +1268,7 @@ pub fn coverage(vocab: &Vocabulary, catalog: Option<&iamx_catalog::Catalog>) -> 
         }
         let [aws, gcp, az, azd] = sets;
         let services: BTreeSet<&str> = aws.iter().filter_map(|a| a.split(':').next()).collect();
-        let aws_catalog = catalog.map(|c| {
+        let aws_catalog = known.aws.map(|c| {
             services
                 .iter()
                 .map(|s| c.service_actions(s).len())
@@ -1240,8 +1280,11 @@ pub fn coverage(vocab: &Vocabulary, catalog: Option<&iamx_catalog::Catalog>) -> 
             aws_mapped: aws.len(),
             aws_catalog,
             gcp_mapped: gcp.len(),
+            gcp_catalog: known.gcp.map(|k| in_services(k, &gcp, '.')),
             azure_actions_mapped: az.len(),
+            azure_actions_catalog: known.azure_actions.map(|k| in_services(k, &az, '/')),
             azure_data_actions_mapped: azd.len(),
+            azure_data_actions_catalog: known.azure_data_actions.map(|k| in_services(k, &azd, '/')),
         });
     }
     out
