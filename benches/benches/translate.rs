@@ -64,6 +64,7 @@ fn bench(c: &mut Criterion) {
     let catalog = iamx::catalog::Catalog::builtin();
     let mut times: Vec<Duration> = Vec::new();
     let mut failed = 0usize;
+    let (mut not_proven, mut part_of_scope) = (0usize, 0usize);
     let start = Instant::now();
     for (name, p) in &pols {
         let t0 = Instant::now();
@@ -76,6 +77,13 @@ fn bench(c: &mut Criterion) {
                 Some(&catalog),
                 None,
             );
+            for l in &t.losses {
+                match l {
+                    iamx::translate::Loss::NotProven { .. } => not_proven += 1,
+                    iamx::translate::Loss::PartOfScope { .. } => part_of_scope += 1,
+                    _ => {}
+                }
+            }
             if !t.verification.ok() {
                 failed += 1;
                 let short = name.rsplit('/').next().unwrap_or(name);
@@ -109,7 +117,7 @@ fn bench(c: &mut Criterion) {
     let median = times.get(times.len() / 2).copied().unwrap_or_default();
     let max = times.last().copied().unwrap_or_default();
     eprintln!(
-        "translate: {} AWS managed policies to GCP and Azure with verification: total {:.2?}, median per policy {:.2?}, max {:.2?}, verification failures {failed}",
+        "translate: {} AWS managed policies to GCP and Azure with verification: total {:.2?}, median per policy {:.2?}, max {:.2?}, verification failures {failed}; losses: {not_proven} not proven (undecided in time), {part_of_scope} granted on part of the scope only",
         pols.len(),
         total,
         median,
