@@ -794,6 +794,8 @@ fn condition_gap(condition: &str, to: Cloud) -> String {
         }
     } else if has(&["requestedregion", "aws:region", "ec2:region"]) {
         format!("{target} IAM has no condition on the region a request is sent to")
+    } else if has(&["securetransport"]) {
+        format!("{target} IAM conditions cannot test whether a request used TLS")
     } else if has(&["currenttime", "request.time", "utcnow"]) {
         match to {
             Cloud::Azure => "only a single request-time window carries over, and to Azure only for storage blob and queue data actions (`@Environment[UtcNow]`); this condition depends on more".to_owned(),
@@ -1161,10 +1163,13 @@ pub fn translate_within(
         .iter()
         .filter_map(|(c, _)| vocab.get(*c))
         .filter_map(|c| {
-            c.note.as_ref().map(|n| Note {
-                capability: c.id.clone(),
-                note: n.clone(),
-            })
+            c.note
+                .as_ref()
+                .filter(|n| note_concerns(n, from, to))
+                .map(|n| Note {
+                    capability: c.id.clone(),
+                    note: n.clone(),
+                })
         })
         .collect();
     notes.sort_by(|a, b| a.capability.cmp(&b.capability));
@@ -1178,6 +1183,21 @@ pub fn translate_within(
         notes,
         verification,
     }
+}
+
+/// Whether a vocabulary note concerns a translation from `from` to `to`:
+/// it names one of the two clouds (or one of their services), or none.
+fn note_concerns(note: &str, from: Cloud, to: Cloud) -> bool {
+    let named: BTreeSet<Cloud> = note
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter_map(|w| match w {
+            "AWS" | "EKS" | "SNS" | "SQS" | "Route" => Some(Cloud::Aws),
+            "GCP" | "GKE" | "GCS" => Some(Cloud::Gcp),
+            "Azure" | "AKS" => Some(Cloud::Azure),
+            _ => None,
+        })
+        .collect();
+    named.is_empty() || named.contains(&from) || named.contains(&to)
 }
 
 /// One row of the coverage report.
@@ -1288,4 +1308,25 @@ pub fn coverage(vocab: &Vocabulary, known: Known<'_>) -> Vec<CoverageRow> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cloud, note_concerns};
+
+    #[test]
+    fn notes_concern_the_clouds_they_name() {
+        let q = "GCP queues hold tasks, not messages";
+        assert!(note_concerns(q, Cloud::Aws, Cloud::Gcp));
+        assert!(note_concerns(q, Cloud::Gcp, Cloud::Azure));
+        assert!(!note_concerns(q, Cloud::Aws, Cloud::Azure));
+        let k = "EKS authorizes Kubernetes objects with Kubernetes RBAC, not IAM";
+        assert!(!note_concerns(k, Cloud::Gcp, Cloud::Azure));
+        assert!(note_concerns(k, Cloud::Azure, Cloud::Aws));
+        assert!(note_concerns(
+            "a managed policy stands for a custom role",
+            Cloud::Gcp,
+            Cloud::Azure
+        ));
+    }
 }

@@ -266,9 +266,34 @@ fn parse_one(name: String, text: String, opts: PolicyOptions<'_>) -> Parsed {
             let format = l.format.map_or("aws", iamx_aws::AwsFormat::name);
             done(format, FileLoad::Aws(l), diags)
         }
+        // `iamx translate`'s resource map: read (and checked), not an IAM input
+        None if json.get("accounts").is_some() && json.get("resources").is_some() => {
+            match iamx_translate::ResourceMap::parse(&src.text) {
+                Ok(_) => Parsed {
+                    name,
+                    format: Some("iamx resource map (for translate)"),
+                    load: None,
+                    diagnostics: vec![],
+                },
+                Err(e) => {
+                    let d = Diagnostic {
+                        line: 1,
+                        column: 1,
+                        path: "$".to_owned(),
+                        ..error_at(&name, format!("resource map: {e}"))
+                    };
+                    Parsed {
+                        name,
+                        format: None,
+                        load: None,
+                        diagnostics: vec![d],
+                    }
+                }
+            }
+        }
         None => {
             let d = Diagnostic {
-                help: Some("iamx reads AWS policy documents, authorization details and SCP/resource-policy files; GCP IAM policies, Cloud Asset Inventory exports, roles and deny policies; Azure role definitions, role and deny assignments; and request files (see corpus/README.md)".to_owned()),
+                help: Some("iamx reads AWS policy documents, authorization details and SCP/resource-policy files; GCP IAM policies, Cloud Asset Inventory exports, roles and deny policies; Azure role definitions, role and deny assignments; request files; and translate's resource maps (see corpus/README.md)".to_owned()),
                 line: 1,
                 column: 1,
                 path: "$".to_owned(),
