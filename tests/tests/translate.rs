@@ -952,4 +952,19 @@ fn the_translate_example_does_what_its_readme_says() {
         "{:?}",
         lost(principal)
     );
+    // --strict: the same translation with losses is an error (exit 1), and
+    // still prints it
+    let out = assert_cmd::Command::cargo_bin("iamx")
+        .unwrap()
+        .current_dir(root())
+        .args(["translate", "--strict"])
+        .args(&commands[0])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("loss report (") && text.contains("aws:SourceIp"),
+        "{text}"
+    );
 }
