@@ -19,9 +19,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use iamx_aws::{PolicyOptions, PolicyType, parse_policy_text};
-use iamx_model::{
-    AwsProgram, Context, OrgLevel, Outcome, Policy, Request, ResourcePolicyKind, Value, evaluate,
-};
+use iamx_model::{AwsProgram, Context, OrgLevel, Outcome, Policy, Request, Value, evaluate};
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
@@ -255,19 +253,6 @@ fn level(name: &str, text: &str) -> Option<OrgLevel> {
     })
 }
 
-fn identity_only(identity: Vec<Arc<Policy>>) -> AwsProgram {
-    AwsProgram {
-        identity,
-        boundaries: Vec::new(),
-        session: None,
-        scps: None,
-        management_account: false,
-        rcps: None,
-        resource_policy: None,
-        resource_policy_kind: ResourcePolicyKind::Generic,
-    }
-}
-
 fn full(identity: Vec<Arc<Policy>>) -> Option<AwsProgram> {
     Some(AwsProgram {
         boundaries: vec![parse("boundary", BOUNDARY, PolicyType::Boundary)?],
@@ -277,7 +262,7 @@ fn full(identity: Vec<Arc<Policy>>) -> Option<AwsProgram> {
             level(ACCOUNT, SCP_ACCOUNT)?,
         ]),
         resource_policy: Some(parse("bucket-policy", BUCKET_POLICY, PolicyType::Resource)?),
-        ..identity_only(identity)
+        ..AwsProgram::identity_only(identity)
     })
 }
 
@@ -422,7 +407,7 @@ fn eval(c: &mut Criterion) {
     };
     let reqs = requests();
     let n = u64::try_from(reqs.len()).unwrap_or(u64::MAX);
-    let mut programs = vec![("identity_only", identity_only(identity.clone()))];
+    let mut programs = vec![("identity_only", AwsProgram::identity_only(identity.clone()))];
     match full(identity) {
         Some(p) => programs.push(("scp_boundary_resource", p)),
         None => eprintln!("notice: an SCP, boundary or bucket policy does not parse: skipping"),

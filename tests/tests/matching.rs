@@ -3,7 +3,7 @@
 //! with a straightforward reference implementation of AWS's matching rules.
 
 use iamx_aws::{PolicyOptions, PolicyType, parse_policy_text, parse_principal};
-use iamx_model::{AwsProgram, Context, Outcome, Request, ResourcePolicyKind, evaluate};
+use iamx_model::{AwsProgram, Context, Outcome, Request, evaluate};
 use proptest::prelude::*;
 use std::sync::Arc;
 
@@ -123,16 +123,7 @@ proptest! {
         let (policy, diags) = parse_policy_text("p.json", &text, PolicyOptions { ptype: PolicyType::Identity, actions: None });
         prop_assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
         let policy = Arc::new(policy.expect("parses"));
-        let prog = AwsProgram {
-            identity: vec![policy],
-            boundaries: vec![],
-            session: None,
-            scps: None,
-            management_account: false,
-            rcps: None,
-            resource_policy: None,
-            resource_policy_kind: ResourcePolicyKind::Generic,
-        };
+        let prog = AwsProgram::identity_only(vec![policy]);
         let req = Request {
             principal: parse_principal("arn:aws:iam::111122223333:user/alice").expect("principal"),
             action: action.clone(),

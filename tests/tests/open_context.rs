@@ -3,7 +3,7 @@
 //! instead of evaluating them as absent.
 
 use iamx_aws::{PolicyOptions, PolicyType, parse_policy_text, parse_principal};
-use iamx_model::{AwsProgram, Context, Outcome, Request, ResourcePolicyKind, Value, evaluate};
+use iamx_model::{AwsProgram, Context, Outcome, Request, Value, evaluate};
 use std::sync::Arc;
 
 fn program(policy: &str) -> AwsProgram {
@@ -16,16 +16,7 @@ fn program(policy: &str) -> AwsProgram {
         },
     );
     assert!(d.is_empty(), "{d:?}");
-    AwsProgram {
-        identity: vec![Arc::new(p.expect("policy"))],
-        boundaries: vec![],
-        session: None,
-        scps: None,
-        management_account: false,
-        rcps: None,
-        resource_policy: None,
-        resource_policy_kind: ResourcePolicyKind::Generic,
-    }
+    AwsProgram::identity_only(vec![Arc::new(p.expect("policy"))])
 }
 
 fn request(context: Context) -> Request {

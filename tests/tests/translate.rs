@@ -389,24 +389,28 @@ fn time_windows_round_trip_through_gcp() {
     );
 }
 
-/// A GCP binding whose IAM Condition is a `request.time` window becomes an
-/// AWS statement with the same window; a source-IP condition and a grant
-/// on part of a scope are losses that say why.
-#[test]
-fn gcp_time_condition_to_aws_and_untranslatable_conditions() {
-    let Some(d) = shared() else { return };
-    let dir = std::env::temp_dir().join(format!("iamx-translate-time-{}", std::process::id()));
+/// The GCP source of objectViewer bindings (`bindings`: `[title,
+/// expression]`) on the corpus map's `reports` bucket, read as an allow
+/// policy file with the real role.
+fn object_viewer_bindings(d: &std::path::Path, tag: &str, bindings: &[(&str, &str)]) -> Source {
+    let dir = std::env::temp_dir().join(format!("iamx-translate-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join("bucket-policy.json");
+    let bindings: Vec<serde_json::Value> = bindings
+        .iter()
+        .map(|(title, expression)| {
+            serde_json::json!({
+                "role": "roles/storage.objectViewer",
+                "members": ["user:alice@example.com"],
+                "condition": {"title": title, "expression": expression}
+            })
+        })
+        .collect();
     std::fs::write(
         &p,
         serde_json::json!({"iamxGcpIamPolicies": [{
             "resource": "//storage.googleapis.com/projects/_/buckets/acme-reports",
-            "policy": {"version": 3, "bindings": [{
-                "role": "roles/storage.objectViewer",
-                "members": ["user:alice@example.com"],
-                "condition": {"title": "until July", "expression": "request.time < timestamp(\"2026-07-01T00:00:00Z\")"}
-            }]}
+            "policy": {"version": 3, "bindings": bindings}
         }]})
         .to_string(),
     )
@@ -416,12 +420,28 @@ fn gcp_time_condition_to_aws_and_untranslatable_conditions() {
         &iamx::LoadOptions::default(),
     )
     .unwrap();
-    let m = map();
     let (g, _) = iamx::reason::load_grants(p.to_str().unwrap(), &ws).unwrap();
     let iamx::reason::Grants::Gcp(g) = g else {
         panic!("not GCP")
     };
-    let src = Source::gcp(&g.bindings, &m);
+    Source::gcp(&g.bindings, &map())
+}
+
+/// A GCP binding whose IAM Condition is a `request.time` window becomes an
+/// AWS statement with the same window; a source-IP condition and a grant
+/// on part of a scope are losses that say why.
+#[test]
+fn gcp_time_condition_to_aws_and_untranslatable_conditions() {
+    let Some(d) = shared() else { return };
+    let src = object_viewer_bindings(
+        &d,
+        "time",
+        &[(
+            "until July",
+            "request.time < timestamp(\"2026-07-01T00:00:00Z\")",
+        )],
+    );
+    let m = map();
     let v = Vocabulary::builtin().unwrap();
     let t = translate(&v, &m, &src, Cloud::Aws, None, None);
     let text = serde_json::to_string_pretty(&t).unwrap();
@@ -454,6 +474,49 @@ fn gcp_time_condition_to_aws_and_untranslatable_conditions() {
     }
 }
 
+/// `iamx translate` to AWS of a role assignments file: Storage Blob Data
+/// Reader on the corpus map's `reports` container, with `condition` if
+/// given; the standard output and its JSON.
+fn blob_reader_to_aws(
+    d: &std::path::Path,
+    tag: &str,
+    condition: Option<&str>,
+) -> (String, serde_json::Value) {
+    let dir = std::env::temp_dir().join(format!("iamx-translate-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("assignment.json");
+    let mut assignment = serde_json::json!({
+        "principalId": "11111111-1111-4111-8111-111111111111",
+        "principalType": "User",
+        "roleDefinitionId": "/subscriptions/00000000-0000-4000-8000-000000000001/providers/Microsoft.Authorization/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+        "roleDefinitionName": "Storage Blob Data Reader",
+        "scope": "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/prod/providers/Microsoft.Storage/storageAccounts/acmeprod/blobServices/default/containers/reports"
+    });
+    if let Some(c) = condition {
+        assignment["condition"] = c.into();
+        assignment["conditionVersion"] = "2.0".into();
+    }
+    std::fs::write(&p, serde_json::json!([assignment]).to_string()).unwrap();
+    let out = assert_cmd::Command::cargo_bin("iamx")
+        .unwrap()
+        .args(["--format", "json", "translate"])
+        .arg(&p)
+        .args(["--to", "aws", "--resource-map"])
+        .arg(root().join("corpus/translate/map.json"))
+        .arg("--with")
+        .arg(d.join("azure/built-in-roles-raw.json"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let t = serde_json::from_str(&stdout).unwrap();
+    (stdout, t)
+}
+
 /// Regression (issue 7): an Azure role assignment file keeps its scope.
 /// Read for comparison, assignments sit at `/` and so counted as granted on
 /// every account of the map; a container-scoped Storage Blob Data Reader
@@ -461,45 +524,7 @@ fn gcp_time_condition_to_aws_and_untranslatable_conditions() {
 #[test]
 fn azure_assignment_keeps_its_scope() {
     let Some(d) = shared() else { return };
-    let dir = std::env::temp_dir().join(format!("iamx-translate-azure-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join("assignment.json");
-    let container = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/prod/providers/Microsoft.Storage/storageAccounts/acmeprod/blobServices/default/containers/reports";
-    std::fs::write(
-        &p,
-        serde_json::json!([{
-            "principalId": "11111111-1111-4111-8111-111111111111",
-            "principalType": "User",
-            "roleDefinitionId": "/subscriptions/00000000-0000-4000-8000-000000000001/providers/Microsoft.Authorization/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
-            "roleDefinitionName": "Storage Blob Data Reader",
-            "scope": container
-        }])
-        .to_string(),
-    )
-    .unwrap();
-    let out = assert_cmd::Command::cargo_bin("iamx")
-        .unwrap()
-        .args([
-            "--format",
-            "json",
-            "translate",
-            p.to_str().unwrap(),
-            "--to",
-            "aws",
-            "--resource-map",
-        ])
-        .arg(root().join("corpus/translate/map.json"))
-        .arg("--with")
-        .arg(d.join("azure/built-in-roles-raw.json"))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let t: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let (stdout, t) = blob_reader_to_aws(&d, "scope", None);
     let resources: Vec<String> = t["output"]["Statement"]
         .as_array()
         .unwrap()
@@ -698,47 +723,23 @@ fn time_windows_to_azure_storage_data_actions() {
 #[test]
 fn gcp_prefix_condition_narrows_the_scope() {
     let Some(d) = shared() else { return };
-    let dir = std::env::temp_dir().join(format!("iamx-translate-prefix-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join("bucket-policy.json");
-    let binding = |title: &str, expression: &str| {
-        serde_json::json!({
-            "role": "roles/storage.objectViewer",
-            "members": ["user:alice@example.com"],
-            "condition": {"title": title, "expression": expression}
-        })
-    };
-    std::fs::write(
-        &p,
-        serde_json::json!({"iamxGcpIamPolicies": [{
-            "resource": "//storage.googleapis.com/projects/_/buckets/acme-reports",
-            "policy": {"version": 3, "bindings": [
-                binding("logs until July", "resource.name.startsWith(\"projects/_/buckets/acme-reports/objects/logs/\") && request.time < timestamp(\"2026-07-01T00:00:00Z\")"),
-                binding("scratch", "resource.type == \"storage.googleapis.com/Object\" && resource.name.startsWith(\"projects/_/buckets/acme-reports/objects/tmp/\")")
-            ]}
-        }]})
-        .to_string(),
-    )
-    .unwrap();
-    let ws = iamx::Workspace::load(
-        &[d.join("gcp/roles/storage.objectViewer.json")],
-        &iamx::LoadOptions::default(),
-    )
-    .unwrap();
-    let m = map();
-    let (g, _) = iamx::reason::load_grants(p.to_str().unwrap(), &ws).unwrap();
-    let iamx::reason::Grants::Gcp(g) = g else {
-        panic!("not GCP")
-    };
-    let v = Vocabulary::builtin().unwrap();
-    let t = translate(
-        &v,
-        &m,
-        &Source::gcp(&g.bindings, &m),
-        Cloud::Aws,
-        None,
-        None,
+    let src = object_viewer_bindings(
+        &d,
+        "prefix",
+        &[
+            (
+                "logs until July",
+                "resource.name.startsWith(\"projects/_/buckets/acme-reports/objects/logs/\") && request.time < timestamp(\"2026-07-01T00:00:00Z\")",
+            ),
+            (
+                "scratch",
+                "resource.type == \"storage.googleapis.com/Object\" && resource.name.startsWith(\"projects/_/buckets/acme-reports/objects/tmp/\")",
+            ),
+        ],
     );
+    let m = map();
+    let v = Vocabulary::builtin().unwrap();
+    let t = translate(&v, &m, &src, Cloud::Aws, None, None);
     let text = serde_json::to_string_pretty(&t).unwrap();
     assert!(t.verification.ok(), "{text}");
     let statements = t.output["Statement"].as_array().unwrap();
@@ -776,42 +777,8 @@ fn gcp_prefix_condition_narrows_the_scope() {
 #[test]
 fn azure_condition_narrows_blob_reads() {
     let Some(d) = shared() else { return };
-    let dir = std::env::temp_dir().join(format!("iamx-translate-abac-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join("assignment.json");
-    let container = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/prod/providers/Microsoft.Storage/storageAccounts/acmeprod/blobServices/default/containers/reports";
     let condition = "((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] StringStartsWith 'logs/' AND @Environment[UtcNow] DateTimeLessThan '2026-07-01T00:00:00.0Z'))";
-    std::fs::write(
-        &p,
-        serde_json::json!([{
-            "principalId": "11111111-1111-4111-8111-111111111111",
-            "principalType": "User",
-            "roleDefinitionId": "/subscriptions/00000000-0000-4000-8000-000000000001/providers/Microsoft.Authorization/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
-            "roleDefinitionName": "Storage Blob Data Reader",
-            "scope": container,
-            "condition": condition,
-            "conditionVersion": "2.0"
-        }])
-        .to_string(),
-    )
-    .unwrap();
-    let out = assert_cmd::Command::cargo_bin("iamx")
-        .unwrap()
-        .args(["--format", "json", "translate"])
-        .arg(&p)
-        .args(["--to", "aws", "--resource-map"])
-        .arg(root().join("corpus/translate/map.json"))
-        .arg("--with")
-        .arg(d.join("azure/built-in-roles-raw.json"))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let t: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let (stdout, t) = blob_reader_to_aws(&d, "abac", Some(condition));
     let reads: Vec<&serde_json::Value> = t["output"]["Statement"]
         .as_array()
         .unwrap()

@@ -112,6 +112,23 @@ pub struct AwsProgram {
     pub resource_policy_kind: ResourcePolicyKind,
 }
 
+impl AwsProgram {
+    /// A program of identity policies alone: no boundary, session,
+    /// organisation or resource policy.
+    pub fn identity_only(identity: Vec<Arc<Policy>>) -> AwsProgram {
+        AwsProgram {
+            identity,
+            boundaries: vec![],
+            session: None,
+            scps: None,
+            management_account: false,
+            rcps: None,
+            resource_policy: None,
+            resource_policy_kind: ResourcePolicyKind::Generic,
+        }
+    }
+}
+
 /// The four-valued decision.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {

@@ -16,7 +16,7 @@ use crate::term::{Sort, Term};
 use crate::z3backend::{SolverResult, check};
 use iamx_model::{
     ActionSpec, AwsProgram, Case, Context, Effect, Outcome, Pattern, Policy, Principal, Reason,
-    Request, ResourcePolicyKind, ResourceSpec, Seg, Statement, evaluate,
+    Request, ResourceSpec, Seg, Statement, evaluate,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -77,16 +77,7 @@ impl Prepared {
 }
 
 fn program(p: &Arc<Policy>) -> AwsProgram {
-    AwsProgram {
-        identity: vec![p.clone()],
-        boundaries: vec![],
-        session: None,
-        scps: None,
-        management_account: false,
-        rcps: None,
-        resource_policy: None,
-        resource_policy_kind: ResourcePolicyKind::Generic,
-    }
+    AwsProgram::identity_only(vec![p.clone()])
 }
 
 /// The indices of the catalog actions some Allow statement of `p` may match:

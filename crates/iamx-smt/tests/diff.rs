@@ -344,16 +344,7 @@ fn aws_two_principals_with_an_open_resource() {
         assert!(d.is_empty(), "{d:?}");
         Arc::new(p.expect("policy"))
     };
-    let prog = |p: Arc<iamx_model::Policy>| iamx_model::AwsProgram {
-        identity: vec![p],
-        boundaries: vec![],
-        session: None,
-        scps: None,
-        management_account: false,
-        rcps: None,
-        resource_policy: None,
-        resource_policy_kind: iamx_model::ResourcePolicyKind::Generic,
-    };
+    let prog = |p: Arc<iamx_model::Policy>| iamx_model::AwsProgram::identity_only(vec![p]);
     // each user may write under their own prefix (a policy variable the
     // caller fixes), and the second one anywhere in `shared/`
     let own = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject",

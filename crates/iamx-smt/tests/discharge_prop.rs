@@ -14,9 +14,7 @@
 //! by the first policy and not by the second.
 
 use iamx_aws::{PolicyOptions, PolicyType, parse_policy_text};
-use iamx_model::{
-    AwsProgram, Outcome, Principal, PrincipalKind, Request, ResourcePolicyKind, evaluate,
-};
+use iamx_model::{AwsProgram, Outcome, Principal, PrincipalKind, Request, evaluate};
 use iamx_smt::compare::{Direction, Prepared, full_question, more_permissive};
 use proptest::prelude::*;
 use serde_json::json;
@@ -92,16 +90,7 @@ fn parse(statements: Vec<serde_json::Value>) -> Arc<iamx_model::Policy> {
 }
 
 fn program(p: &Arc<iamx_model::Policy>) -> AwsProgram {
-    AwsProgram {
-        identity: vec![p.clone()],
-        boundaries: vec![],
-        session: None,
-        scps: None,
-        management_account: false,
-        rcps: None,
-        resource_policy: None,
-        resource_policy_kind: ResourcePolicyKind::Generic,
-    }
+    AwsProgram::identity_only(vec![p.clone()])
 }
 
 fn caller() -> Principal {

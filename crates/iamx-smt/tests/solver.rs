@@ -464,16 +464,7 @@ fn aws_allow(condition: serde_json::Value) -> iamx_model::AwsProgram {
         },
     );
     assert!(d.iter().all(|x| !x.is_error()), "{d:?}");
-    iamx_model::AwsProgram {
-        identity: vec![std::sync::Arc::new(p.expect("parses"))],
-        boundaries: vec![],
-        session: None,
-        scps: None,
-        management_account: false,
-        rcps: None,
-        resource_policy: None,
-        resource_policy_kind: iamx_model::ResourcePolicyKind::Generic,
-    }
+    iamx_model::AwsProgram::identity_only(vec![std::sync::Arc::new(p.expect("parses"))])
 }
 
 fn aws_request() -> iamx_model::Request {

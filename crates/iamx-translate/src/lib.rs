@@ -1070,43 +1070,49 @@ pub fn translate_within(
                     witness,
                     unproven,
                 } = verify::aws_round_trip(vocab, map, src, &out, &actions, to, timeout);
-                if !unproven.is_empty() && witness.is_none() && repairs < MAX_REPAIRS {
+                // the grants to send back, and the loss each becomes
+                type Repair = (Vec<Grant>, Box<dyn Fn(String, Scope, String) -> Loss>);
+                let repair: Option<Repair> = if repairs >= MAX_REPAIRS {
+                    None
+                } else if let Some((acct, w)) = &witness {
+                    let text = verify::witness_text(vocab, w);
+                    Some((
+                        verify::responsible(vocab, map, &kept, &windows, acct, w),
+                        Box::new(move |capability, scope, at| Loss::PartOfScope {
+                            capability,
+                            scope,
+                            at,
+                            witness: text.clone(),
+                        }),
+                    ))
+                } else if let Some((_, reason)) = unproven.first() {
                     let statements: Vec<iamx_model::Statement> =
                         unproven.iter().map(|(s, _)| s.clone()).collect();
-                    let guilty = verify::lowered_into(vocab, map, &kept, &windows, &statements);
-                    if !guilty.is_empty() {
-                        repairs += 1;
-                        let reason = unproven.first().map(|(_, r)| r.clone()).unwrap_or_default();
-                        for g in guilty {
-                            kept.remove(&g);
-                            windows.remove(&g);
-                            losses.push(Loss::NotProven {
-                                capability: vocab.id(g.0).to_owned(),
-                                at: map.describe(&g.1, from),
-                                scope: g.1,
-                                reason: reason.clone(),
-                            });
-                        }
-                        continue;
+                    let reason = reason.clone();
+                    Some((
+                        verify::lowered_into(vocab, map, &kept, &windows, &statements),
+                        Box::new(move |capability, scope, at| Loss::NotProven {
+                            capability,
+                            scope,
+                            at,
+                            reason: reason.clone(),
+                        }),
+                    ))
+                } else {
+                    None
+                };
+                if let Some((guilty, loss)) = repair.filter(|(g, _)| !g.is_empty()) {
+                    repairs += 1;
+                    for g in guilty {
+                        kept.remove(&g);
+                        windows.remove(&g);
+                        losses.push(loss(
+                            vocab.id(g.0).to_owned(),
+                            g.1.clone(),
+                            map.describe(&g.1, from),
+                        ));
                     }
-                }
-                if let Some((acct, w)) = witness.filter(|_| repairs < MAX_REPAIRS) {
-                    let guilty = verify::responsible(vocab, map, &kept, &windows, &acct, &w);
-                    if !guilty.is_empty() {
-                        repairs += 1;
-                        let text = verify::witness_text(vocab, &w);
-                        for g in guilty {
-                            kept.remove(&g);
-                            windows.remove(&g);
-                            losses.push(Loss::PartOfScope {
-                                capability: vocab.id(g.0).to_owned(),
-                                at: map.describe(&g.1, from),
-                                scope: g.1,
-                                witness: text.clone(),
-                            });
-                        }
-                        continue;
-                    }
+                    continue;
                 }
                 proof
             }

@@ -12,7 +12,7 @@ use crate::{Grant, Loss};
 use iamx_model::azure::PermissionBlock;
 use iamx_model::{
     AwsProgram, CondValue, Condition, Context, Effect, Outcome, Pattern, Policy, Principal,
-    PrincipalKind, Request, ResourcePolicyKind, Value,
+    PrincipalKind, Request, Value,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -385,16 +385,7 @@ pub fn lift_aws(
     policy: &Arc<Policy>,
     catalog: Option<&iamx_catalog::Catalog>,
 ) -> Lifted {
-    let prog = AwsProgram {
-        identity: vec![policy.clone()],
-        boundaries: vec![],
-        session: None,
-        scps: None,
-        management_account: false,
-        rcps: None,
-        resource_policy: None,
-        resource_policy_kind: ResourcePolicyKind::Generic,
-    };
+    let prog = AwsProgram::identity_only(vec![policy.clone()]);
     let allows: Vec<&iamx_model::Statement> = policy
         .statements
         .iter()

@@ -379,6 +379,16 @@ pub fn aws_round_trip(
     let mut questions = 0;
     let mut unknown = None;
     let mut unproven: Vec<(iamx_model::Statement, String)> = Vec::new();
+    let refuted =
+        |claim: String, questions, result, w: Option<Difference>, acct: &String| RoundTrip {
+            proof: Proof {
+                claim,
+                questions,
+                result,
+            },
+            witness: w.map(|w| (acct.clone(), w)),
+            unproven: vec![],
+        };
     for acct in &accounts {
         questions += 1;
         match result_of(
@@ -386,17 +396,7 @@ pub fn aws_round_trip(
             more_permissive(out, &prepared, actions, &caller(acct), timeout),
         ) {
             (ProofResult::Holds, _) => {}
-            (r @ ProofResult::Fails { .. }, w) => {
-                return RoundTrip {
-                    proof: Proof {
-                        claim,
-                        questions,
-                        result: r,
-                    },
-                    witness: w.map(|w| (acct.clone(), w)),
-                    unproven: vec![],
-                };
-            }
+            (r @ ProofResult::Fails { .. }, w) => return refuted(claim, questions, r, w, acct),
             (r, _) => {
                 // which statements: each action of each alone
                 let singles = out.statements.iter().flat_map(|st| {
@@ -420,15 +420,7 @@ pub fn aws_round_trip(
                     ) {
                         (ProofResult::Holds, _) => {}
                         (r @ ProofResult::Fails { .. }, w) => {
-                            return RoundTrip {
-                                proof: Proof {
-                                    claim,
-                                    questions,
-                                    result: r,
-                                },
-                                witness: w.map(|w| (acct.clone(), w)),
-                                unproven: vec![],
-                            };
+                            return refuted(claim, questions, r, w, acct);
                         }
                         (ProofResult::Unknown { reason }, _) => {
                             unproven.push((st.clone(), reason));
@@ -551,16 +543,7 @@ pub fn responsible(
             let Ok(p) = parse(&doc, "one grant") else {
                 return false;
             };
-            let prog = iamx_model::AwsProgram {
-                identity: vec![p],
-                boundaries: vec![],
-                session: None,
-                scps: None,
-                management_account: false,
-                rcps: None,
-                resource_policy: None,
-                resource_policy_kind: iamx_model::ResourcePolicyKind::Generic,
-            };
+            let prog = iamx_model::AwsProgram::identity_only(vec![p]);
             let req = iamx_model::Request {
                 principal: caller(account),
                 action: w.action.clone(),

@@ -394,16 +394,7 @@ pub fn check_access_not_granted(
     principal: &Principal,
     timeout: Duration,
 ) -> Vec<(String, String, AnyContext)> {
-    let prog = iamx_model::AwsProgram {
-        identity: vec![policy.clone()],
-        boundaries: vec![],
-        session: None,
-        scps: None,
-        management_account: false,
-        rcps: None,
-        resource_policy: None,
-        resource_policy_kind: iamx_model::ResourcePolicyKind::Generic,
-    };
+    let prog = iamx_model::AwsProgram::identity_only(vec![policy.clone()]);
     let resources: Vec<String> = if resources.is_empty() {
         vec![String::new()]
     } else {

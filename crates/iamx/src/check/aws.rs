@@ -18,7 +18,7 @@ use iamx_aws::AwsEnvironment;
 use iamx_catalog::Catalog;
 use iamx_model::{
     AwsProgram, Case, Context, Effect, Outcome as Decided, Pattern, Policy, Principal,
-    PrincipalMatch, Reason, Request, ResourcePolicyKind, Statement, Value, evaluate as decide,
+    PrincipalMatch, Reason, Request, Statement, Value, evaluate as decide,
 };
 use iamx_smt::Term;
 use iamx_smt::compare::Direction;
@@ -358,16 +358,7 @@ fn targets(env: &AwsEnvironment, r: &str, home: &str, service: &str) -> Vec<Targ
 }
 
 fn empty_program() -> AwsProgram {
-    AwsProgram {
-        identity: vec![],
-        boundaries: vec![],
-        session: None,
-        scps: None,
-        management_account: false,
-        rcps: None,
-        resource_policy: None,
-        resource_policy_kind: ResourcePolicyKind::Generic,
-    }
+    AwsProgram::identity_only(vec![])
 }
 
 fn with_supplied_keys(r: &mut Request) {
