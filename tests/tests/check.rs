@@ -564,3 +564,34 @@ fn a_terraform_plan() {
         line_of("aws_s3_bucket_policy.audit")
     );
 }
+
+/// `never` follows assume-role chains: frank's own policy cannot read the
+/// prod payments bucket across accounts, but he can assume dev's
+/// `data-reader`, which can; the finding names the chain, the witness and
+/// the granting statements. Naming the role in `except` stops the chain
+/// there.
+#[test]
+fn never_follows_assume_role_chains() {
+    let dir = temp_dir("chains");
+    let f = dir.join("iamx.toml");
+    let assertion = |except: &str| {
+        format!(
+            "[[assertion]]\nname = \"frank-never-reads-payments\"\nkind = \"never\"\ncloud = \"aws\"\nprincipals = [\"arn:aws:iam::444455556666:user/frank\"]\n{except}actions = [\"s3:GetObject\"]\nresources = [\"arn:aws:s3:::examplecorp-payments-prod/*\"]\n"
+        )
+    };
+    std::fs::write(&f, assertion("")).unwrap();
+    let (code, out, err) = iamx(&["check", "examples/aws", "--assertions", f.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("user/frank, by assuming arn:aws:iam::444455556666:role/data-reader: arn:aws:iam::444455556666:role/data-reader can do s3:GetObject"),
+        "{out}"
+    );
+    assert!(out.contains("resource-policies.json:7:27"), "{out}");
+    std::fs::write(
+        &f,
+        assertion("except = [\"arn:aws:iam::444455556666:role/data-reader\"]\n"),
+    )
+    .unwrap();
+    let (code, out, err) = iamx(&["check", "examples/aws", "--assertions", f.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+}

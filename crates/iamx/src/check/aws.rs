@@ -581,6 +581,9 @@ pub(crate) fn evaluate(
         } => {
             let who = callers(ws, principals, except);
             never(&cx, &who, actions, resources, &mut out);
+            // what the named callers reach by assuming roles counts as theirs
+            let chains = assumable(&cx, &who, except);
+            never_through(&cx, &chains, actions, resources, &mut out);
         }
         AssertionKind::Only {
             principals,
@@ -653,6 +656,93 @@ fn never(
         }
     }
     out.notes.push(format!("{} callers asked", who.len()));
+}
+
+/// The roles the callers `who` can reach by assuming roles (one step or
+/// more, `sts:AssumeRole` allowed by the caller's policies and the role's
+/// trust, decided with an open context), other than the callers themselves
+/// and the roles `except` names: each with the chain that reaches it first
+/// (caller, role, …, role) and whether a step holds only under a condition.
+fn assumable(
+    cx: &Ctx<'_>,
+    who: &[Caller],
+    except: &[String],
+) -> BTreeMap<String, (Vec<String>, bool)> {
+    let mut next: BTreeMap<String, Vec<(String, bool)>> = BTreeMap::new();
+    for (from, role, conditional) in iamx_analysis::aws::assume_edges(cx.env) {
+        next.entry(from)
+            .or_default()
+            .push((role, conditional.is_some()));
+    }
+    let named: BTreeSet<String> = who
+        .iter()
+        .filter_map(|c| match c {
+            Caller::Arn(a) => Some(a.clone()),
+            Caller::Holder(..) => None,
+        })
+        .collect();
+    let mut out: BTreeMap<String, (Vec<String>, bool)> = BTreeMap::new();
+    let mut queue: std::collections::VecDeque<(String, Vec<String>, bool)> = named
+        .iter()
+        .map(|a| (a.clone(), vec![a.clone()], false))
+        .collect();
+    while let Some((at, chain, conditional)) = queue.pop_front() {
+        for (role, c) in next.get(&at).into_iter().flatten() {
+            let excepted = except.iter().any(|p| names(p, &Caller::Arn(role.clone())));
+            if named.contains(role) || excepted || out.contains_key(role) {
+                continue;
+            }
+            let mut chain = chain.clone();
+            chain.push(role.clone());
+            out.insert(role.clone(), (chain.clone(), conditional || *c));
+            queue.push_back((role.clone(), chain, conditional || *c));
+        }
+    }
+    out
+}
+
+/// `never` for the roles the named callers reach (see [`assumable`]): a
+/// role that can do the action is a finding of the caller at the head of
+/// its chain.
+fn never_through(
+    cx: &Ctx<'_>,
+    chains: &BTreeMap<String, (Vec<String>, bool)>,
+    actions: &[String],
+    resources: &[String],
+    out: &mut Outcome,
+) {
+    if chains.is_empty() {
+        return;
+    }
+    let roles: Vec<Caller> = chains.keys().map(|r| Caller::Arn(r.clone())).collect();
+    let mut through = Outcome::new();
+    never(cx, &roles, actions, resources, &mut through);
+    for f in through.findings {
+        let role = roles.iter().map(Caller::id).find(|r| {
+            f.message
+                .strip_prefix(r.as_str())
+                .is_some_and(|rest| rest.starts_with([' ', ':']))
+        });
+        let Some((chain, conditional)) = role.as_ref().and_then(|r| chains.get(r)) else {
+            out.findings.push(f);
+            continue;
+        };
+        let head = chain.first().cloned().unwrap_or_default();
+        let via = chain.get(1..).unwrap_or_default().join(" → ");
+        let when = if *conditional {
+            " (an assumption on the way holds only under a condition)"
+        } else {
+            ""
+        };
+        out.findings.push(Finding {
+            message: format!("{head}, by assuming {via}{when}: {}", f.message),
+            ..f
+        });
+    }
+    out.notes.push(format!(
+        "{} role(s) the named callers can assume asked too",
+        chains.len()
+    ));
 }
 
 fn expand_actions(catalog: &Catalog, actions: &[String]) -> Vec<String> {
