@@ -503,6 +503,11 @@ impl Ingest<'_, '_> {
         let Some(payload) = &r.proto_payload else {
             return;
         };
+        // the project whose log holds the entry (`projects/P/logs/…`)
+        let project = r.log_name.get().and_then(|l| {
+            let p = l.strip_prefix("projects/")?.split('/').next()?;
+            (!p.is_empty()).then(|| format!("projects/{p}"))
+        });
         match gcp::map(payload) {
             Ok(m) => {
                 self.stats.mapped += 1;
@@ -515,7 +520,7 @@ impl Ingest<'_, '_> {
                         via: m.via.clone(),
                         action: check.action,
                         resource: check.resource,
-                        resource_account: None,
+                        resource_account: project.clone(),
                         time,
                         outcome: check.outcome,
                         context: Vec::new(),

@@ -154,6 +154,8 @@ pub(crate) struct Record<'a> {
     pub proto_payload: Option<ProtoPayload<'a>>,
     #[serde(borrow)]
     pub timestamp: Str<'a>,
+    #[serde(rename = "logName", borrow)]
+    pub log_name: Str<'a>,
     // Azure (`az monitor activity-log list`, REST, diagnostic export)
     #[serde(rename = "operationName", borrow)]
     pub operation_name: Option<NameValue<'a>>,

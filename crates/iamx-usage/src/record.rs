@@ -162,8 +162,8 @@ pub struct UsageRecord {
     /// The resource: AWS an ARN, GCP a full resource name, Azure a resource
     /// id. `None` when the log does not name it (requests use `*` then).
     pub resource: Option<String>,
-    /// The account (AWS) or subscription (Azure) owning the resource, when
-    /// known.
+    /// The account (AWS), project whose log holds the entry (GCP,
+    /// `projects/P`) or subscription (Azure) owning the resource, when known.
     pub resource_account: Option<String>,
     /// When, as epoch milliseconds.
     pub time: Option<i64>,

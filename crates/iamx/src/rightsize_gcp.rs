@@ -26,6 +26,8 @@ use std::sync::Arc;
 /// A call kept: its request and program, the attachment point, the old
 /// binding's condition (CEL text) and, for an object, its relative name.
 struct Kept {
+    /// The project the log entry was written to, when the log says.
+    project: Option<String>,
     request: Request,
     program: GcpProgram,
     was_allowed: bool,
@@ -157,6 +159,7 @@ pub(crate) fn rightsize(
         };
         let (attach, object) = attachment(&req.resource);
         kept.push(Kept {
+            project: r.resource_account.clone(),
             was_allowed: d.outcome == Outcome::Allowed,
             request: req,
             program: prog,
@@ -320,7 +323,7 @@ pub(crate) fn rightsize(
             let id = role_ids.get(perms).cloned().unwrap_or_default();
             let mut b = json!({
                 "resource": attach,
-                "role": format!("{}/roles/{id}", role_parent(attach)),
+                "role": format!("{}/roles/{id}", role_parent(inp, attach, &kept)),
                 "members": [member],
             });
             if let (Some(c), Json::Object(m)) = (cond, &mut b) {
@@ -350,15 +353,48 @@ pub(crate) fn rightsize(
 
 /// Where a custom role lives: the project the resource names, else a
 /// placeholder to fill in.
-fn role_parent(resource: &str) -> String {
-    let mut it = resource.split('/');
-    while let Some(seg) = it.next() {
-        if seg == "projects"
-            && let Some(p) = it.next()
-            && p != "_"
-        {
-            return format!("projects/{p}");
+/// The project a custom role for a binding at `resource` belongs to (a
+/// project-level custom role can be bound only in its project): the
+/// project the name holds, else the nearest project among its ancestors
+/// the inputs give, else the project whose log recorded the calls made
+/// there, else a placeholder the user fills in.
+fn role_parent(inp: &Inputs<'_>, resource: &str, kept: &[Kept]) -> String {
+    let named = |name: &str| -> Option<String> {
+        let mut it = name.split('/');
+        while let Some(seg) = it.next() {
+            if seg == "projects"
+                && let Some(p) = it.next()
+                && p != "_"
+                && !p.is_empty()
+            {
+                return Some(format!("projects/{p}"));
+            }
         }
-    }
-    "projects/PROJECT_ID".to_owned()
+        None
+    };
+    // role names take the project id; ancestors give the number
+    let by_id = |p: String| match inp.gcp.aliases.get(&p) {
+        Some(id)
+            if p.bytes()
+                .skip("projects/".len())
+                .all(|b| b.is_ascii_digit()) =>
+        {
+            id.clone()
+        }
+        _ => p,
+    };
+    named(resource)
+        .or_else(|| {
+            inp.gcp
+                .ancestors
+                .get(&iamx_gcp::names::canon(resource))
+                .and_then(|a| a.iter().find_map(|x| named(x)))
+                .map(by_id)
+        })
+        .or_else(|| {
+            kept.iter()
+                .filter(|k| k.attach == resource)
+                .find_map(|k| k.project.clone())
+        })
+        .unwrap_or_else(|| "projects/PROJECT_ID".to_owned())
 }
