@@ -16,7 +16,7 @@ use iamx_model::azure::{
 use iamx_model::{
     Condition, Context, Diagnostic, Origin, Principal, PrincipalKind, Reason, Request, Severity,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// A permission block that carries its own ABAC condition (Microsoft's
@@ -144,6 +144,32 @@ pub struct AzureEnvironment {
     pub directory_roles: Vec<DirectoryRoleAssignment>,
     /// Federated identity credentials.
     pub federated_credentials: Vec<FederatedCredential>,
+    /// Member → the groups that list it directly, derived from `groups` on
+    /// first use (see [`Memberships`]).
+    memberships: Memberships,
+}
+
+/// The lazily built reverse index of `groups`. Empty again on clone, and
+/// after every change through a method; a direct edit of `groups` that
+/// changes how many groups or members there are is noticed and read without
+/// the index (call [`AzureEnvironment::invalidate`] after other edits).
+#[derive(Default)]
+struct Memberships(std::sync::OnceLock<(usize, usize, HashMap<String, Vec<String>>)>);
+
+impl Clone for Memberships {
+    fn clone(&self) -> Memberships {
+        Memberships::default()
+    }
+}
+
+impl std::fmt::Debug for Memberships {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Memberships(built)"
+        } else {
+            "Memberships(empty)"
+        })
+    }
 }
 
 /// What an environment holds, for listings.
@@ -321,6 +347,7 @@ impl AzureEnvironment {
     /// Adds everything `other` holds. For role definitions with the same
     /// GUID the first wins; group members are united.
     pub fn merge(&mut self, other: AzureEnvironment) {
+        self.invalidate();
         for (k, v) in other.roles {
             self.roles.entry(k).or_insert(v);
         }
@@ -503,9 +530,43 @@ impl AzureEnvironment {
     /// The caller's identities: its object id and every group it belongs
     /// to, directly or through nested groups (lowercased).
     pub fn identities(&self, principal_id: &str) -> BTreeSet<String> {
-        let mut ids = groups_of(&self.groups, principal_id);
-        ids.insert(principal_id.to_ascii_lowercase());
+        let size = |g: &BTreeMap<String, Group>| {
+            (g.len(), g.values().map(|x| x.members.len()).sum::<usize>())
+        };
+        let (groups, members, containing) = self.memberships.0.get_or_init(|| {
+            let mut containing: HashMap<String, Vec<String>> = HashMap::new();
+            for g in self.groups.values() {
+                for m in &g.members {
+                    containing.entry(m.clone()).or_default().push(g.id.clone());
+                }
+            }
+            let (n, m) = size(&self.groups);
+            (n, m, containing)
+        });
+        let id = principal_id.to_ascii_lowercase();
+        let mut ids = if (*groups, *members) == size(&self.groups) {
+            let mut out = BTreeSet::new();
+            let mut frontier = vec![id.as_str()];
+            while let Some(x) = frontier.pop() {
+                for g in containing.get(x).into_iter().flatten() {
+                    if out.insert(g.clone()) {
+                        frontier.push(g.as_str());
+                    }
+                }
+            }
+            out
+        } else {
+            groups_of(&self.groups, &id)
+        };
+        ids.insert(id);
         ids
+    }
+
+    /// Drops the derived membership index; the next question rebuilds it.
+    /// Every method that adds inputs calls it; call it after editing
+    /// `groups` directly.
+    pub fn invalidate(&mut self) {
+        self.memberships = Memberships::default();
     }
 
     /// Whether `op` is taken as a data action when the caller does not say:

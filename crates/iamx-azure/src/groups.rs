@@ -176,6 +176,7 @@ impl AzureEnvironment {
     }
 
     pub(crate) fn add_group(&mut self, id: String, g: Group) {
+        self.invalidate();
         match self.groups.get_mut(&id) {
             Some(existing) => {
                 for m in g.members {
@@ -191,5 +192,53 @@ impl AzureEnvironment {
                 self.groups.insert(id, g);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::AzureEnvironment;
+
+    fn group(id: &str, members: &[&str]) -> Group {
+        Group {
+            id: id.to_owned(),
+            display_name: None,
+            members: members.iter().map(|m| (*m).to_owned()).collect(),
+            origin: Arc::new(Origin {
+                file: None,
+                policy: Arc::from(id),
+                statement: 0,
+                sid: None,
+                line: 0,
+                column: 0,
+            }),
+        }
+    }
+
+    /// `identities` (through its membership index) agrees with the plain
+    /// walk of `groups_of`, follows nesting, ends on cycles, and notices a
+    /// direct edit of `groups` that adds a group.
+    #[test]
+    fn identities_follow_nested_groups() {
+        let mut env = AzureEnvironment::default();
+        env.add_group("g1".into(), group("g1", &["u1", "g2"]));
+        env.add_group("g2".into(), group("g2", &["u2", "g3"]));
+        env.add_group("g3".into(), group("g3", &["g2"]));
+        let ids =
+            |env: &AzureEnvironment, u: &str| env.identities(u).into_iter().collect::<Vec<_>>();
+        assert_eq!(ids(&env, "U1"), ["g1", "u1"]);
+        assert_eq!(ids(&env, "u2"), ["g1", "g2", "g3", "u2"]);
+        for u in ["u1", "u2", "g3", "nobody"] {
+            let mut walk = groups_of(&env.groups, u);
+            walk.insert(u.to_owned());
+            assert_eq!(env.identities(u), walk, "{u}");
+        }
+        // a direct edit after the index was built
+        env.groups.insert("g4".into(), group("g4", &["u1"]));
+        assert_eq!(ids(&env, "u1"), ["g1", "g4", "u1"]);
+        env.invalidate();
+        assert_eq!(ids(&env, "u1"), ["g1", "g4", "u1"]);
     }
 }

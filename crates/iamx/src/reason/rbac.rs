@@ -390,11 +390,10 @@ impl AzureGrants {
     }
 
     fn environment(&self) -> AzureEnvironment {
-        AzureEnvironment {
-            roles: self.roles.clone(),
-            assignments: self.assignments.clone(),
-            ..AzureEnvironment::default()
-        }
+        let mut env = AzureEnvironment::default();
+        env.roles = self.roles.clone();
+        env.assignments = self.assignments.clone();
+        env
     }
 
     /// The program of these grants for the probe on one plane.
