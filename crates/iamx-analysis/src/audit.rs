@@ -229,7 +229,8 @@ fn public_access(inp: &Inputs<'_>) -> Vec<Access> {
             }
         }
     }
-    // GCP: bindings to allUsers / allAuthenticatedUsers
+    // GCP: bindings to allUsers / allAuthenticatedUsers, asked for them alone
+    let mut targets = Vec::new();
     for (res, pols) in &inp.gcp.allow {
         for who in ["allUsers", "allAuthenticatedUsers"] {
             if pols.iter().any(|p| {
@@ -237,14 +238,11 @@ fn public_access(inp: &Inputs<'_>) -> Vec<Access> {
                     .iter()
                     .any(|b| b.members.iter().any(|m| m == who))
             }) {
-                let full = iamx_gcp::names::full(res);
-                if let Ok(mut v) = crate::gcp::who_can(inp, &full, None) {
-                    v.retain(|a| a.principal == who);
-                    out.extend(v);
-                }
+                targets.push((iamx_gcp::names::full(res), who.to_owned()));
             }
         }
     }
+    out.extend(crate::gcp::access_of_members(inp, &targets));
     crate::normalize(out)
 }
 

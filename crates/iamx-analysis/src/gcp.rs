@@ -448,30 +448,63 @@ pub fn who_can(
         .collect();
     if !by_sa.is_empty() {
         let only: BTreeSet<String> = by_sa.keys().cloned().collect();
-        for (m, sa, perm, cond) in impersonations(&reach, Some(&only)) {
-            let Some(sa_access) = by_sa.get(&sa) else {
-                continue;
-            };
-            out.push(Access {
-                cloud: "gcp",
-                principal: m.clone(),
-                kind: kind_of(&m).to_owned(),
-                resource: sa_access.resource.clone(),
-                actions: sa_access
-                    .actions
-                    .iter()
-                    .map(|x| ActionAccess {
-                        action: x.action.clone(),
-                        conditional: x.conditional || cond.is_some(),
-                        condition: x.condition.clone().or_else(|| cond.clone()),
-                    })
-                    .collect(),
-                via: vec![format!("impersonated service account {sa} ({perm})")],
-                grants: sa_access.grants.clone(),
-            });
+        for i in impersonations(&reach, Some(&only)) {
+            if let Some(sa_access) = by_sa.get(&i.1) {
+                out.push(impersonated(&i, sa_access));
+            }
         }
     }
     Ok(out)
+}
+
+/// The access of `m` through service account `sa` (impersonated with
+/// `perm`, under `cond`) that has `sa_access`.
+fn impersonated((m, sa, perm, cond): &Impersonation, sa_access: &Access) -> Access {
+    Access {
+        cloud: "gcp",
+        principal: m.clone(),
+        kind: kind_of(m).to_owned(),
+        resource: sa_access.resource.clone(),
+        actions: sa_access
+            .actions
+            .iter()
+            .map(|x| ActionAccess {
+                action: x.action.clone(),
+                conditional: x.conditional || cond.is_some(),
+                condition: x.condition.clone().or_else(|| cond.clone()),
+            })
+            .collect(),
+        via: vec![format!("impersonated service account {sa} ({perm})")],
+        grants: sa_access.grants.clone(),
+    }
+}
+
+/// [`who_can`] at each `(resource, member)` of `targets`, for that member
+/// only (the public members of the audit): its own access there, and what
+/// it reaches there through the service accounts it can impersonate;
+/// without asking about every other principal of the inputs.
+pub fn access_of_members(inp: &Inputs<'_>, targets: &[(String, String)]) -> Vec<Access> {
+    let env = inp.gcp;
+    if targets.is_empty() {
+        return Vec::new();
+    }
+    let members: BTreeSet<&str> = targets.iter().map(|(_, m)| m.as_str()).collect();
+    let imps: Vec<Impersonation> = impersonations(&Reach::new(env), None)
+        .into_iter()
+        .filter(|i| members.contains(i.0.as_str()))
+        .collect();
+    targets
+        .par_iter()
+        .flat_map_iter(|(resource, member)| {
+            let mut out: Vec<Access> = access_of(env, member, resource, None).into_iter().collect();
+            for i in imps.iter().filter(|i| i.0 == *member) {
+                if let Some(sa_access) = access_of(env, &i.1, resource, None) {
+                    out.push(impersonated(i, &sa_access));
+                }
+            }
+            out
+        })
+        .collect()
 }
 
 /// Everything a GCP member can reach: for each resource with a binding naming
