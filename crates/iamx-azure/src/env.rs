@@ -147,6 +147,35 @@ pub struct AzureEnvironment {
     /// Member → the groups that list it directly, derived from `groups` on
     /// first use (see [`Memberships`]).
     memberships: Memberships,
+    /// Assignments by scope, derived from `assignments` on first use (see
+    /// [`ScopeIndex`]).
+    by_scope: ScopeIndex,
+}
+
+/// The lazily built index of `assignments` by scope: the positions of the
+/// assignments at each scope (lowercased, without a trailing `/`), and of
+/// those at management groups (which reach by the management-group tree,
+/// not by name). Empty again on clone and after every change through a
+/// method; a direct edit of `assignments` that changes their number is
+/// noticed and read without it (call [`AzureEnvironment::invalidate`] after
+/// other edits).
+#[derive(Default)]
+struct ScopeIndex(std::sync::OnceLock<(usize, HashMap<String, Vec<usize>>, Vec<usize>)>);
+
+impl Clone for ScopeIndex {
+    fn clone(&self) -> ScopeIndex {
+        ScopeIndex::default()
+    }
+}
+
+impl std::fmt::Debug for ScopeIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "ScopeIndex(built)"
+        } else {
+            "ScopeIndex(empty)"
+        })
+    }
 }
 
 /// The lazily built reverse index of `groups`. Empty again on clone, and
@@ -226,9 +255,9 @@ fn mg_applies(scope: &str, chain: &MgChain) -> Option<Result<bool, String>> {
     clippy::too_many_arguments,
     reason = "one call site per program source (environment, request file); a struct would only rename the list"
 )]
-pub(crate) fn assemble(
+pub(crate) fn assemble<'a>(
     roles: &dyn RoleLookup,
-    assignments: &[RoleAssignment],
+    assignments: impl IntoIterator<Item = &'a RoleAssignment>,
     denies: &[DenyAssignment],
     target: &str,
     chain: &MgChain,
@@ -562,11 +591,52 @@ impl AzureEnvironment {
         ids
     }
 
-    /// Drops the derived membership index; the next question rebuilds it.
-    /// Every method that adds inputs calls it; call it after editing
-    /// `groups` directly.
+    /// Drops the derived indexes (group memberships, assignments by scope);
+    /// the next question rebuilds them. Every method that adds inputs calls
+    /// it; call it after editing `groups` or `assignments` directly.
     pub fn invalidate(&mut self) {
         self.memberships = Memberships::default();
+        self.by_scope = ScopeIndex::default();
+    }
+
+    /// The assignments that may reach `target`, in input order: those at
+    /// `target`, at a scope above it by name, or at a management group
+    /// (decided by the caller against the management-group chain); every
+    /// assignment whose scope covers `target` is among them.
+    fn candidates(&self, target: &str) -> Vec<&RoleAssignment> {
+        let (n, by_scope, at_mg) = self.by_scope.0.get_or_init(|| {
+            let mut by_scope: HashMap<String, Vec<usize>> = HashMap::new();
+            let mut at_mg = Vec::new();
+            for (i, a) in self.assignments.iter().enumerate() {
+                if crate::mgmt::mg_of_scope(&a.scope).is_some() {
+                    at_mg.push(i);
+                }
+                by_scope
+                    .entry(a.scope.trim_end_matches('/').to_ascii_lowercase())
+                    .or_default()
+                    .push(i);
+            }
+            (self.assignments.len(), by_scope, at_mg)
+        });
+        if *n != self.assignments.len() {
+            return self.assignments.iter().collect();
+        }
+        let t = target.to_ascii_lowercase();
+        let mut ends: Vec<usize> = vec![0, t.len()];
+        ends.extend(t.match_indices('/').map(|(i, _)| i));
+        ends.sort_unstable();
+        ends.dedup();
+        let mut idx: Vec<usize> = at_mg.clone();
+        for k in ends {
+            if let Some(v) = t.get(..k).and_then(|head| by_scope.get(head)) {
+                idx.extend(v);
+            }
+        }
+        idx.sort_unstable();
+        idx.dedup();
+        idx.into_iter()
+            .filter_map(|i| self.assignments.get(i))
+            .collect()
     }
 
     /// Whether `op` is taken as a data action when the caller does not say:
@@ -615,7 +685,7 @@ impl AzureEnvironment {
         let chain = self.management_groups.chain(&req.resource);
         assemble(
             &self.roles,
-            &self.assignments,
+            self.candidates(&req.resource),
             &self.denies,
             &req.resource,
             &chain,
@@ -655,8 +725,8 @@ impl AzureEnvironment {
     /// above it. A program for `target` takes part of no other assignment.
     pub fn assignments_reaching(&self, target: &str) -> Vec<&RoleAssignment> {
         let chain = self.management_groups.chain(target);
-        self.assignments
-            .iter()
+        self.candidates(target)
+            .into_iter()
             .filter(|a| {
                 scope_covers(&a.scope, target)
                     || !matches!(mg_applies(&a.scope, &chain), None | Some(Ok(false)))
