@@ -160,7 +160,11 @@ pub struct AzureEnvironment {
 /// noticed and read without it (call [`AzureEnvironment::invalidate`] after
 /// other edits).
 #[derive(Default)]
-struct ScopeIndex(std::sync::OnceLock<(usize, HashMap<String, Vec<usize>>, Vec<usize>)>);
+struct ScopeIndex(std::sync::OnceLock<ByScope>);
+
+/// How many assignments were indexed; positions by scope; positions at
+/// management groups.
+type ByScope = (usize, HashMap<String, Vec<usize>>, Vec<usize>);
 
 impl Clone for ScopeIndex {
     fn clone(&self) -> ScopeIndex {
