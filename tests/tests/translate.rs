@@ -482,6 +482,19 @@ fn blob_reader_to_aws(
     tag: &str,
     condition: Option<&str>,
 ) -> (String, serde_json::Value) {
+    blob_reader_at_to_aws(d, tag, CONTAINER, condition)
+}
+
+/// The corpus map's `reports` container.
+const CONTAINER: &str = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/prod/providers/Microsoft.Storage/storageAccounts/acmeprod/blobServices/default/containers/reports";
+
+/// [`blob_reader_to_aws`] with the assignment at `scope`.
+fn blob_reader_at_to_aws(
+    d: &std::path::Path,
+    tag: &str,
+    scope: &str,
+    condition: Option<&str>,
+) -> (String, serde_json::Value) {
     let dir = std::env::temp_dir().join(format!("iamx-translate-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join("assignment.json");
@@ -490,7 +503,7 @@ fn blob_reader_to_aws(
         "principalType": "User",
         "roleDefinitionId": "/subscriptions/00000000-0000-4000-8000-000000000001/providers/Microsoft.Authorization/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
         "roleDefinitionName": "Storage Blob Data Reader",
-        "scope": "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/prod/providers/Microsoft.Storage/storageAccounts/acmeprod/blobServices/default/containers/reports"
+        "scope": scope
     });
     if let Some(c) = condition {
         assignment["condition"] = c.into();
@@ -980,4 +993,46 @@ fn the_translate_example_does_what_its_readme_says() {
         text.contains("loss report (") && text.contains("aws:SourceIp"),
         "{text}"
     );
+}
+
+/// An assignment at a storage account the map does not hold, whose ABAC
+/// condition names a container the map does: the blob reads go to that
+/// bucket alone; what the condition does not limit (the role's control
+/// operations at the account) is an unmapped-resource loss.
+#[test]
+fn azure_container_condition_at_an_unmapped_account() {
+    let Some(d) = shared() else { return };
+    let account = CONTAINER.split("/blobServices/").next().unwrap();
+    let condition = "((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'reports'))";
+    let (stdout, t) = blob_reader_at_to_aws(&d, "container", account, Some(condition));
+    let resources: Vec<String> = t["output"]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["Resource"].as_array().unwrap().clone())
+        .map(|r| r.as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        resources.contains(&"arn:aws:s3:::acme-reports/*".to_owned()),
+        "{stdout}"
+    );
+    assert!(
+        resources
+            .iter()
+            .all(|r| r.starts_with("arn:aws:s3:::acme-reports")),
+        "{stdout}"
+    );
+    assert!(
+        t["losses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["kind"] == "unmapped_resource"
+                && l["resource"].as_str().unwrap().starts_with(account)),
+        "{stdout}"
+    );
+    // a container the map does not hold: nothing carried
+    let other = condition.replace("'reports'", "'archive'");
+    let (stdout, t) = blob_reader_at_to_aws(&d, "container-other", account, Some(&other));
+    assert!(t["carried"].as_array().unwrap().is_empty(), "{stdout}");
 }

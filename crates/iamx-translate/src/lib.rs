@@ -380,30 +380,63 @@ impl Source {
                 });
                 continue;
             };
-            let Some(scope) = map.scope_of(Cloud::Azure, &a.scope) else {
+            let clauses = azure_clauses(&a.condition).filter(|_| a.condition != Condition::True);
+            // an assignment at a scope the map does not hold may still name
+            // mapped containers in its condition
+            let mapped = map.scope_of(Cloud::Azure, &a.scope);
+            let Some(scope) = mapped.clone().or_else(|| {
+                clauses
+                    .as_ref()
+                    .is_some_and(|cs| cs.iter().all(|c| c.container.is_some()))
+                    .then_some(None)
+            }) else {
                 losses.push(Loss::UnmappedResource {
                     resource: a.scope.clone(),
                 });
                 continue;
             };
             let blocks: Vec<_> = role.blocks.iter().cloned().collect();
-            match azure_clauses(&a.condition) {
-                // storage data actions limited to an object prefix or a window
-                Some(clauses) if a.condition != Condition::True => {
+            match clauses {
+                // storage data actions limited to a container, an object
+                // prefix or a window
+                Some(clauses) => {
                     let all: Vec<Pattern> = clauses.iter().flat_map(|c| c.guards.clone()).collect();
-                    held.push(Held {
-                        scope: scope.clone(),
-                        blocks: blocks.clone(),
-                        except: all,
-                        ..Held::default()
-                    });
+                    if mapped.is_some() {
+                        held.push(Held {
+                            scope: scope.clone(),
+                            blocks: blocks.clone(),
+                            except: all,
+                            ..Held::default()
+                        });
+                    } else {
+                        losses.push(Loss::UnmappedResource {
+                            resource: format!(
+                                "{} (the operations its condition does not limit to a mapped container)",
+                                a.scope
+                            ),
+                        });
+                    }
                     for c in clauses {
-                        let scopes = match (&c.prefix, &scope) {
-                            (None, _) => vec![scope.clone()],
-                            (Some(p), Some(Scope::Resource { resource })) => {
-                                match map.resource(resource) {
-                                    Some(r) => {
-                                        let (scopes, unmapped) = object_scopes(
+                        // a container the clause names narrows the scope to it
+                        let bases: Vec<Option<Scope>> = match &c.container {
+                            None => vec![scope.clone()],
+                            Some(name) => {
+                                let found = azure_containers(map, &a.scope, name);
+                                if found.is_empty() {
+                                    losses.push(Loss::UnmappedResource {
+                                        resource: format!("{}: container `{name}`", a.scope),
+                                    });
+                                }
+                                found.into_iter().map(Some).collect()
+                            }
+                        };
+                        let mut scopes: Vec<Option<Scope>> = Vec::new();
+                        for base in bases {
+                            match (&c.prefix, &base) {
+                                (None, _) => scopes.push(base),
+                                (Some(p), Some(Scope::Resource { resource })) => {
+                                    if let Some(r) = map.resource(resource) {
+                                        let (found, unmapped) = object_scopes(
                                             map,
                                             r,
                                             p,
@@ -411,18 +444,14 @@ impl Source {
                                             &format!("{}/blobs/{p}*", a.scope),
                                         );
                                         losses.extend(unmapped);
-                                        scopes.into_iter().map(Some).collect()
+                                        scopes.extend(found.into_iter().map(Some));
                                     }
-                                    None => vec![],
                                 }
-                            }
-                            (Some(p), _) => {
-                                losses.push(Loss::UnmappedResource {
+                                (Some(p), _) => losses.push(Loss::UnmappedResource {
                                     resource: format!("{}: blobs under `{p}`", a.scope),
-                                });
-                                vec![]
+                                }),
                             }
-                        };
+                        }
                         for s in scopes {
                             held.push(Held {
                                 scope: s,
@@ -612,14 +641,40 @@ fn object_scopes(
 #[derive(Debug)]
 struct AzureClause {
     guards: Vec<Pattern>,
+    /// The blob container the clause names (`containers:name StringEquals`).
+    container: Option<String>,
     prefix: Option<String>,
     window: Window,
 }
 
+/// The attribute of a blob container's name in ABAC conditions.
+const CONTAINER_NAME: &str =
+    "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name]";
+
+/// The map's containers named `name` at or under the Azure scope `at`.
+fn azure_containers(map: &ResourceMap, at: &str, name: &str) -> Vec<Scope> {
+    map.resources
+        .iter()
+        .filter(|r| {
+            r.azure.as_deref().is_some_and(|id| {
+                let id = id.trim_end_matches('/');
+                iamx_model::azure::scope_covers(at, id)
+                    && id
+                        .rsplit_once("/containers/")
+                        .is_some_and(|(_, n)| n.eq_ignore_ascii_case(name) && !n.contains('/'))
+            })
+        })
+        .map(|r| Scope::Resource {
+            resource: r.name.clone(),
+        })
+        .collect()
+}
+
 /// An Azure assignment condition as clauses `(!(ActionMatches{…}) AND …)
-/// OR (<blob path> StringStartsWith '…' AND @Environment[UtcNow]
-/// DateTimeGreaterThan '…' AND …)`, joined by AND; `None` for anything
-/// else (sub-operations, other attributes, an action two clauses guard).
+/// OR (<container name> StringEquals '…' AND <blob path> StringStartsWith
+/// '…' AND @Environment[UtcNow] DateTimeGreaterThan '…' AND …)`, joined by
+/// AND; `None` for anything else (sub-operations, other attributes, an
+/// action two clauses guard).
 fn azure_clauses(c: &Condition) -> Option<Vec<AzureClause>> {
     use iamx_model::expr::{AzOp, Expr, Quantifier};
     let Condition::Expr(e) = c else { return None };
@@ -648,6 +703,7 @@ fn azure_clauses(c: &Condition) -> Option<Vec<AzureClause>> {
             guards.push(p);
         }
         let mut prefix = None;
+        let mut container = None;
         let mut window = Window::ALL;
         for part in conj(body) {
             let Expr::AzOp {
@@ -664,6 +720,12 @@ fn azure_clauses(c: &Condition) -> Option<Vec<AzureClause>> {
             };
             if attr.eq_ignore_ascii_case(lower::BLOB_PATH) && op == AzOp::StringStartsWith {
                 if prefix.replace(v.clone()).is_some() {
+                    return None;
+                }
+                continue;
+            }
+            if attr.eq_ignore_ascii_case(CONTAINER_NAME) && op == AzOp::StringEquals {
+                if container.replace(v.clone()).is_some() {
                     return None;
                 }
                 continue;
@@ -696,6 +758,7 @@ fn azure_clauses(c: &Condition) -> Option<Vec<AzureClause>> {
         }
         out.push(AzureClause {
             guards,
+            container,
             prefix,
             window,
         });
