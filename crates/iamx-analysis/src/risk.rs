@@ -406,10 +406,16 @@ fn aws_action_text(st: &iamx_model::Statement) -> String {
 /// (lowercased), expanded once per pass.
 struct AwsWildcards<'e> {
     entries: Vec<(&'e str, Vec<String>)>,
+    /// The listed actions (credential exposure, privilege escalation),
+    /// lowercased.
+    listed: Vec<String>,
+    /// Per resource policy with an allow statement matching a listed action:
+    /// its resource and those statements (the same for every principal).
+    listed_in_resource_policies: Vec<(&'e str, Vec<&'e iamx_model::Statement>)>,
 }
 
 impl<'e> AwsWildcards<'e> {
-    fn new(inp: &Inputs<'_>, lists: &'e RiskLists) -> AwsWildcards<'e> {
+    fn new(inp: &Inputs<'e>, lists: &'e RiskLists) -> AwsWildcards<'e> {
         let entries = RiskLists::of(&lists.aws, RiskKind::SensitiveWildcard)
             .map(|e| {
                 let actions = inp
@@ -421,7 +427,31 @@ impl<'e> AwsWildcards<'e> {
                 (e.permission.as_str(), actions)
             })
             .collect();
-        AwsWildcards { entries }
+        let listed: Vec<String> = lists
+            .aws
+            .iter()
+            .filter(|e| e.kind != RiskKind::SensitiveWildcard)
+            .map(|e| e.permission.to_ascii_lowercase())
+            .collect();
+        let listed_in_resource_policies = inp
+            .aws
+            .resource_policies
+            .iter()
+            .filter_map(|rp| {
+                let sts: Vec<&iamx_model::Statement> = rp
+                    .policy
+                    .statements
+                    .iter()
+                    .filter(|st| hits_listed(&listed, st))
+                    .collect();
+                (!sts.is_empty()).then_some((rp.resource.as_str(), sts))
+            })
+            .collect();
+        AwsWildcards {
+            entries,
+            listed,
+            listed_in_resource_policies,
+        }
     }
 
     /// The sensitive wildcards an allow statement covers: every catalog
@@ -529,7 +559,7 @@ fn aws_principal(
     }
     // credential exposure and privilege escalation, on the resources the
     // allow statements matching a listed action name (none: nothing to ask)
-    let targets = aws_listed_targets(inp, lists, p, &prog);
+    let targets = aws_listed_targets(inp, wild, p, &prog);
     for r in &targets {
         let acts: BTreeSet<&str> = lists
             .aws
@@ -560,25 +590,22 @@ fn aws_principal(
 /// allow statements that match one (its identity statements' resources; the
 /// resource of a resource policy that may name it). A resource pattern with
 /// a policy variable is left to what-can, which substitutes it.
+/// Whether `st` is an allow statement matching one of the `listed`
+/// actions (lowercased).
+fn hits_listed(listed: &[String], st: &iamx_model::Statement) -> bool {
+    st.effect == Effect::Allow && listed.iter().any(|a| st.action.matches_lc(a))
+}
+
 fn aws_listed_targets(
     inp: &Inputs<'_>,
-    lists: &RiskLists,
+    wild: &AwsWildcards<'_>,
     p: &Principal,
     prog: &iamx_model::AwsProgram,
 ) -> BTreeSet<String> {
-    let listed: Vec<String> = lists
-        .aws
-        .iter()
-        .filter(|e| e.kind != RiskKind::SensitiveWildcard)
-        .map(|e| e.permission.to_ascii_lowercase())
-        .collect();
-    let hits = |st: &iamx_model::Statement| {
-        st.effect == Effect::Allow && listed.iter().any(|a| st.action.matches_lc(a))
-    };
     let mut out = BTreeSet::new();
     let mut variables = false;
     for st in prog.identity.iter().flat_map(|pol| pol.statements.iter()) {
-        if !hits(st) {
+        if !hits_listed(&wild.listed, st) {
             continue;
         }
         match &st.resource {
@@ -596,15 +623,13 @@ fn aws_listed_targets(
             }
         }
     }
-    for rp in &inp.aws.resource_policies {
-        if rp.policy.statements.iter().any(|st| {
-            hits(st)
-                && st
-                    .principal
-                    .as_ref()
-                    .is_none_or(|x| x.matches(p) != PrincipalMatch::No)
+    for (resource, sts) in &wild.listed_in_resource_policies {
+        if sts.iter().any(|st| {
+            st.principal
+                .as_ref()
+                .is_none_or(|x| x.matches(p) != PrincipalMatch::No)
         }) {
-            out.insert(rp.resource.clone());
+            out.insert((*resource).to_owned());
         }
     }
     if variables {
