@@ -18,7 +18,7 @@ use iamx_model::{
 };
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// What a finding is about.
@@ -854,8 +854,13 @@ fn azure_decide(
     Some((iamx_model::azure::evaluate_azure(&prog, &req), prog))
 }
 
-/// A request and its program.
-type AzureRequest = (iamx_model::Request, iamx_model::azure::AzureProgram);
+/// A request and its program, with the program's assignments by principal
+/// id (positions, in program order).
+type AzureRequest = (
+    iamx_model::Request,
+    iamx_model::azure::AzureProgram,
+    HashMap<String, Vec<usize>>,
+);
 
 /// Programs by (scope, data plane); `None` where the request cannot be built.
 type SharedPrograms = BTreeMap<(String, bool), Option<Arc<AzureRequest>>>;
@@ -887,7 +892,16 @@ impl AzureScopes {
         }
         let built = iamx_azure::build_request(inp.azure, id, op, scope, Some(data), Context::new())
             .ok()
-            .map(Arc::new);
+            .map(|(req, prog)| {
+                let mut by_principal: HashMap<String, Vec<usize>> = HashMap::new();
+                for (i, a) in prog.assignments.iter().enumerate() {
+                    by_principal
+                        .entry(a.principal_id.clone())
+                        .or_default()
+                        .push(i);
+                }
+                Arc::new((req, prog, by_principal))
+            });
         if let Ok(mut m) = self.built.lock() {
             m.insert(key, built.clone());
         }
@@ -898,7 +912,7 @@ impl AzureScopes {
 /// One principal's programs, from the shared ones.
 struct AzurePrograms<'s> {
     scopes: &'s AzureScopes,
-    built: BTreeMap<(String, bool), Option<AzureRequest>>,
+    built: BTreeMap<(String, bool), Option<(iamx_model::Request, iamx_model::azure::AzureProgram)>>,
 }
 
 impl<'s> AzurePrograms<'s> {
@@ -923,18 +937,24 @@ impl<'s> AzurePrograms<'s> {
             .entry((scope.to_owned(), data))
             .or_insert_with(|| {
                 let shared = scopes.shared(inp, id, op, scope, data)?;
-                let (req, prog) = &*shared;
+                let (req, prog, by_principal) = &*shared;
                 let identities = inp.azure.identities(id);
                 // the evaluator reads the caller through the program's
                 // identities; the request names it for explanations
                 let mut req = req.clone();
                 id.clone_into(&mut req.principal.id);
                 req.principal.name = None;
+                let mut mine: Vec<usize> = identities
+                    .iter()
+                    .filter_map(|i| by_principal.get(i))
+                    .flatten()
+                    .copied()
+                    .collect();
+                mine.sort_unstable();
                 let own = iamx_model::azure::AzureProgram {
-                    assignments: prog
-                        .assignments
-                        .iter()
-                        .filter(|a| identities.contains(&a.principal_id))
+                    assignments: mine
+                        .into_iter()
+                        .filter_map(|i| prog.assignments.get(i))
                         .cloned()
                         .collect(),
                     denies: prog.denies.clone(),

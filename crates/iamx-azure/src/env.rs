@@ -162,9 +162,17 @@ pub struct AzureEnvironment {
 #[derive(Default)]
 struct ScopeIndex(std::sync::OnceLock<ByScope>);
 
-/// How many assignments were indexed; positions by scope; positions at
-/// management groups.
-type ByScope = (usize, HashMap<String, Vec<usize>>, Vec<usize>);
+/// The derived index of `assignments`.
+struct ByScope {
+    /// How many assignments were indexed.
+    n: usize,
+    /// Positions by scope (lowercased, without a trailing `/`).
+    by_scope: HashMap<String, Vec<usize>>,
+    /// Positions of the assignments at management groups.
+    at_mg: Vec<usize>,
+    /// The position of the first assignment naming each principal.
+    first: HashMap<String, usize>,
+}
 
 impl Clone for ScopeIndex {
     fn clone(&self) -> ScopeIndex {
@@ -607,10 +615,12 @@ impl AzureEnvironment {
     /// `target`, at a scope above it by name, or at a management group
     /// (decided by the caller against the management-group chain); every
     /// assignment whose scope covers `target` is among them.
-    fn candidates(&self, target: &str) -> Vec<&RoleAssignment> {
-        let (n, by_scope, at_mg) = self.by_scope.0.get_or_init(|| {
+    /// The index of `assignments`, when it matches them.
+    fn by_scope(&self) -> Option<&ByScope> {
+        let built = self.by_scope.0.get_or_init(|| {
             let mut by_scope: HashMap<String, Vec<usize>> = HashMap::new();
             let mut at_mg = Vec::new();
+            let mut first: HashMap<String, usize> = HashMap::new();
             for (i, a) in self.assignments.iter().enumerate() {
                 if crate::mgmt::mg_of_scope(&a.scope).is_some() {
                     at_mg.push(i);
@@ -619,12 +629,33 @@ impl AzureEnvironment {
                     .entry(a.scope.trim_end_matches('/').to_ascii_lowercase())
                     .or_default()
                     .push(i);
+                first.entry(a.principal_id.clone()).or_insert(i);
             }
-            (self.assignments.len(), by_scope, at_mg)
+            ByScope {
+                n: self.assignments.len(),
+                by_scope,
+                at_mg,
+                first,
+            }
         });
-        if *n != self.assignments.len() {
-            return self.assignments.iter().collect();
+        (built.n == self.assignments.len()).then_some(built)
+    }
+
+    /// The first assignment naming `id` (lowercased).
+    fn first_assignment(&self, id: &str) -> Option<&RoleAssignment> {
+        match self.by_scope() {
+            Some(ix) => ix.first.get(id).and_then(|i| self.assignments.get(*i)),
+            None => self.assignments.iter().find(|a| a.principal_id == id),
         }
+    }
+
+    fn candidates(&self, target: &str) -> Vec<&RoleAssignment> {
+        let Some(ByScope {
+            by_scope, at_mg, ..
+        }) = self.by_scope()
+        else {
+            return self.assignments.iter().collect();
+        };
         let t = target.to_ascii_lowercase();
         let mut ends: Vec<usize> = vec![0, t.len()];
         ends.extend(t.match_indices('/').map(|(i, _)| i));
@@ -779,7 +810,7 @@ impl AzureEnvironment {
             w.to_ascii_lowercase()
         };
         let named = |id: &str| {
-            let a = self.assignments.iter().find(|a| a.principal_id == id);
+            let a = self.first_assignment(id);
             let name = a
                 .and_then(|a| a.principal_name.clone())
                 .or_else(|| self.groups.get(id).and_then(|g| g.display_name.clone()));
