@@ -673,8 +673,8 @@ fn azure_containers(map: &ResourceMap, at: &str, name: &str) -> Vec<Scope> {
 /// An Azure assignment condition as clauses `(!(ActionMatches{…}) AND …)
 /// OR (<container name> StringEquals '…' AND <blob path> StringStartsWith
 /// '…' AND @Environment[UtcNow] DateTimeGreaterThan '…' AND …)`, joined by
-/// AND; `None` for anything else (sub-operations, other attributes, an
-/// action two clauses guard).
+/// AND; `None` for anything else (sub-operations, other attributes, guards
+/// of two clauses that may name one action).
 fn azure_clauses(c: &Condition) -> Option<Vec<AzureClause>> {
     use iamx_model::expr::{AzOp, Expr, Quantifier};
     let Condition::Expr(e) = c else { return None };
@@ -763,18 +763,13 @@ fn azure_clauses(c: &Condition) -> Option<Vec<AzureClause>> {
             window,
         });
     }
-    // each guarded data action of the vocabulary in one clause at most
-    let overlapping = crate::vocab::Vocabulary::builtin().ok().is_none_or(|v| {
-        v.capabilities().iter().any(|cap| {
-            cap.perms(Cloud::Azure)
+    // each data action in one clause at most: guards of two clauses must
+    // be disjoint patterns
+    let overlapping = out.iter().enumerate().any(|(i, a)| {
+        out.iter().skip(i + 1).any(|b| {
+            a.guards
                 .iter()
-                .filter(|p| p.is_data())
-                .any(|p| {
-                    out.iter()
-                        .filter(|c| c.guards.iter().any(|g| g.matches(p.name())))
-                        .count()
-                        > 1
-                })
+                .any(|p| b.guards.iter().any(|q| !p.disjoint_from(q)))
         })
     });
     (!overlapping).then_some(out)
@@ -1381,7 +1376,35 @@ pub fn coverage(vocab: &Vocabulary, known: Known<'_>) -> Vec<CoverageRow> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Cloud, note_concerns};
+    #![allow(clippy::unwrap_used)]
+    use super::{Cloud, Condition, azure_clauses, note_concerns};
+
+    /// Clauses that guard different data actions are read (container,
+    /// prefix, window); two clauses that may guard one action are not (the
+    /// action would hold only where both hold), nor is a sub-operation.
+    #[test]
+    fn azure_clauses_read_only_what_they_can() {
+        let read = |text: &str| {
+            azure_clauses(&Condition::Expr(Box::new(
+                iamx_azure::parse_abac(text).unwrap(),
+            )))
+        };
+        let blob = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs";
+        let two = format!(
+            "((!(ActionMatches{{'{blob}/read'}})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'reports' AND @Resource[{blob}:path] StringStartsWith 'logs/')) AND ((!(ActionMatches{{'{blob}/tags/read'}})) OR (@Environment[UtcNow] DateTimeLessThan '2027-01-01T00:00:00.0Z'))"
+        );
+        let cs = read(&two).unwrap();
+        assert_eq!(cs.len(), 2);
+        assert_eq!(cs[0].container.as_deref(), Some("reports"));
+        assert_eq!(cs[0].prefix.as_deref(), Some("logs/"));
+        assert!(cs[0].window.is_all() && !cs[1].window.is_all());
+        let overlapping = two.replace("/tags/read'", "/*'");
+        assert!(read(&overlapping).is_none());
+        let sub = format!(
+            "((!(ActionMatches{{'{blob}/read'}} AND SubOperationMatches{{'Blob.List'}})) OR (@Resource[{blob}:path] StringStartsWith 'logs/'))"
+        );
+        assert!(read(&sub).is_none());
+    }
 
     #[test]
     fn notes_concern_the_clouds_they_name() {
