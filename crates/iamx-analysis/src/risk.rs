@@ -1147,13 +1147,14 @@ fn azure_findings(inp: &Inputs<'_>, lists: &RiskLists) -> Vec<RiskFinding> {
 // ---------------------------------------------------------------- admins, public
 
 /// The grant(s) behind an admin finding, asked again of the evaluator.
-fn admin_grants(inp: &Inputs<'_>, f: &AdminFinding) -> Vec<String> {
+fn admin_grants(
+    inp: &Inputs<'_>,
+    aws_principals: &HashMap<&str, &Principal>,
+    f: &AdminFinding,
+) -> Vec<String> {
     match f.cloud.as_str() {
         "aws" => {
-            let Some(p) = crate::aws::principals(inp.aws)
-                .into_iter()
-                .find(|p| p.id == f.principal)
-            else {
+            let Some(p) = aws_principals.get(f.principal.as_str()).copied() else {
                 return Vec::new();
             };
             let own = p.role_arn.clone().unwrap_or_else(|| p.id.clone());
@@ -1162,7 +1163,7 @@ fn admin_grants(inp: &Inputs<'_>, f: &AdminFinding) -> Vec<String> {
             } else {
                 "iam:PutRolePolicy"
             };
-            let (_, d) = crate::aws::decide_open(inp.aws, &p, action, &own);
+            let (_, d) = crate::aws::decide_open(inp.aws, p, action, &own);
             grant_origins(&d).iter().map(|o| o.to_string()).collect()
         }
         "gcp" => {
@@ -1210,10 +1211,16 @@ fn admin_grants(inp: &Inputs<'_>, f: &AdminFinding) -> Vec<String> {
 }
 
 fn admin_findings(inp: &Inputs<'_>, admins: &[AdminFinding]) -> Vec<RiskFinding> {
+    let principals = if admins.iter().any(|f| f.cloud == "aws") {
+        crate::aws::principals(inp.aws)
+    } else {
+        Vec::new()
+    };
+    let by_id: HashMap<&str, &Principal> = principals.iter().map(|p| (p.id.as_str(), p)).collect();
     admins
         .par_iter()
         .flat_map_iter(|f| {
-            let mut grants = admin_grants(inp, f);
+            let mut grants = admin_grants(inp, &by_id, f);
             if grants.is_empty() {
                 grants.push(String::new());
             }
