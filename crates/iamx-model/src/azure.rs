@@ -99,7 +99,12 @@ pub struct AzureProgram {
 /// Whether `scope` covers `target`: equal, `/`, or a prefix at a `/`
 /// boundary, case-insensitively.
 pub fn scope_covers(scope: &str, target: &str) -> bool {
-    let s = scope.trim_end_matches('/');
+    // `trim_end_matches('/')` by bytes: `/` is ASCII (this runs once per
+    // assignment per program)
+    let mut s = scope;
+    while let Some(t) = s.strip_suffix('/') {
+        s = t;
+    }
     if s.is_empty() {
         return true;
     }
