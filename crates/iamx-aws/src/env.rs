@@ -6,6 +6,7 @@
 use crate::arn::{is_account_id, parse_arn};
 use crate::policy::{PolicyOptions, PolicyType, read_policy_value};
 use crate::request::{account_of_arn, infer_resource_policy_kind};
+use iamx_model::derived::Derived;
 use iamx_model::json::{Json, JsonValue};
 use iamx_model::source::Sink;
 use iamx_model::{
@@ -13,7 +14,7 @@ use iamx_model::{
     Principal, PrincipalKind, Reason, Request, ResourcePolicyKind, ResourceSpec, Statement,
 };
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// An IAM user.
 #[derive(Clone, Debug)]
@@ -184,28 +185,7 @@ pub struct AwsEnvironment {
     /// The organisation, when loaded.
     pub organization: Option<Organization>,
     /// What request building reads, derived from the fields above.
-    index: Cache,
-}
-
-/// The lazily built [`Index`]: empty again on clone (a clone may be edited
-/// before it is asked anything) and after every change through a method.
-#[derive(Default)]
-struct Cache(OnceLock<Index>);
-
-impl Clone for Cache {
-    fn clone(&self) -> Cache {
-        Cache::default()
-    }
-}
-
-impl std::fmt::Debug for Cache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.get().is_some() {
-            "Cache(built)"
-        } else {
-            "Cache(empty)"
-        })
-    }
+    index: Derived<Index>,
 }
 
 /// Lookups every request makes, instead of scans over every role, group
@@ -721,11 +701,11 @@ impl AwsEnvironment {
     /// them. Every method that adds inputs calls it; call it after editing a
     /// field directly.
     pub fn invalidate(&mut self) {
-        self.index = Cache::default();
+        self.index.reset();
     }
 
     fn index(&self) -> &Index {
-        self.index.0.get_or_init(|| {
+        self.index.get_or_init(|| {
             let mut ix = Index::default();
             for (i, rp) in self.resource_policies.iter().enumerate() {
                 ix.policies_at

@@ -13,6 +13,7 @@ use crate::resources::{Resource, UserAssignedIdentity};
 use iamx_model::azure::{
     AzureAssignment, AzureDeny, AzureProgram, PermissionBlock, RoleSpec, scope_covers,
 };
+use iamx_model::derived::Derived;
 use iamx_model::{
     Condition, Context, Diagnostic, Origin, Principal, PrincipalKind, Reason, Request, Severity,
 };
@@ -145,24 +146,19 @@ pub struct AzureEnvironment {
     /// Federated identity credentials.
     pub federated_credentials: Vec<FederatedCredential>,
     /// Member → the groups that list it directly, derived from `groups` on
-    /// first use (see [`Memberships`]).
-    memberships: Memberships,
-    /// Assignments by scope, derived from `assignments` on first use (see
-    /// [`ScopeIndex`]).
-    by_scope: ScopeIndex,
+    /// first use.
+    memberships: Derived<Memberships>,
+    /// Assignments by scope, derived from `assignments` on first use.
+    by_scope: Derived<ByScope>,
 }
 
-/// The lazily built index of `assignments` by scope: the positions of the
-/// assignments at each scope (lowercased, without a trailing `/`), and of
-/// those at management groups (which reach by the management-group tree,
-/// not by name). Empty again on clone and after every change through a
-/// method; a direct edit of `assignments` that changes their number is
-/// noticed and read without it (call [`AzureEnvironment::invalidate`] after
-/// other edits).
-#[derive(Default)]
-struct ScopeIndex(std::sync::OnceLock<ByScope>);
+/// How many groups and members the membership index was built from, and
+/// member → the groups that list it directly. A direct edit of `groups`
+/// that changes those counts is noticed and read without the index.
+type Memberships = (usize, usize, HashMap<String, Vec<String>>);
 
-/// The derived index of `assignments`.
+/// The derived index of `assignments`. A direct edit that changes their
+/// number is noticed and read without it.
 struct ByScope {
     /// How many assignments were indexed.
     n: usize,
@@ -172,45 +168,6 @@ struct ByScope {
     at_mg: Vec<usize>,
     /// The position of the first assignment naming each principal.
     first: HashMap<String, usize>,
-}
-
-impl Clone for ScopeIndex {
-    fn clone(&self) -> ScopeIndex {
-        ScopeIndex::default()
-    }
-}
-
-impl std::fmt::Debug for ScopeIndex {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.get().is_some() {
-            "ScopeIndex(built)"
-        } else {
-            "ScopeIndex(empty)"
-        })
-    }
-}
-
-/// The lazily built reverse index of `groups`. Empty again on clone, and
-/// after every change through a method; a direct edit of `groups` that
-/// changes how many groups or members there are is noticed and read without
-/// the index (call [`AzureEnvironment::invalidate`] after other edits).
-#[derive(Default)]
-struct Memberships(std::sync::OnceLock<(usize, usize, HashMap<String, Vec<String>>)>);
-
-impl Clone for Memberships {
-    fn clone(&self) -> Memberships {
-        Memberships::default()
-    }
-}
-
-impl std::fmt::Debug for Memberships {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.get().is_some() {
-            "Memberships(built)"
-        } else {
-            "Memberships(empty)"
-        })
-    }
 }
 
 /// What an environment holds, for listings.
@@ -574,7 +531,7 @@ impl AzureEnvironment {
         let size = |g: &BTreeMap<String, Group>| {
             (g.len(), g.values().map(|x| x.members.len()).sum::<usize>())
         };
-        let (groups, members, containing) = self.memberships.0.get_or_init(|| {
+        let (groups, members, containing) = self.memberships.get_or_init(|| {
             let mut containing: HashMap<String, Vec<String>> = HashMap::new();
             for g in self.groups.values() {
                 for m in &g.members {
@@ -607,8 +564,8 @@ impl AzureEnvironment {
     /// the next question rebuilds them. Every method that adds inputs calls
     /// it; call it after editing `groups` or `assignments` directly.
     pub fn invalidate(&mut self) {
-        self.memberships = Memberships::default();
-        self.by_scope = ScopeIndex::default();
+        self.memberships.reset();
+        self.by_scope.reset();
     }
 
     /// The assignments that may reach `target`, in input order: those at
@@ -617,7 +574,7 @@ impl AzureEnvironment {
     /// assignment whose scope covers `target` is among them.
     /// The index of `assignments`, when it matches them.
     fn by_scope(&self) -> Option<&ByScope> {
-        let built = self.by_scope.0.get_or_init(|| {
+        let built = self.by_scope.get_or_init(|| {
             let mut by_scope: HashMap<String, Vec<usize>> = HashMap::new();
             let mut at_mg = Vec::new();
             let mut first: HashMap<String, usize> = HashMap::new();

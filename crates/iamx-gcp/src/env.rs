@@ -10,6 +10,7 @@ use crate::policy::{
     read_deny_policy, read_role,
 };
 use crate::read::{expect_array, expect_object, opt_str, origin, req_str, str_list};
+use iamx_model::derived::Derived;
 use iamx_model::gcp::{GcpBinding, GcpBoundary, GcpDenyRule, GcpProgram, RoleGrant};
 use iamx_model::json::{Json, JsonValue};
 use iamx_model::source::Sink;
@@ -17,7 +18,7 @@ use iamx_model::{
     Condition, Context, Diagnostic, JsonPath, Origin, PrincipalKind, Reason, Request, Severity,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// A group's members as loaded.
 #[derive(Clone, Debug)]
@@ -60,28 +61,7 @@ pub struct GcpEnvironment {
     /// How many `deleted:` members were read (they grant nothing).
     pub deleted_members: usize,
     /// What assembling a program reads, derived from the fields above.
-    index: Cache,
-}
-
-/// The lazily built [`Index`]: empty again on clone (a clone may be edited
-/// before it is asked anything) and after every change through a method.
-#[derive(Default)]
-struct Cache(OnceLock<Index>);
-
-impl Clone for Cache {
-    fn clone(&self) -> Cache {
-        Cache::default()
-    }
-}
-
-impl std::fmt::Debug for Cache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.get().is_some() {
-            "Cache(built)"
-        } else {
-            "Cache(empty)"
-        })
-    }
+    index: Derived<Index>,
 }
 
 /// What every request reads, derived once from the loaded inputs.
@@ -461,11 +441,11 @@ impl GcpEnvironment {
     /// rebuilds it. Every method that adds inputs calls it; call it after
     /// editing a field directly.
     pub fn invalidate(&mut self) {
-        self.index = Cache::default();
+        self.index.reset();
     }
 
     fn index(&self) -> &Index {
-        self.index.0.get_or_init(|| self.build_index())
+        self.index.get_or_init(|| self.build_index())
     }
 
     fn build_index(&self) -> Index {

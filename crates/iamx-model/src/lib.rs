@@ -19,6 +19,7 @@
 
 pub mod azure;
 pub mod condition;
+pub mod derived;
 pub mod diag;
 pub mod eval;
 pub mod expr;
