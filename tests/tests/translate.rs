@@ -76,6 +76,23 @@ fn round_trip(
     Some((src, back.output))
 }
 
+/// `src` (an AWS policy) translated to `to` with the built-in catalog,
+/// verified, and as pretty JSON for messages.
+fn verified(src: &serde_json::Value, to: Cloud) -> (iamx::translate::Translation, String) {
+    let catalog = iamx::catalog::Catalog::builtin();
+    let t = translate(
+        &Vocabulary::builtin().unwrap(),
+        &map(),
+        &Source::Aws(parse(src)),
+        to,
+        Some(&catalog),
+        None,
+    );
+    let text = serde_json::to_string_pretty(&t).unwrap();
+    assert!(t.verification.ok(), "{text}");
+    (t, text)
+}
+
 fn equivalent(a: &serde_json::Value, b: &serde_json::Value) {
     let p = iamx::aws::parse_principal("arn:aws:iam::111122223333:user/alice").unwrap();
     let catalog = iamx::catalog::Catalog::builtin();
@@ -323,16 +340,7 @@ fn time_windows_round_trip_through_gcp() {
         {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::acme-reports/logs/*"}
     ]});
     let catalog = iamx::catalog::Catalog::builtin();
-    let there = translate(
-        &v,
-        &m,
-        &Source::Aws(parse(&src)),
-        Cloud::Gcp,
-        Some(&catalog),
-        None,
-    );
-    let text = serde_json::to_string_pretty(&there).unwrap();
-    assert!(there.verification.ok(), "{text}");
+    let (there, text) = verified(&src, Cloud::Gcp);
     assert!(there.losses.is_empty(), "{text}");
     let out = there.output.to_string();
     assert!(
@@ -355,16 +363,7 @@ fn time_windows_round_trip_through_gcp() {
     assert!(back.losses.is_empty());
     equivalent(&src, &back.output);
     // Azure: the windowed grants are losses that say why; the rest is carried
-    let az = translate(
-        &v,
-        &m,
-        &Source::Aws(parse(&src)),
-        Cloud::Azure,
-        Some(&catalog),
-        None,
-    );
-    let text = serde_json::to_string_pretty(&az).unwrap();
-    assert!(az.verification.ok(), "{text}");
+    let (az, _) = verified(&src, Cloud::Azure);
     let windowed: Vec<String> = az
         .losses
         .iter()
@@ -652,16 +651,7 @@ fn time_windows_to_azure_storage_data_actions() {
          "Condition": window}),
     ]);
     let catalog = iamx::catalog::Catalog::builtin();
-    let az = translate(
-        &v,
-        &m,
-        &Source::Aws(parse(&src)),
-        Cloud::Azure,
-        Some(&catalog),
-        None,
-    );
-    let text = serde_json::to_string_pretty(&az).unwrap();
-    assert!(az.verification.ok(), "{text}");
+    let (az, text) = verified(&src, Cloud::Azure);
     let lost: Vec<String> = az.losses.iter().map(|l| l.describe()).collect();
     assert!(
         lost.iter()
