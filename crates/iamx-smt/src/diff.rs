@@ -273,15 +273,7 @@ pub fn aws(
         let mut ra = a.request.clone();
         let mut rb = b.request.clone();
         for r in [&mut ra, &mut rb] {
-            for (k, v) in [
-                ("aws:SecureTransport", "true"),
-                ("aws:CurrentTime", "2026-01-01T00:00:00Z"),
-                ("aws:EpochTime", "1767225600"),
-            ] {
-                if r.context.get(k).is_none() {
-                    r.context.insert(k, Value::str(v));
-                }
-            }
+            with_supplied_keys(r);
         }
         let (ya, yb) = replay(&ra, &rb);
         if ya == Outcome::Allowed && refused(&yb) {
@@ -377,4 +369,19 @@ pub fn aws_replay_with<'p>(
     b: &'p AwsProgram,
 ) -> impl Fn(&Request, &Request) -> (Outcome, Outcome) + Sync + 'p {
     move |ra, rb| (evaluate(a, ra).outcome, evaluate(b, rb).outcome)
+}
+
+/// Gives `r` the keys AWS supplies on every request that it does not carry
+/// yet (`aws:SecureTransport`, `aws:CurrentTime`, `aws:EpochTime`), with
+/// ordinary values: the concrete request tried before the solver.
+pub fn with_supplied_keys(r: &mut Request) {
+    for (k, v) in [
+        ("aws:SecureTransport", "true"),
+        ("aws:CurrentTime", "2026-01-01T00:00:00Z"),
+        ("aws:EpochTime", "1767225600"),
+    ] {
+        if r.context.get(k).is_none() {
+            r.context.insert(k, Value::str(v));
+        }
+    }
 }
