@@ -268,6 +268,18 @@ pub struct Finding {
     pub unknown: bool,
 }
 
+impl Finding {
+    /// A question that was not decided: `message` names it and says why.
+    pub(crate) fn undecided(message: String) -> Finding {
+        Finding {
+            message,
+            witness: None,
+            locations: vec![],
+            unknown: true,
+        }
+    }
+}
+
 /// The outcome of one assertion.
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]

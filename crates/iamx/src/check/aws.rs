@@ -22,7 +22,7 @@ use iamx_model::{
 };
 use iamx_smt::Term;
 use iamx_smt::compare::Direction;
-use iamx_smt::diff::{AwsResource, AwsSide};
+use iamx_smt::diff::{AwsResource, AwsSide, with_supplied_keys};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -361,18 +361,6 @@ fn empty_program() -> AwsProgram {
     AwsProgram::identity_only(vec![])
 }
 
-fn with_supplied_keys(r: &mut Request) {
-    for (k, v) in [
-        ("aws:SecureTransport", "true"),
-        ("aws:CurrentTime", "2026-01-01T00:00:00Z"),
-        ("aws:EpochTime", "1767225600"),
-    ] {
-        if r.context.get(k).is_none() {
-            r.context.insert(k, Value::str(v));
-        }
-    }
-}
-
 /// Can `c` do one of `actions` on a resource matching one of `resources`
 /// in some context? The first witness, else the first unknown reason.
 fn can_any(
@@ -641,18 +629,12 @@ fn never(
         match d {
             Ok(Direction::Contained) => {}
             Ok(Direction::Witness(w)) => out.findings.push(witness_finding(cx, &c, &w)),
-            Ok(Direction::Unknown(r)) => out.findings.push(Finding {
-                message: format!("{}: not decided: {r}", c.id()),
-                witness: None,
-                locations: vec![],
-                unknown: true,
-            }),
-            Err(e) => out.findings.push(Finding {
-                message: format!("{}: {e}", c.id()),
-                witness: None,
-                locations: vec![],
-                unknown: true,
-            }),
+            Ok(Direction::Unknown(r)) => out
+                .findings
+                .push(Finding::undecided(format!("{}: not decided: {r}", c.id()))),
+            Err(e) => out
+                .findings
+                .push(Finding::undecided(format!("{}: {e}", c.id()))),
         }
     }
     out.notes.push(format!("{} callers asked", who.len()));
@@ -785,12 +767,8 @@ fn always(
         let p = match cx.principal(c) {
             Ok(p) => p,
             Err(e) => {
-                out.findings.push(Finding {
-                    message: format!("{}: {e}", c.id()),
-                    witness: None,
-                    locations: vec![],
-                    unknown: true,
-                });
+                out.findings
+                    .push(Finding::undecided(format!("{}: {e}", c.id())));
                 continue;
             }
         };
@@ -837,12 +815,7 @@ fn always(
                         witness: Some(witness(vec![])),
                         unknown: false,
                     }),
-                    AnyContext::Unknown { reason } => out.findings.push(Finding {
-                        message: format!("{}: {act} on {resource}: not decided: {reason}", c.id()),
-                        witness: None,
-                        locations: vec![],
-                        unknown: true,
-                    }),
+                    AnyContext::Unknown { reason } => out.findings.push(Finding::undecided(format!("{}: {act} on {resource}: not decided: {reason}", c.id()))),
                 }
             }
         }

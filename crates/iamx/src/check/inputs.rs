@@ -114,12 +114,7 @@ pub fn git_files(path: &Path, rev: &str) -> Result<Vec<(String, String)>, String
 
 fn input_error(message: String) -> Outcome {
     let mut o = Outcome::new();
-    o.findings.push(Finding {
-        message,
-        witness: None,
-        locations: vec![],
-        unknown: true,
-    });
+    o.findings.push(Finding::undecided(message));
     o
 }
 
@@ -182,12 +177,9 @@ pub(crate) fn no_new_access(
     let mut out = Outcome::new();
     match report {
         DirectionReport::Contained => {}
-        DirectionReport::Unknown { reason } => out.findings.push(Finding {
-            message: format!("{path}: not decided: {reason}"),
-            witness: None,
-            locations: vec![],
-            unknown: true,
-        }),
+        DirectionReport::Unknown { reason } => out
+            .findings
+            .push(Finding::undecided(format!("{path}: not decided: {reason}"))),
         DirectionReport::Witness {
             principal,
             action,
@@ -272,12 +264,10 @@ fn env_no_new_access(
     for d in cmp.differences {
         match d.a_not_in_b {
             DirectionReport::Contained => {}
-            DirectionReport::Unknown { reason } => out.findings.push(Finding {
-                message: format!("{}: not decided: {reason}", d.principal),
-                witness: None,
-                locations: vec![],
-                unknown: true,
-            }),
+            DirectionReport::Unknown { reason } => out.findings.push(Finding::undecided(format!(
+                "{}: not decided: {reason}",
+                d.principal
+            ))),
             DirectionReport::Witness {
                 principal,
                 action,

@@ -238,18 +238,10 @@ pub(crate) fn evaluate(ws: &Workspace, a: &Assertion, timeout: Duration) -> Outc
                     context: ctx,
                 };
                 let finding = match (answer, must_hold) {
-                    (Err(e), _) => Some(Finding {
-                        message: format!("{p}: {act} on {r}: {e}"),
-                        witness: None,
-                        locations: vec![],
-                        unknown: true,
-                    }),
-                    (Ok((_, AnyContext::Unknown { reason })), _) => Some(Finding {
-                        message: format!("{p}: {act} on {r}: not decided: {reason}"),
-                        witness: None,
-                        locations: vec![],
-                        unknown: true,
-                    }),
+                    (Err(e), _) => Some(Finding::undecided(format!("{p}: {act} on {r}: {e}"))),
+                    (Ok((_, AnyContext::Unknown { reason })), _) => Some(Finding::undecided(
+                        format!("{p}: {act} on {r}: not decided: {reason}"),
+                    )),
                     (Ok((_, AnyContext::Never)), false) | (Ok((_, AnyContext::Always)), true) => {
                         None
                     }
@@ -473,12 +465,7 @@ pub(crate) fn max_permissions(
         let accesses = match iamx_analysis::what_can(&inp, p, None) {
             Ok(x) => x,
             Err(e) => {
-                out.findings.push(Finding {
-                    message: format!("{p}: {e}"),
-                    witness: None,
-                    locations: vec![],
-                    unknown: true,
-                });
+                out.findings.push(Finding::undecided(format!("{p}: {e}")));
                 continue;
             }
         };
