@@ -142,6 +142,20 @@ impl Catalog {
         &self.actions
     }
 
+    /// The actions' names, lowercased, sorted and without repeats (the
+    /// reasoner's action classes are read off them).
+    #[must_use]
+    pub fn lowercase_actions(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .actions
+            .iter()
+            .map(|a| a.action().to_ascii_lowercase())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
     /// Position of `action` (`service:Name`, any case, no wildcards) in
     /// [`Catalog::sorted_actions`].
     #[must_use]

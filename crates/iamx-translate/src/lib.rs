@@ -1054,7 +1054,7 @@ pub fn translate_within(
         }
     }
     let actions = match (source, catalog) {
-        (Source::Aws(_), Some(c)) => verify::catalog_actions(c),
+        (Source::Aws(_), Some(c)) => c.lowercase_actions(),
         _ => Vec::new(),
     };
     let mut round_trip: Vec<Proof> = Vec::new();

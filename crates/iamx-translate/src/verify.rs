@@ -557,19 +557,6 @@ pub fn responsible(
         .collect()
 }
 
-/// The lowercased, sorted action names of a catalog (the comparison's
-/// action classes).
-pub fn catalog_actions(catalog: &iamx_catalog::Catalog) -> Vec<String> {
-    let mut v: Vec<String> = catalog
-        .sorted_actions()
-        .iter()
-        .map(|a| a.action().to_ascii_lowercase())
-        .collect();
-    v.sort();
-    v.dedup();
-    v
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]

@@ -173,18 +173,6 @@ pub(crate) fn from_can(c: Can) -> AnyContext {
     }
 }
 
-/// The lowercased, sorted action names of a catalog.
-pub fn catalog_actions(catalog: &iamx_catalog::Catalog) -> Vec<String> {
-    let mut v: Vec<String> = catalog
-        .sorted_actions()
-        .iter()
-        .map(|a| a.action().to_ascii_lowercase())
-        .collect();
-    v.sort();
-    v.dedup();
-    v
-}
-
 /// A difference between two policies, for reports.
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
@@ -270,7 +258,7 @@ pub fn compare_aws(
     catalog: &iamx_catalog::Catalog,
     timeout: Duration,
 ) -> Comparison {
-    let actions = catalog_actions(catalog);
+    let actions = catalog.lowercase_actions();
     let pa = Prepared::new(a.clone(), &actions);
     let pb = Prepared::new(b.clone(), &actions);
     let ab = more_permissive(a, &pb, &actions, principal, timeout);
@@ -307,7 +295,7 @@ pub fn more_permissive_grants(
     let show = matches!(a, Grants::Gcp(g) if !g.role);
     Ok(match (a, b) {
         (Grants::Aws(a), Grants::Aws(b)) => {
-            let actions = catalog_actions(catalog);
+            let actions = catalog.lowercase_actions();
             let pb = Prepared::new(b.clone(), &actions);
             DirectionReport::from(
                 more_permissive(a, &pb, &actions, principal, timeout),
@@ -376,7 +364,7 @@ pub fn check_no_new_access(
     catalog: &iamx_catalog::Catalog,
     timeout: Duration,
 ) -> DirectionReport {
-    let actions = catalog_actions(catalog);
+    let actions = catalog.lowercase_actions();
     let pb = Prepared::new(base.clone(), &actions);
     DirectionReport::from(
         more_permissive(new, &pb, &actions, principal, timeout),

@@ -24,7 +24,7 @@ use super::rbac::{
     Question, azure_candidates, azure_concrete, direction, gcp_concrete, least_caller,
     permission_classes,
 };
-use super::{Comparison, DirectionReport, catalog_actions, verdict};
+use super::{Comparison, DirectionReport, verdict};
 use crate::{Provider, Workspace};
 use iamx_aws::AwsEnvironment;
 use iamx_azure::AzureEnvironment;
@@ -80,7 +80,7 @@ pub fn compare_principals(
 ) -> Result<Comparison, String> {
     let (ab, ba) = match provider {
         Provider::Aws => {
-            let actions = catalog_actions(catalog);
+            let actions = catalog.lowercase_actions();
             let c = AwsCtx {
                 catalog,
                 actions: &actions,
@@ -146,7 +146,7 @@ pub fn compare_environments(
         }
         jobs.extend(ps.into_iter().map(|p| (Provider::Azure, p)));
     }
-    let actions = catalog_actions(catalog);
+    let actions = catalog.lowercase_actions();
     let aws = AwsCtx {
         catalog,
         actions: &actions,
@@ -454,15 +454,7 @@ impl AwsCtx<'_> {
                     let mut ra = ra.clone();
                     let mut rb = rb.clone();
                     for r in [&mut ra, &mut rb] {
-                        for (k, v) in [
-                            ("aws:SecureTransport", "true"),
-                            ("aws:CurrentTime", "2026-01-01T00:00:00Z"),
-                            ("aws:EpochTime", "1767225600"),
-                        ] {
-                            if r.context.get(k).is_none() {
-                                r.context.insert(k, iamx_model::Value::str(v));
-                            }
-                        }
+                        iamx_smt::diff::with_supplied_keys(r);
                     }
                     let (ya, yb) = (evaluate(&pa_, &ra).outcome, evaluate(&pb_, &rb).outcome);
                     if ya == Outcome::Allowed
