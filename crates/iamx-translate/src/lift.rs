@@ -11,8 +11,7 @@ use crate::window::{Answer, Sampled, Window, sample};
 use crate::{Grant, Loss};
 use iamx_model::azure::PermissionBlock;
 use iamx_model::{
-    AwsProgram, CondValue, Condition, Context, Effect, Outcome, Pattern, Policy, Principal,
-    PrincipalKind, Request, Value,
+    AwsProgram, CondValue, Condition, Context, Effect, Outcome, Pattern, Policy, Request, Value,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -364,17 +363,6 @@ fn aws_times(policy: &Policy) -> Vec<i64> {
     out
 }
 
-fn caller(account: &str) -> Principal {
-    Principal {
-        id: format!("arn:aws:iam::{account}:user/iamx-translate"),
-        kind: PrincipalKind::User,
-        account: Some(account.to_owned()),
-        role_arn: None,
-        name: Some("iamx-translate".to_owned()),
-        unique_id: None,
-    }
-}
-
 /// Lifts an AWS identity policy: each capability's actions are decided by
 /// the concrete evaluator, with an open context, on a stand-in resource of
 /// each scope (a fresh name under the account, the mapped ARN, or a fresh
@@ -412,7 +400,7 @@ pub fn lift_aws(
                 .iter()
                 .map(|a| {
                     let req = Request {
-                        principal: caller(&account),
+                        principal: crate::verify::caller(&account),
                         action: a.clone(),
                         resource: resource.clone(),
                         resource_account: Some(account.clone()),
