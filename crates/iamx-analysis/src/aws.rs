@@ -529,11 +529,7 @@ pub fn who_can(inp: &Inputs<'_>, resource: &str, action: Option<&str>) -> Vec<Ac
             let actions = ra
                 .actions
                 .iter()
-                .map(|x| ActionAccess {
-                    action: x.action.clone(),
-                    conditional: x.conditional || cond.is_some(),
-                    condition: x.condition.clone().or_else(|| cond.clone()),
-                })
+                .map(|x| x.through(cond.as_ref()))
                 .collect();
             added.push(Access {
                 cloud: "aws",

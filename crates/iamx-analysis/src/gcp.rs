@@ -468,11 +468,7 @@ fn impersonated((m, sa, perm, cond): &Impersonation, sa_access: &Access) -> Acce
         actions: sa_access
             .actions
             .iter()
-            .map(|x| ActionAccess {
-                action: x.action.clone(),
-                conditional: x.conditional || cond.is_some(),
-                condition: x.condition.clone().or_else(|| cond.clone()),
-            })
+            .map(|x| x.through(cond.as_ref()))
             .collect(),
         via: vec![format!("impersonated service account {sa} ({perm})")],
         grants: sa_access.grants.clone(),

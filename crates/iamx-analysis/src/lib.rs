@@ -53,6 +53,19 @@ pub struct ActionAccess {
     pub condition: Option<String>,
 }
 
+impl ActionAccess {
+    /// This access, reached through a step (an assumed role, an
+    /// impersonated service account) that holds only under `cond` when
+    /// there is one: conditional then, with its own condition or the step's.
+    pub fn through(&self, cond: Option<&String>) -> ActionAccess {
+        ActionAccess {
+            action: self.action.clone(),
+            conditional: self.conditional || cond.is_some(),
+            condition: self.condition.clone().or_else(|| cond.cloned()),
+        }
+    }
+}
+
 /// A principal's access to one resource (who-can) or one resource's access by
 /// a principal (what-can).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
