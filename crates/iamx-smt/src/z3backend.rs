@@ -99,18 +99,55 @@ fn unknown(msg: impl Into<Arc<str>>) -> SolverResult {
     SolverResult::Unknown(Reason::new(msg))
 }
 
-/// Serialises solver calls. Debian's z3 4.8.12 can deadlock when several
-/// threads run solvers with timeouts at once (its timer thread; fixed in later
-/// z3 releases): seen here as a test binary that hangs when its solver tests
-/// run in parallel and passes when they run one at a time. One solver at a
-/// time costs little, since most questions fold before they reach z3.
+/// Serialises solver calls on a libz3 that cannot run them in parallel.
+/// Debian's z3 4.8.12 can deadlock when several threads run solvers with
+/// timeouts at once (its timer thread): seen here as a test binary that hangs
+/// when its solver tests run in parallel and passes when they run one at a
+/// time. The libz3 that `scripts/deps.sh` ships (5.4.1) does not: there each
+/// thread's solver runs on the thread's own context with no lock (the
+/// solver test binary ran its tests in parallel 20 times in a row without a
+/// hang). Versions between the two were not tried here and stay serialised.
 static Z3_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn z3_lock() -> std::sync::MutexGuard<'static, ()> {
+/// Whether the linked libz3 (asked at run time, since the same code builds
+/// against Debian's library or the shipped one) runs solvers in parallel.
+/// `IAMX_Z3_SERIAL=1` in the environment serialises them anyway (to measure
+/// the lock, or to rule it out when a run hangs).
+fn parallel_safe() -> bool {
+    static SAFE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *SAFE.get_or_init(|| {
+        std::env::var_os("IAMX_Z3_SERIAL").is_none_or(|v| v != "1")
+            && major_minor(&z3_version()).is_some_and(|v| v >= PARALLEL_SAFE_SINCE)
+    })
+}
+
+/// `(major, minor)` of a version such as `5.4.1.0`.
+fn major_minor(version: &str) -> Option<(u32, u32)> {
+    let mut parts = version.split('.').map(str::parse::<u32>);
+    Some((parts.next()?.ok()?, parts.next()?.ok()?))
+}
+
+/// The first libz3 version (major, minor) known here to run solvers with
+/// timeouts on several threads at once.
+const PARALLEL_SAFE_SINCE: (u32, u32) = (5, 4);
+
+/// The linked libz3's version as it names itself (`4.8.12.0`, `5.4.1.0`).
+pub fn z3_version() -> String {
+    let full = z3::full_version();
+    full.trim_start_matches(|c: char| !c.is_ascii_digit())
+        .to_owned()
+}
+
+fn z3_lock() -> Option<std::sync::MutexGuard<'static, ()>> {
+    if parallel_safe() {
+        return None;
+    }
     // a panic while holding the lock leaves no state behind to protect
-    Z3_LOCK
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    Some(
+        Z3_LOCK
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    )
 }
 
 /// Decides whether the conjunction of `assertions` is satisfiable, giving
@@ -289,11 +326,6 @@ pub fn check_smtlib(text: &str, timeout: Duration) -> (usize, Verdict) {
             Verdict::Unknown(Reason::new("the z3 bindings failed on SMT-LIB text")),
         )
     })
-}
-
-/// The version of the z3 library in use, e.g. `4.8.12.0`.
-pub fn z3_version() -> String {
-    z3::full_version().to_owned()
 }
 
 // ----- encoding -----
@@ -708,5 +740,21 @@ mod tests {
         assert_eq!(decode_unit("\\u{d800}"), None);
         assert_eq!(human_duration(Duration::from_secs(10)), "10 s");
         assert_eq!(human_duration(Duration::from_millis(1)), "1 ms");
+    }
+
+    #[test]
+    fn versions_and_the_lock() {
+        assert_eq!(major_minor("4.8.12.0"), Some((4, 8)));
+        assert_eq!(major_minor("5.4.1.0"), Some((5, 4)));
+        assert_eq!(major_minor("z3"), None);
+        assert!(major_minor("4.8.12.0") < Some(PARALLEL_SAFE_SINCE));
+        // the version the library names decides the lock, whichever is linked
+        let linked = major_minor(&z3_version());
+        assert!(linked.is_some(), "unreadable z3 version `{}`", z3_version());
+        let serial = std::env::var_os("IAMX_Z3_SERIAL").is_some_and(|v| v == "1");
+        assert_eq!(
+            z3_lock().is_none(),
+            !serial && linked >= Some(PARALLEL_SAFE_SINCE)
+        );
     }
 }
