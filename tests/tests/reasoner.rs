@@ -229,3 +229,43 @@ fn emitted_smt_of_each_cloud() {
     }
     insta::assert_snapshot!(text);
 }
+
+/// Issue 14: a bucket policy is not an identity policy. A candidate that
+/// opens the bucket to `"Principal": "*"` must not pass against a reference
+/// that allows one role: until the reasoner encodes principals, the answer
+/// is `unknown` (exit 1) with the reason, never a pass.
+#[test]
+fn check_no_new_access_on_a_bucket_policy_is_unknown_not_a_pass() {
+    let dir = std::env::temp_dir().join(format!("iamx-bucket-principal-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let statement = |principal: &str| {
+        format!(
+            r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Principal": {principal}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-sensitive/*"}}]}}"#
+        )
+    };
+    let candidate = dir.join("candidate.json");
+    let reference = dir.join("reference.json");
+    std::fs::write(&candidate, statement(r#""*""#)).unwrap();
+    std::fs::write(
+        &reference,
+        statement(r#"{"AWS": "arn:aws:iam::111122223333:role/reader"}"#),
+    )
+    .unwrap();
+    let (c, r) = (candidate.to_str().unwrap(), reference.to_str().unwrap());
+    let (code, out) = run(&["check-no-new-access", c, r]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("unknown"), "{out}");
+    assert!(out.contains("`Principal`"), "{out}");
+    // the same documents without `Principal` compare as identity policies:
+    // identical, so the check passes (the refusal comes from the element)
+    let plain = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-sensitive/*"}]}"#;
+    std::fs::write(&candidate, plain).unwrap();
+    std::fs::write(&reference, plain).unwrap();
+    let (code, out) = run(&["check-no-new-access", c, r]);
+    assert_eq!(code, 0, "{out}");
+    // `compare` says the same
+    std::fs::write(&candidate, statement(r#""*""#)).unwrap();
+    let (_, out) = run(&["compare", c, r]);
+    assert!(out.contains("unknown"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

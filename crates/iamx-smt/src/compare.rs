@@ -165,6 +165,26 @@ pub fn more_permissive(
     principal: &Principal,
     timeout: Duration,
 ) -> Direction {
+    // the comparison reads both sides as identity policies; a statement with
+    // `Principal`/`NotPrincipal` (a resource-based or trust policy) limits
+    // who it applies to, which this encoding does not express
+    for (side, p) in [("first", a), ("second", &b.policy)] {
+        if let Some((i, st)) = p
+            .statements
+            .iter()
+            .enumerate()
+            .find(|(_, st)| st.principal.is_some())
+        {
+            let element = match &st.principal {
+                Some(spec) if spec.negated => "NotPrincipal",
+                _ => "Principal",
+            };
+            return Direction::Unknown(Reason::new(format!(
+                "statement {i} of the {side} policy (`{}`) has `{element}`: the comparison reads identity policies and does not encode principals, so a resource-based or trust policy cannot be compared",
+                p.name
+            )));
+        }
+    }
     let (rest, witness) = discharge(a, &b.policy, principal, timeout);
     if let Some(w) = witness {
         return Direction::Witness(w);

@@ -118,8 +118,11 @@ fn from_text(
     if let Some(l) = iamx_gcp::load_json(&src, &json) {
         return gcp_from_load(name, l, with);
     }
+    // `Auto` keeps `Principal`/`NotPrincipal`, so that the reasoner sees a
+    // resource-based policy for what it is and answers `unknown` instead of
+    // comparing it as an identity policy
     let opts = PolicyOptions {
-        ptype: PolicyType::Identity,
+        ptype: PolicyType::Auto,
         actions: None,
     };
     let (p, diags) = iamx_aws::parse_policy_text(name, &src.text, opts);
