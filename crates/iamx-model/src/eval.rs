@@ -489,17 +489,14 @@ pub fn evaluate(prog: &AwsProgram, req: &Request) -> Decision {
         }
         gates = gates.and(a);
     }
-    for (name, l) in &rcp_levels {
-        let a = l.allow_any();
-        if a.is_false() && blocked.is_none() {
-            blocked = Some(Block {
-                layer: Layer::Rcp,
-                level: Some((*name).to_owned()),
-                message: format!("no resource control policy at `{name}` allows the request"),
-            });
-        }
-        gates = gates.and(a);
-    }
+    // RCP levels gate nothing: AWS attaches `RCPFullAWSAccess` (allow
+    // everything) to the root, every OU and every account and it cannot be
+    // detached, and custom RCPs may only deny ("The effect of Allow is only
+    // supported for the RCPFullAWSAccess policy", AWS Organizations, RCP
+    // syntax). So a level that lists only Deny statements, or none, still
+    // allows what they do not deny; only their denies (above) take part.
+    // SCPs differ: `FullAWSAccess` can be detached, so an SCP level with no
+    // Allow allows nothing.
 
     // --- identity side, limited by boundary and session policy
     let boundary_ok = boundary.as_ref().map_or(Tri::True, PolicyResult::allow_any);

@@ -761,11 +761,12 @@ impl<'a> Encoder<'a> {
                 gates.push(Term::or([n, di, a]));
             }
         }
+        // RCP levels only deny: `RCPFullAWSAccess` cannot be detached (the
+        // evaluator's rule, `iamx_model::eval::evaluate`)
         if let Some(levels) = &prog.rcps {
             for l in levels {
-                let [d, n, di, a] = self.layer(&l.policies, true);
+                let [d, ..] = self.layer(&l.policies, true);
                 denies.push(d);
-                gates.push(Term::or([n, di, a]));
             }
         }
         let [rp_deny, rp_named, rp_direct, rp_account] = match &prog.resource_policy {
