@@ -11,9 +11,10 @@
 # The wheels are pinned with their hashes in scripts/deps.txt and fetched
 # with pip; nothing is built from source and nothing is installed outside
 # target/. .cargo/config.toml points z3-sys at these paths, so every cargo
-# command run in this repository builds against them; cargo adds
-# target/iamx-deps/z3/lib to the library path of what `cargo run` and
-# `cargo test` start.
+# command run in this repository builds against them. At run time,
+# crates/iamx-smt/build.rs links libz3 into its OUT_DIR, which cargo puts on
+# the library path of what `cargo run` and `cargo test` start, and
+# crates/iamx-cli/build.rs writes the folder into the binary's RUNPATH.
 IAMX_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 IAMX_DEPS="$IAMX_ROOT/target/iamx-deps"
 
