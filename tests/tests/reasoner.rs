@@ -269,3 +269,49 @@ fn check_no_new_access_on_a_bucket_policy_is_unknown_not_a_pass() {
     assert!(out.contains("unknown"), "{out}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A candidate whose only extra grant is one AWS refuses anyway (changing an
+/// IAM Identity Center role, deleting an AWS managed policy, a KMS alias
+/// under `alias/aws/`) adds no access: the reasoner honours the guardrails.
+/// The same candidate on a customer role does add access.
+#[test]
+fn check_no_new_access_honours_the_aws_guardrails() {
+    let dir = std::env::temp_dir().join(format!("iamx-guardrail-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let doc = |extra: &str| {
+        format!(
+            r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}{extra}]}}"#
+        )
+    };
+    let candidate = dir.join("candidate.json");
+    let reference = dir.join("reference.json");
+    std::fs::write(&reference, doc("")).unwrap();
+    let (c, r) = (candidate.to_str().unwrap(), reference.to_str().unwrap());
+    for (extra, adds) in [
+        (
+            r#", {"Effect": "Allow", "Action": ["iam:DeleteRole", "iam:PutRolePolicy", "iam:PassRole"], "Resource": "arn:aws:iam::*:role/aws-reserved/*"}"#,
+            false,
+        ),
+        (
+            r#", {"Effect": "Allow", "Action": ["iam:CreatePolicyVersion", "iam:DeletePolicy"], "Resource": "arn:aws:iam::aws:policy/*"}"#,
+            false,
+        ),
+        (
+            r#", {"Effect": "Allow", "Action": "kms:DeleteAlias", "Resource": "arn:aws:kms:*:*:alias/aws/*"}"#,
+            false,
+        ),
+        (
+            r#", {"Effect": "Allow", "Action": "iam:DeleteRole", "Resource": "arn:aws:iam::*:role/app-*"}"#,
+            true,
+        ),
+        (
+            r#", {"Effect": "Allow", "Action": "iam:GetRole", "Resource": "arn:aws:iam::*:role/aws-reserved/*"}"#,
+            true,
+        ),
+    ] {
+        std::fs::write(&candidate, doc(extra)).unwrap();
+        let (code, out) = run(&["check-no-new-access", c, r]);
+        assert_eq!(code, i32::from(adds), "{extra}\n{out}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -86,3 +86,41 @@ fn gcp_conformance_table() {
 fn azure_conformance_table() {
     table("azure", 100);
 }
+
+/// Every guardrail scenario that is refused is refused by the guardrail
+/// layer, whose message cites AWS's page; every `sts:GetCallerIdentity`
+/// scenario that a policy would deny says why it is allowed anyway.
+#[test]
+fn guardrail_decisions_name_the_rule() {
+    let file = corpus("scenarios/aws/guardrails.json");
+    let ws = Workspace::load(&[file], &LoadOptions::default()).expect("guardrail table readable");
+    let (mut refused, mut exempted) = (0, 0);
+    for case in &ws.requests {
+        let name = case.name.clone().unwrap_or_default();
+        let d = ws.decide_case(case);
+        if name.starts_with("guardrail-") && case.expected.as_deref() == Some("not_allowed") {
+            let b = d.explanation.blocked_by.as_ref().expect("a block");
+            assert_eq!(b.layer, iamx_model::Layer::Guardrail, "{name}");
+            assert!(
+                b.message.contains("https://docs.aws.amazon.com/"),
+                "{name}: {}",
+                b.message
+            );
+            refused += 1;
+        }
+        if name.starts_with("get-caller-identity-despite") {
+            assert!(
+                d.explanation.notes.iter().any(|n| n
+                    .contains("sts:GetCallerIdentity is allowed to every authenticated caller")),
+                "{name}: {:?}",
+                d.explanation.notes
+            );
+            exempted += 1;
+        }
+    }
+    assert!(refused >= 20, "only {refused} refused guardrail scenarios");
+    assert!(
+        exempted >= 3,
+        "only {exempted} GetCallerIdentity exemptions"
+    );
+}

@@ -8,6 +8,9 @@
 //! allows) does not.
 
 use crate::condition::Attributes;
+use crate::guardrail::{
+    GET_CALLER_IDENTITY, GET_CALLER_IDENTITY_DOC, authenticated, guardrail_for,
+};
 use crate::pattern::{VarSource, VarValue};
 use crate::policy::{Effect, Origin, Policy, PrincipalMatch, Statement};
 use crate::request::{PrincipalKind, Request};
@@ -48,6 +51,8 @@ pub enum Layer {
     RoleAssignment,
     /// Azure deny assignment.
     DenyAssignment,
+    /// A rule AWS applies outside every policy (`iamx_model::guardrail`).
+    Guardrail,
 }
 
 impl fmt::Display for Layer {
@@ -66,6 +71,7 @@ impl fmt::Display for Layer {
             Layer::PrincipalAccessBoundary => "principal access boundary",
             Layer::RoleAssignment => "role assignment",
             Layer::DenyAssignment => "deny assignment",
+            Layer::Guardrail => "AWS guardrail",
         })
     }
 }
@@ -573,7 +579,19 @@ pub fn evaluate(prog: &AwsProgram, req: &Request) -> Decision {
             p.kind,
         ));
     }
-    let allowed = gates.and(access);
+    let mut allowed = gates.and(access);
+
+    // --- resources AWS owns: no policy can allow changing them
+    if let Some((g, t)) = guardrail_for(p, &ev.action_lc, &req.resource) {
+        if t.is_true() {
+            blocked = Some(Block {
+                layer: Layer::Guardrail,
+                level: None,
+                message: format!("{} ({})", g.rule, g.doc),
+            });
+        }
+        allowed = allowed.and(!t);
+    }
 
     let outcome = if deny.is_true() {
         blocked = None;
@@ -592,6 +610,18 @@ pub fn evaluate(prog: &AwsProgram, req: &Request) -> Decision {
     } else {
         blocked = None;
         Outcome::Allowed
+    };
+    // --- sts:GetCallerIdentity: no policy can deny it to an authenticated caller
+    let outcome = if ev.action_lc == GET_CALLER_IDENTITY && authenticated(p) {
+        if outcome != Outcome::Allowed {
+            notes.push(format!(
+                "sts:GetCallerIdentity is allowed to every authenticated caller whatever the policies say; no policy can deny it ({GET_CALLER_IDENTITY_DOC})"
+            ));
+        }
+        blocked = None;
+        Outcome::Allowed
+    } else {
+        outcome
     };
     Decision {
         outcome,

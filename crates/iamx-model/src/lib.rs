@@ -24,6 +24,7 @@ pub mod diag;
 pub mod eval;
 pub mod expr;
 pub mod gcp;
+pub mod guardrail;
 pub mod json;
 pub mod pattern;
 pub mod policy;

@@ -821,8 +821,81 @@ impl<'a> Encoder<'a> {
             }
         };
         let deny = Term::or(denies);
-        let allowed = Term::and([Term::not(deny.clone()), Term::and(gates), access]);
+        let guard = self.guardrail_term();
+        let allowed = Term::and([
+            Term::not(deny.clone()),
+            Term::and(gates),
+            access,
+            Term::not(guard),
+        ]);
+        // no policy can deny sts:GetCallerIdentity to an authenticated caller
+        if iamx_model::guardrail::authenticated(p) {
+            let gci = Term::equal(
+                self.action.clone(),
+                Term::string(iamx_model::guardrail::GET_CALLER_IDENTITY),
+            );
+            return (
+                Term::or([allowed, gci.clone()]),
+                Term::and([deny, Term::not(gci)]),
+            );
+        }
         (allowed, deny)
+    }
+
+    /// "A guardrail refuses the request" (`iamx_model::guardrail`): the
+    /// action is one a row refuses and the resource lies in its family; a
+    /// resource in the family only up to letter case is a free Boolean, as
+    /// the evaluator answers `Unknown` there.
+    fn guardrail_term(&mut self) -> Term {
+        let mut rows = Vec::new();
+        for g in iamx_model::guardrail::guardrails() {
+            let not_exempt = if g.row.linked_service_exempt {
+                match iamx_model::guardrail::service_linked_session(self.principal) {
+                    iamx_model::Tri::True => continue,
+                    iamx_model::Tri::False => Term::tt(),
+                    iamx_model::Tri::Unknown(r) => Term::not(self.free(r.to_string())),
+                }
+            } else {
+                Term::tt()
+            };
+            let action = Term::or(
+                g.row
+                    .actions
+                    .iter()
+                    .map(|a| Term::equal(self.action.clone(), Term::string(*a))),
+            );
+            if action.as_bool() == Some(false) {
+                continue;
+            }
+            let res = self.resource.clone();
+            let exact = match Term::matches_pattern(res.clone(), &g.exact) {
+                Ok(t) => t,
+                Err(e) => self.free(format!("guardrail `{}`: {e}", g.row.id)),
+            };
+            let family = if g.row.other_cases_unknown {
+                let variant = match res.as_str() {
+                    Some(c) => Term::bool(g.any_case.matches(c)),
+                    None => match glob_to_regex_any_case(&g.any_case) {
+                        Ok(re) => Term::in_re(res, re),
+                        Err(e) => self.free(format!("guardrail `{}`: {e}", g.row.id)),
+                    },
+                };
+                if variant.as_bool() == Some(false) {
+                    exact
+                } else {
+                    let why = format!(
+                        "the resource differs from the reserved `{}` only in letter case, and AWS does not document whether it reserves that too",
+                        g.row.resource
+                    );
+                    let u = self.free(why);
+                    Term::or([exact.clone(), Term::and([Term::not(exact), variant, u])])
+                }
+            } else {
+                exact
+            };
+            rows.push(Term::and([action, family, not_exempt]));
+        }
+        Term::or(rows)
     }
 }
 

@@ -6,10 +6,13 @@
     reason = "test helpers outside #[test] functions"
 )]
 //! Differential test, AWS: for random programs (identity policies,
-//! boundaries, SCP levels, a resource policy; conditions, NotAction /
-//! NotResource, policy variables, IfExists, Null) and random concrete
-//! requests, the symbolic encoding evaluated on the request gives the
-//! concrete evaluator's decision. 10,000 cases.
+//! boundaries, session policies, SCP and RCP levels, a resource policy of
+//! each kind: generic, KMS key policy, role trust policy; conditions,
+//! NotAction / NotResource, policy variables, IfExists, Null) and random
+//! concrete requests (AWS-owned resources and `sts:GetCallerIdentity`
+//! among them), the symbolic encoding evaluated on the request gives the
+//! concrete evaluator's decision. 10,000 cases; every branch listed in
+//! [`Branch`] must be compared a minimum number of times.
 
 use iamx_aws::{PolicyOptions, PolicyType, parse_policy_text, parse_principal};
 use iamx_model::{
@@ -22,16 +25,23 @@ use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-const ACTIONS: [&str; 6] = [
+const ACTIONS: [&str; 11] = [
     "s3:GetObject",
     "s3:Get*",
     "s3:*",
     "s3:PutObject",
     "ec2:*",
     "*",
+    "iam:*",
+    "iam:DeleteRole",
+    "sts:*",
+    "kms:*Alias",
+    "sts:GetCallerIdentity",
 ];
-const RESOURCES: [&str; 6] = [
+const RESOURCES: [&str; 8] = [
     "*",
+    "arn:aws:iam::111122223333:role/*",
+    "arn:aws:kms:*:111122223333:alias/*",
     "arn:aws:s3:::b/*",
     "arn:aws:s3:::b/${aws:username}/*",
     "arn:aws:s3:::b/${aws:PrincipalTag/team}/*",
@@ -83,7 +93,20 @@ fn condition() -> impl Strategy<Value = Option<serde_json::Value>> {
     ]
 }
 
-fn statement(with_principal: bool) -> impl Strategy<Value = serde_json::Value> {
+/// Which policy type a generated statement belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flavor {
+    /// Identity, boundary, session, SCP: no `Principal`.
+    Identity,
+    /// A resource or key policy: a `Principal`.
+    Resource,
+    /// A role trust policy: a `Principal`, no `Resource`.
+    Trust,
+    /// An RCP: `"Principal": "*"`, and only denies (an Allow is RCPFullAWSAccess).
+    Rcp,
+}
+
+fn statement(flavor: Flavor) -> impl Strategy<Value = serde_json::Value> {
     (
         any::<bool>(),
         any::<bool>(),
@@ -91,10 +114,13 @@ fn statement(with_principal: bool) -> impl Strategy<Value = serde_json::Value> {
         any::<bool>(),
         prop::collection::vec(0..RESOURCES.len(), 1..3),
         condition(),
-        0..4usize,
+        0..5usize,
     )
         .prop_map(move |(deny, not_action, acts, not_res, res, cond, who)| {
             let mut st = serde_json::Map::new();
+            if flavor == Flavor::Rcp && !deny {
+                return json!({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"});
+            }
             st.insert(
                 "Effect".into(),
                 (if deny { "Deny" } else { "Allow" }).into(),
@@ -105,28 +131,37 @@ fn statement(with_principal: bool) -> impl Strategy<Value = serde_json::Value> {
                 json!(a),
             );
             let r: Vec<&str> = res.iter().map(|&i| RESOURCES[i]).collect();
-            st.insert(
-                (if not_res { "NotResource" } else { "Resource" }).into(),
-                json!(r),
-            );
+            if flavor != Flavor::Trust {
+                st.insert(
+                    (if not_res { "NotResource" } else { "Resource" }).into(),
+                    json!(r),
+                );
+            }
             if let Some(c) = cond {
                 st.insert("Condition".into(), c);
             }
-            if with_principal {
-                let p = match who {
-                    0 => json!("*"),
-                    1 => json!({"AWS": "arn:aws:iam::111122223333:user/alice"}),
-                    2 => json!({"AWS": "111122223333"}),
-                    _ => json!({"AWS": "arn:aws:iam::444455556666:root"}),
-                };
-                st.insert("Principal".into(), p);
+            match flavor {
+                Flavor::Identity => {}
+                Flavor::Rcp => {
+                    st.insert("Principal".into(), json!("*"));
+                }
+                Flavor::Resource | Flavor::Trust => {
+                    let p = match who {
+                        0 => json!("*"),
+                        1 => json!({"AWS": "arn:aws:iam::111122223333:user/alice"}),
+                        2 => json!({"AWS": "111122223333"}),
+                        3 => json!({"Service": "ec2.amazonaws.com"}),
+                        _ => json!({"AWS": "arn:aws:iam::444455556666:root"}),
+                    };
+                    st.insert("Principal".into(), p);
+                }
             }
             serde_json::Value::Object(st)
         })
 }
 
-fn policy(with_principal: bool) -> impl Strategy<Value = String> {
-    prop::collection::vec(statement(with_principal), 1..4)
+fn policy(flavor: Flavor) -> impl Strategy<Value = String> {
+    prop::collection::vec(statement(flavor), 1..4)
         .prop_map(|sts| json!({"Version": "2012-10-17", "Statement": sts}).to_string())
 }
 
@@ -340,17 +375,58 @@ fn run_counted<S: Strategy>(
     n
 }
 
+/// Branches of the combination rule that every run must compare.
+#[derive(Clone, Copy, Debug)]
+enum Branch {
+    Session,
+    Rcp,
+    KeyPolicy,
+    TrustPolicy,
+    Guardrail,
+    GetCallerIdentity,
+    Boundary,
+    Scp,
+}
+
+const BRANCHES: [Branch; 8] = [
+    Branch::Session,
+    Branch::Rcp,
+    Branch::KeyPolicy,
+    Branch::TrustPolicy,
+    Branch::Guardrail,
+    Branch::GetCallerIdentity,
+    Branch::Boundary,
+    Branch::Scp,
+];
+
+/// The fewest comparisons each branch must see in a run.
+const MIN_PER_BRANCH: usize = 150;
+
 #[test]
 fn encoding_agrees_with_evaluator() {
+    let programs = (
+        prop::collection::vec(policy(Flavor::Identity), 1..3),
+        prop::option::of(policy(Flavor::Identity)),
+        prop::option::of(policy(Flavor::Identity)),
+        prop::option::of(prop::collection::vec(policy(Flavor::Identity), 1..3)),
+        prop::option::of(prop::collection::vec(policy(Flavor::Rcp), 1..3)),
+        prop_oneof![
+            2 => Just(None),
+            2 => policy(Flavor::Resource).prop_map(|p| Some((ResourcePolicyKind::Generic, p))),
+            1 => policy(Flavor::Resource).prop_map(|p| Some((ResourcePolicyKind::KmsKey, p))),
+            1 => policy(Flavor::Trust).prop_map(|p| Some((ResourcePolicyKind::RoleTrust, p))),
+        ],
+    );
     let strategy = (
-        prop::collection::vec(policy(false), 1..3),
-        prop::option::of(policy(false)),
-        prop::option::of(prop::collection::vec(policy(false), 1..3)),
-        prop::option::of(policy(true)),
+        programs,
         prop::sample::select(vec![
             "arn:aws:iam::111122223333:user/alice",
             "arn:aws:sts::111122223333:assumed-role/app/s1",
             "arn:aws:iam::444455556666:user/bob",
+            "arn:aws:iam::111122223333:root",
+            "arn:aws:iam::111122223333:role/aws-service-role/sso.amazonaws.com/AWSServiceRoleForSSO",
+            "arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForSSO/s2",
+            "ec2.amazonaws.com",
             "*",
         ]),
         prop::sample::select(vec![
@@ -358,6 +434,11 @@ fn encoding_agrees_with_evaluator() {
             "s3:PutObject",
             "ec2:RunInstances",
             "s3:ListBucket",
+            "iam:DeleteRole",
+            "iam:GetRole",
+            "sts:GetCallerIdentity",
+            "kms:DeleteAlias",
+            "sts:AssumeRole",
         ]),
         prop::sample::select(vec![
             "arn:aws:s3:::b/alice/x",
@@ -365,14 +446,45 @@ fn encoding_agrees_with_evaluator() {
             "arn:aws:s3:::c/1",
             "arn:aws:s3:::b/blue/z",
             "arn:aws:s3:::c/12",
+            "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_A_1",
+            "arn:aws:iam::111122223333:role/app",
+            "arn:aws:kms:us-east-1:111122223333:alias/aws/s3",
+            "arn:aws:kms:us-east-1:111122223333:alias/AWS/s3",
         ]),
         ctx(),
     );
+    let branches: [AtomicUsize; 8] = Default::default();
     let n = run_counted(
         "differential aws",
         10_000,
         strategy,
-        |(identity, boundary, scps, resource_policy, principal, action, resource, c)| {
+        |(
+            (identity, boundary, session, scps, rcps, resource_policy),
+            principal,
+            action,
+            resource,
+            c,
+        )| {
+            let (kind, rp) = match resource_policy {
+                Some((k, text)) => {
+                    let ptype = if k == ResourcePolicyKind::RoleTrust {
+                        PolicyType::Trust
+                    } else {
+                        PolicyType::Resource
+                    };
+                    (k, Some(parse(&text, ptype)))
+                }
+                None => (ResourcePolicyKind::Generic, None),
+            };
+            let levels = |ls: Vec<String>, ptype: PolicyType| -> Vec<OrgLevel> {
+                ls.iter()
+                    .enumerate()
+                    .map(|(i, t)| OrgLevel {
+                        name: format!("l{i}"),
+                        policies: vec![parse(t, ptype)],
+                    })
+                    .collect()
+            };
             let prog = AwsProgram {
                 identity: identity
                     .iter()
@@ -382,20 +494,12 @@ fn encoding_agrees_with_evaluator() {
                     .iter()
                     .map(|t| parse(t, PolicyType::Boundary))
                     .collect(),
-                session: None,
-                scps: scps.map(|ls| {
-                    ls.iter()
-                        .enumerate()
-                        .map(|(i, t)| OrgLevel {
-                            name: format!("l{i}"),
-                            policies: vec![parse(t, PolicyType::Scp)],
-                        })
-                        .collect()
-                }),
+                session: session.map(|t| parse(&t, PolicyType::Session)),
+                scps: scps.map(|ls| levels(ls, PolicyType::Scp)),
                 management_account: false,
-                rcps: None,
-                resource_policy: resource_policy.map(|t| parse(&t, PolicyType::Resource)),
-                resource_policy_kind: ResourcePolicyKind::Generic,
+                rcps: rcps.map(|ls| levels(ls, PolicyType::Rcp)),
+                resource_policy: rp,
+                resource_policy_kind: kind,
             };
             let p = parse_principal(principal).expect("principal");
             let req = Request {
@@ -430,6 +534,27 @@ fn encoding_agrees_with_evaluator() {
                         "deny: {:?}",
                         concrete
                     );
+                    let iam = p.has_identity_policies();
+                    let hit = [
+                        prog.session.is_some() && iam,
+                        prog.rcps.is_some(),
+                        prog.resource_policy.is_some() && kind == ResourcePolicyKind::KmsKey,
+                        prog.resource_policy.is_some() && kind == ResourcePolicyKind::RoleTrust,
+                        iamx_model::guardrail::guardrail_for(
+                            &p,
+                            &action.to_ascii_lowercase(),
+                            resource,
+                        )
+                        .is_some(),
+                        action == "sts:GetCallerIdentity",
+                        !prog.boundaries.is_empty() && iam,
+                        prog.scps.is_some(),
+                    ];
+                    for (b, h) in branches.iter().zip(hit) {
+                        if h {
+                            b.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
                     Ok(Ending::Compared)
                 }
                 // a free variable for something the encoding does not express
@@ -445,4 +570,17 @@ fn encoding_agrees_with_evaluator() {
     );
     let total: usize = n.iter().sum();
     assert!(total >= 10_000);
+    assert!(
+        n[0] >= total / 2,
+        "only {} of {total} cases compared: the test would pass on skipped cases",
+        n[0]
+    );
+    for (b, c) in BRANCHES.iter().zip(&branches) {
+        let c = c.load(Ordering::Relaxed);
+        eprintln!("  {b:?}: {c} compared");
+        assert!(
+            c >= MIN_PER_BRANCH,
+            "{b:?} compared {c} times, fewer than {MIN_PER_BRANCH}"
+        );
+    }
 }
