@@ -381,6 +381,24 @@ fn read_statement(
         }),
         (None, None) => None,
     };
+    if let (Some(spec), Some(np)) = (&principal, json.get("NotPrincipal"))
+        && spec.negated
+    {
+        if effect == Effect::Allow {
+            sink.warn(
+                np.span,
+                &path.key("NotPrincipal"),
+                "AWS does not support `NotPrincipal` with `\"Effect\": \"Allow\"` (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html); iamx reads it as AWS's older documentation did: every principal except the ones named",
+            );
+        }
+        if matches!(opts.ptype, PolicyType::Trust | PolicyType::Rcp) {
+            sink.warn(
+                np.span,
+                &path.key("NotPrincipal"),
+                "AWS does not support `NotPrincipal` in role trust policies or resource control policies (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html)",
+            );
+        }
+    }
     match (opts.ptype.takes_principal(), &principal) {
         (Some(true), None) if ok => {
             sink.error(

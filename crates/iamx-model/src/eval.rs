@@ -314,6 +314,7 @@ struct PolicyResult {
     deny: Tri,
     /// Allow, split by how the principal matched (for resource policies).
     allow_named: Tri,
+    allow_anyone: Tri,
     allow_direct: Tri,
     allow_account: Tri,
 }
@@ -323,6 +324,7 @@ impl PolicyResult {
         PolicyResult {
             deny: Tri::False,
             allow_named: Tri::False,
+            allow_anyone: Tri::False,
             allow_direct: Tri::False,
             allow_account: Tri::False,
         }
@@ -331,6 +333,7 @@ impl PolicyResult {
     fn allow_any(&self) -> Tri {
         self.allow_named
             .clone()
+            .or(self.allow_anyone.clone())
             .or(self.allow_direct.clone())
             .or(self.allow_account.clone())
     }
@@ -341,6 +344,9 @@ struct Evaluator<'a> {
     view: View<'a>,
     action_lc: String,
     hits: Vec<StatementHit>,
+    /// The caller has a permissions boundary (a `Deny` with `NotPrincipal`
+    /// then always applies).
+    bounded: bool,
 }
 
 impl Evaluator<'_> {
@@ -348,12 +354,12 @@ impl Evaluator<'_> {
         if !st.action.matches_lc(&self.action_lc) {
             return (Tri::False, PrincipalMatch::No);
         }
-        let pm = match (&st.principal, principal_scoped) {
-            (Some(spec), true) => spec.matches(&self.req.principal),
-            (Some(_), false) | (None, _) => PrincipalMatch::Direct,
+        let (who, pm) = match (&st.principal, principal_scoped) {
+            (Some(spec), true) => spec.applies(&self.req.principal, st.effect, self.bounded),
+            (Some(_), false) | (None, _) => (Tri::True, PrincipalMatch::Direct),
         };
-        if pm == PrincipalMatch::No {
-            return (Tri::False, pm);
+        if who.is_false() {
+            return (Tri::False, PrincipalMatch::No);
         }
         let res = match &st.resource {
             Some(r) => r.matches(&self.req.resource, &self.view),
@@ -362,7 +368,7 @@ impl Evaluator<'_> {
         if res.is_false() {
             return (Tri::False, pm);
         }
-        (res.and(st.condition.eval(&self.view)), pm)
+        (who.and(res).and(st.condition.eval(&self.view)), pm)
     }
 
     fn policies(
@@ -397,6 +403,9 @@ impl Evaluator<'_> {
                 match (st.effect, pm) {
                     (Effect::Deny, _) => r.deny = r.deny.or(t),
                     (Effect::Allow, PrincipalMatch::Named) => r.allow_named = r.allow_named.or(t),
+                    (Effect::Allow, PrincipalMatch::Anyone) => {
+                        r.allow_anyone = r.allow_anyone.or(t)
+                    }
                     (Effect::Allow, PrincipalMatch::Account) => {
                         r.allow_account = r.allow_account.or(t)
                     }
@@ -415,6 +424,7 @@ pub fn evaluate(prog: &AwsProgram, req: &Request) -> Decision {
         view: View { req },
         action_lc: req.action.to_ascii_lowercase(),
         hits: Vec::new(),
+        bounded: req.principal.has_identity_policies() && !prog.boundaries.is_empty(),
     };
     let mut notes = Vec::new();
     let p = &req.principal;
@@ -517,12 +527,23 @@ pub fn evaluate(prog: &AwsProgram, req: &Request) -> Decision {
 
     // --- resource side
     let rp_named = resource.allow_named.clone();
-    let rp_direct = resource.allow_direct.clone();
+    // a wildcard principal counts as a direct grant wherever the caller's
+    // boundary is not in question
+    let rp_direct = resource
+        .allow_direct
+        .clone()
+        .or(resource.allow_anyone.clone());
     let rp_account = resource.allow_account.clone();
     // the root user and principals named by user or session ARN are not limited
-    // by boundaries or session policies on a resource-policy grant
+    // by boundaries or session policies on a resource-policy grant; the
+    // wildcard names the caller too, so the boundary does not limit it, but
+    // the session policy does
     let rp_strong = rp_named.clone().or(if iam_caller {
-        rp_direct.clone().and(limits.clone())
+        resource
+            .allow_direct
+            .clone()
+            .and(limits.clone())
+            .or(resource.allow_anyone.clone().and(session_ok.clone()))
     } else {
         rp_direct.clone()
     });

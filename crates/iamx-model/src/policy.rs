@@ -85,8 +85,13 @@ pub enum PrincipalMatch {
     No,
     /// Through the caller's account: the account's own policies must allow too.
     Account,
-    /// Directly (wildcard, role ARN for a session, service, federated).
+    /// Directly (role ARN for a session, service, federated, `NotPrincipal`).
     Direct,
+    /// By the wildcard (`"*"`, `{"AWS": "*"}`): it names the caller itself,
+    /// so the caller's permissions boundary does not limit the grant (AWS's
+    /// boundary rule for a resource policy naming the principal); the session
+    /// policy still does.
+    Anyone,
     /// By the caller's own user ARN or role-session ARN: AWS does not apply the
     /// caller's permissions boundary or session policy to such a grant.
     Named,
@@ -96,7 +101,7 @@ impl PrincipalEntry {
     /// How this entry matches `p`.
     pub fn matches(&self, p: &Principal) -> PrincipalMatch {
         match self {
-            PrincipalEntry::Anyone => PrincipalMatch::Direct,
+            PrincipalEntry::Anyone => PrincipalMatch::Anyone,
             PrincipalEntry::Account(a) => {
                 let iam = matches!(
                     p.kind,
@@ -161,46 +166,110 @@ pub struct PrincipalSpec {
 }
 
 impl PrincipalSpec {
-    /// How the element matches the caller. For `NotPrincipal`, AWS checks the
-    /// caller and its account separately: the caller is excluded only when
-    /// both its own ARN (or service/provider name) and, for IAM principals, its
-    /// account are listed.
+    /// How the element matches the caller in an `Allow` statement. For
+    /// `NotPrincipal`, which AWS no longer supports with `Allow`, the reading
+    /// of AWS's older documentation: every principal except the ones named,
+    /// where an entry names whom it would match as a `Principal` (an account
+    /// names its users and roles, a role names its sessions).
     pub fn matches(&self, p: &Principal) -> PrincipalMatch {
-        if !self.negated {
-            return self
-                .entries
-                .iter()
-                .map(|e| e.matches(p))
-                .max()
-                .unwrap_or(PrincipalMatch::No);
+        let best = self
+            .entries
+            .iter()
+            .map(|e| e.matches(p))
+            .max()
+            .unwrap_or(PrincipalMatch::No);
+        match (self.negated, best) {
+            (false, m) => m,
+            (true, PrincipalMatch::No) => PrincipalMatch::Direct,
+            (true, _) => PrincipalMatch::No,
         }
-        // the caller itself: its exact ARN (a role ARN does not list its
-        // sessions), service or provider name, or the account for its root
-        let listed_self = self.entries.iter().any(|e| match e {
-            PrincipalEntry::Anyone => true,
-            PrincipalEntry::Account(_) => {
-                p.kind == PrincipalKind::Root && e.matches(p) != PrincipalMatch::No
-            }
-            PrincipalEntry::Arn(a) => *a == p.id,
-            _ => e.matches(p) != PrincipalMatch::No,
-        });
-        let needs_account = matches!(
+    }
+
+    /// Whether a statement with this element and `effect` applies to the
+    /// caller, and how it matched (for allows). `bounded`: the caller has a
+    /// permissions boundary.
+    ///
+    /// A `Deny` with `NotPrincipal` follows AWS's `NotPrincipal` page
+    /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html>):
+    /// - it always applies to an IAM principal with a permissions boundary,
+    ///   whatever the element lists;
+    /// - the caller is exempt when the element lists the caller, its account
+    ///   and, for a role session, its role (`"*"` lists everyone);
+    /// - AWS "might" check the account first, then the role, then the
+    ///   session: a caller listed without its account (or a session listed
+    ///   without its role) is `Unknown`;
+    /// - a caller not listed itself is denied, whether or not its account
+    ///   (or, for a session, its role) is listed: the page's example lists
+    ///   the session, its role and the account to exempt the session.
+    pub fn applies(&self, p: &Principal, effect: Effect, bounded: bool) -> (Tri, PrincipalMatch) {
+        if !self.negated || effect == Effect::Allow {
+            let m = self.matches(p);
+            return (Tri::from(m != PrincipalMatch::No), m);
+        }
+        let applies = (Tri::True, PrincipalMatch::Direct);
+        let iam = matches!(
             p.kind,
             PrincipalKind::User
                 | PrincipalKind::Role
                 | PrincipalKind::AssumedRole
                 | PrincipalKind::FederatedUser
         );
-        let listed_account = !needs_account
-            || self.entries.iter().any(|e| {
-                matches!(e, PrincipalEntry::Anyone)
-                    || matches!(e, PrincipalEntry::Account(a) if p.account.as_deref() == Some(a.as_str()))
-            });
-        if listed_self && listed_account {
-            PrincipalMatch::No
-        } else {
-            PrincipalMatch::Direct
+        if iam && bounded {
+            return applies;
         }
+        if self.entries.contains(&PrincipalEntry::Anyone) {
+            return (Tri::False, PrincipalMatch::No);
+        }
+        let lists_arn = |arn: Option<&str>| {
+            arn.is_some_and(|a| {
+                self.entries
+                    .iter()
+                    .any(|e| matches!(e, PrincipalEntry::Arn(x) if x == a))
+            })
+        };
+        let lists_account = p.account.as_deref().is_some_and(|a| {
+            self.entries
+                .iter()
+                .any(|e| matches!(e, PrincipalEntry::Account(x) if x == a))
+        });
+        if !iam {
+            // the root user (by its account), services, providers, canonical
+            // users: listed or not
+            let listed = match p.kind {
+                PrincipalKind::Root => lists_account,
+                _ => self
+                    .entries
+                    .iter()
+                    .any(|e| e.matches(p) != PrincipalMatch::No),
+            };
+            return if listed {
+                (Tri::False, PrincipalMatch::No)
+            } else {
+                applies
+            };
+        }
+        let lists_self = lists_arn(Some(&p.id));
+        let session = p.kind == PrincipalKind::AssumedRole;
+        let lists_role = session && lists_arn(p.role_arn.as_deref());
+        let complete = lists_self && lists_account && (!session || lists_role);
+        if complete {
+            return (Tri::False, PrincipalMatch::No);
+        }
+        if !lists_self {
+            return applies;
+        }
+        let missing = match (lists_account, session && !lists_role) {
+            (true, true) => "its role",
+            (false, true) => "its account and its role",
+            _ => "its account",
+        };
+        (
+            Tri::unknown(format!(
+                "a Deny with `NotPrincipal` lists `{}` but not {missing}: AWS might check the account first, then the role, then the session, and deny there (NotPrincipal page)",
+                p.id
+            )),
+            PrincipalMatch::Direct,
+        )
     }
 }
 

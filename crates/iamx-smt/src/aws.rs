@@ -213,6 +213,8 @@ pub struct Encoder<'a> {
     pub keys: BTreeMap<String, KeyUse>,
     /// Reasons of the free variables standing for what the encoding cannot express.
     pub unsupported: Vec<String>,
+    /// The caller of the program being encoded has a permissions boundary.
+    bounded: bool,
     /// Keys encoded as multi-valued (see the module doc).
     sets: BTreeSet<String>,
     /// The distinct element predicates encoded per multi-valued key (each
@@ -244,6 +246,7 @@ impl<'a> Encoder<'a> {
             fixed,
             keys: BTreeMap::new(),
             unsupported: Vec::new(),
+            bounded: false,
             sets: BTreeSet::new(),
             predicates: BTreeMap::new(),
             decimals: BTreeMap::new(),
@@ -684,20 +687,29 @@ impl<'a> Encoder<'a> {
         }
     }
 
-    fn principal_match(&self, st: &Statement, scoped: bool) -> PrincipalMatch {
+    /// Whether the statement's principal element applies to the caller (a
+    /// free Boolean where the evaluator answers `Unknown`), and how it
+    /// matched: the evaluator's own rule, `PrincipalSpec::applies`.
+    fn principal_match(&mut self, st: &Statement, scoped: bool) -> (Term, PrincipalMatch) {
         match (&st.principal, scoped) {
-            (Some(spec), true) => spec.matches(self.principal),
-            _ => PrincipalMatch::Direct,
+            (Some(spec), true) => match spec.applies(self.principal, st.effect, self.bounded) {
+                (iamx_model::Tri::True, m) => (Term::tt(), m),
+                (iamx_model::Tri::False, _) => (Term::ff(), PrincipalMatch::No),
+                (iamx_model::Tri::Unknown(r), m) => (self.free(r.to_string()), m),
+            },
+            _ => (Term::tt(), PrincipalMatch::Direct),
         }
     }
 
-    /// (deny, allow-named, allow-direct, allow-account) of a set of policies.
-    fn layer(&mut self, policies: &[std::sync::Arc<Policy>], scoped: bool) -> [Term; 4] {
+    /// (deny, allow-named, allow-direct, allow-account, allow-anyone) of a
+    /// set of policies.
+    fn layer(&mut self, policies: &[std::sync::Arc<Policy>], scoped: bool) -> [Term; 5] {
         let mut deny = Vec::new();
         let (mut named, mut direct, mut account) = (Vec::new(), Vec::new(), Vec::new());
+        let mut anyone = Vec::new();
         for p in policies {
             for st in &p.statements {
-                let pm = self.principal_match(st, scoped);
+                let (who, pm) = self.principal_match(st, scoped);
                 if pm == PrincipalMatch::No {
                     continue;
                 }
@@ -707,10 +719,11 @@ impl<'a> Encoder<'a> {
                 }
                 let r = self.resource_term(st);
                 let c = self.condition(&st.condition);
-                let t = Term::and([a, r, c]);
+                let t = Term::and([who, a, r, c]);
                 match (st.effect, pm) {
                     (Effect::Deny, _) => deny.push(t),
                     (Effect::Allow, PrincipalMatch::Named) => named.push(t),
+                    (Effect::Allow, PrincipalMatch::Anyone) => anyone.push(t),
                     (Effect::Allow, PrincipalMatch::Account) => account.push(t),
                     (Effect::Allow, _) => direct.push(t),
                 }
@@ -721,6 +734,7 @@ impl<'a> Encoder<'a> {
             Term::or(named),
             Term::or(direct),
             Term::or(account),
+            Term::or(anyone),
         ]
     }
 
@@ -730,25 +744,26 @@ impl<'a> Encoder<'a> {
         self.prepare(prog);
         let p = self.principal;
         let iam_caller = p.has_identity_policies();
-        let [id_deny, id_n, id_d, id_a] = if iam_caller {
+        self.bounded = iam_caller && !prog.boundaries.is_empty();
+        let [id_deny, id_n, id_d, id_a, id_w] = if iam_caller {
             self.layer(&prog.identity, false)
         } else {
-            [Term::ff(), Term::ff(), Term::ff(), Term::ff()]
+            [Term::ff(), Term::ff(), Term::ff(), Term::ff(), Term::ff()]
         };
-        let identity_allow = Term::or([id_n, id_d, id_a]);
+        let identity_allow = Term::or([id_n, id_d, id_a, id_w]);
         let mut denies = vec![id_deny];
         let boundary_ok = if iam_caller && !prog.boundaries.is_empty() {
-            let [d, n, di, a] = self.layer(&prog.boundaries, false);
+            let [d, n, di, a, w] = self.layer(&prog.boundaries, false);
             denies.push(d);
-            Term::or([n, di, a])
+            Term::or([n, di, a, w])
         } else {
             Term::tt()
         };
         let session_ok = match (&prog.session, iam_caller) {
             (Some(s), true) => {
-                let [d, n, di, a] = self.layer(std::slice::from_ref(s), false);
+                let [d, n, di, a, w] = self.layer(std::slice::from_ref(s), false);
                 denies.push(d);
-                Term::or([n, di, a])
+                Term::or([n, di, a, w])
             }
             _ => Term::tt(),
         };
@@ -756,9 +771,9 @@ impl<'a> Encoder<'a> {
         let mut gates = Vec::new();
         if let (Some(levels), true) = (&prog.scps, scp_applies) {
             for l in levels {
-                let [d, n, di, a] = self.layer(&l.policies, false);
+                let [d, n, di, a, w] = self.layer(&l.policies, false);
                 denies.push(d);
-                gates.push(Term::or([n, di, a]));
+                gates.push(Term::or([n, di, a, w]));
             }
         }
         // RCP levels only deny: `RCPFullAWSAccess` cannot be detached (the
@@ -769,12 +784,16 @@ impl<'a> Encoder<'a> {
                 denies.push(d);
             }
         }
-        let [rp_deny, rp_named, rp_direct, rp_account] = match &prog.resource_policy {
+        let [rp_deny, rp_named, rp_only_direct, rp_account, rp_anyone] = match &prog.resource_policy
+        {
             Some(rp) => self.layer(std::slice::from_ref(rp), true),
-            None => [Term::ff(), Term::ff(), Term::ff(), Term::ff()],
+            None => [Term::ff(), Term::ff(), Term::ff(), Term::ff(), Term::ff()],
         };
         denies.push(rp_deny);
-        let limits = Term::and([boundary_ok, session_ok]);
+        // the evaluator's rule: a wildcard grant is direct, except that the
+        // caller's boundary does not limit it
+        let rp_direct = Term::or([rp_only_direct.clone(), rp_anyone.clone()]);
+        let limits = Term::and([boundary_ok, session_ok.clone()]);
         let id_allow = match p.kind {
             PrincipalKind::Root => Term::tt(),
             _ if iam_caller => identity_allow,
@@ -784,7 +803,10 @@ impl<'a> Encoder<'a> {
         let rp_strong = Term::or([
             rp_named.clone(),
             if iam_caller {
-                Term::and([rp_direct.clone(), limits])
+                Term::or([
+                    Term::and([rp_only_direct, limits]),
+                    Term::and([rp_anyone, session_ok]),
+                ])
             } else {
                 rp_direct.clone()
             },

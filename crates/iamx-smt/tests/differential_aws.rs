@@ -114,7 +114,7 @@ fn statement(flavor: Flavor) -> impl Strategy<Value = serde_json::Value> {
         any::<bool>(),
         prop::collection::vec(0..RESOURCES.len(), 1..3),
         condition(),
-        0..5usize,
+        0..7usize,
     )
         .prop_map(move |(deny, not_action, acts, not_res, res, cond, who)| {
             let mut st = serde_json::Map::new();
@@ -146,14 +146,25 @@ fn statement(flavor: Flavor) -> impl Strategy<Value = serde_json::Value> {
                     st.insert("Principal".into(), json!("*"));
                 }
                 Flavor::Resource | Flavor::Trust => {
-                    let p = match who {
-                        0 => json!("*"),
-                        1 => json!({"AWS": "arn:aws:iam::111122223333:user/alice"}),
-                        2 => json!({"AWS": "111122223333"}),
-                        3 => json!({"Service": "ec2.amazonaws.com"}),
-                        _ => json!({"AWS": "arn:aws:iam::444455556666:root"}),
+                    let (key, p) = match who {
+                        0 => ("Principal", json!("*")),
+                        1 => ("Principal", json!({"AWS": "arn:aws:iam::111122223333:user/alice"})),
+                        2 => ("Principal", json!({"AWS": "111122223333"})),
+                        3 => ("Principal", json!({"Service": "ec2.amazonaws.com"})),
+                        4 => ("Principal", json!({"AWS": "arn:aws:iam::444455556666:root"})),
+                        // NotPrincipal: the caller with its account, and a
+                        // session without its role or account (unknown)
+                        5 if flavor == Flavor::Resource => (
+                            "NotPrincipal",
+                            json!({"AWS": ["arn:aws:iam::111122223333:user/alice", "111122223333"]}),
+                        ),
+                        _ if flavor == Flavor::Resource => (
+                            "NotPrincipal",
+                            json!({"AWS": "arn:aws:sts::111122223333:assumed-role/app/s1"}),
+                        ),
+                        _ => ("Principal", json!({"AWS": "arn:aws:iam::111122223333:role/app"})),
                     };
-                    st.insert("Principal".into(), p);
+                    st.insert(key.into(), p);
                 }
             }
             serde_json::Value::Object(st)
@@ -375,6 +386,16 @@ fn run_counted<S: Strategy>(
     n
 }
 
+/// Whether a statement of the program's resource policy has a principal
+/// element with `property`.
+fn rp_has(prog: &AwsProgram, property: impl Fn(&iamx_model::PrincipalSpec) -> bool) -> bool {
+    prog.resource_policy.as_ref().is_some_and(|p| {
+        p.statements
+            .iter()
+            .any(|st| st.principal.as_ref().is_some_and(&property))
+    })
+}
+
 /// Branches of the combination rule that every run must compare.
 #[derive(Clone, Copy, Debug)]
 enum Branch {
@@ -386,9 +407,11 @@ enum Branch {
     GetCallerIdentity,
     Boundary,
     Scp,
+    NotPrincipal,
+    WildcardPrincipalWithBoundary,
 }
 
-const BRANCHES: [Branch; 8] = [
+const BRANCHES: [Branch; 10] = [
     Branch::Session,
     Branch::Rcp,
     Branch::KeyPolicy,
@@ -397,6 +420,8 @@ const BRANCHES: [Branch; 8] = [
     Branch::GetCallerIdentity,
     Branch::Boundary,
     Branch::Scp,
+    Branch::NotPrincipal,
+    Branch::WildcardPrincipalWithBoundary,
 ];
 
 /// The fewest comparisons each branch must see in a run.
@@ -453,7 +478,7 @@ fn encoding_agrees_with_evaluator() {
         ]),
         ctx(),
     );
-    let branches: [AtomicUsize; 8] = Default::default();
+    let branches: [AtomicUsize; 10] = Default::default();
     let n = run_counted(
         "differential aws",
         10_000,
@@ -549,6 +574,11 @@ fn encoding_agrees_with_evaluator() {
                         action == "sts:GetCallerIdentity",
                         !prog.boundaries.is_empty() && iam,
                         prog.scps.is_some(),
+                        rp_has(&prog, |spec| spec.negated),
+                        iam && !prog.boundaries.is_empty()
+                            && rp_has(&prog, |spec| {
+                                spec.entries.contains(&iamx_model::PrincipalEntry::Anyone)
+                            }),
                     ];
                     for (b, h) in branches.iter().zip(hit) {
                         if h {
