@@ -186,13 +186,7 @@ fn denied_within(prog: &AzureProgram, op: &str, data: bool) -> Vec<String> {
     let granted = iamx_model::Pattern::glob(op, iamx_model::Case::Insensitive);
     let mut out = BTreeSet::new();
     for d in &prog.denies {
-        let everyone = d
-            .principals
-            .iter()
-            .any(|p| p == iamx_model::azure::ALL_PRINCIPALS);
-        let who = (everyone || d.principals.iter().any(|p| prog.identities.contains(p)))
-            && !d.exclude.iter().any(|p| prog.identities.contains(p));
-        if !who {
+        if !d.reaches(&prog.identities) {
             continue;
         }
         for b in &d.blocks {

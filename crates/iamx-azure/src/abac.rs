@@ -41,15 +41,12 @@ pub struct AbacError {
     /// as one character).
     pub column: usize,
     /// Whether the text is valid ABAC that iamx cannot represent yet
-    /// (`StringLikeIgnoreCase`), as opposed to malformed text.
+    /// (none today), as opposed to malformed text.
     pub unsupported: bool,
 }
 
 /// How deep `(`, `!` and `NOT` may nest (protects the stack).
 const MAX_DEPTH: usize = 128;
-
-/// Operators Microsoft documents that iamx's model cannot express yet.
-const UNSUPPORTED_OPS: [&str; 2] = ["StringLikeIgnoreCase", "StringNotLikeIgnoreCase"];
 
 const QUANTIFIERS: [Quantifier; 4] = [
     Quantifier::ForAnyOfAnyValues,
@@ -509,15 +506,6 @@ impl<'s> P<'s> {
     fn op_name(&self, at: &'s str, w: &str) -> Result<AzOp, nom::Err<PErr<'s>>> {
         if let Some(op) = AzOp::from_name(w) {
             return Ok(op);
-        }
-        if let Some(u) = UNSUPPORTED_OPS.iter().find(|u| u.eq_ignore_ascii_case(w)) {
-            return Err(nom::Err::Failure(PErr {
-                at,
-                msg: Some(format!(
-                    "operator `{u}` is valid ABAC but iamx cannot evaluate it yet"
-                )),
-                unsupported: true,
-            }));
         }
         let lw = w.to_ascii_lowercase();
         let best = AzOp::ALL
@@ -1024,8 +1012,11 @@ mod tests {
         let e = err("@Resource[a:b] StringEquals 'x' AND @Resource[c] StringEquals 'y' OR true");
         assert!(e.message.contains("ambiguous"), "{e}");
         assert_eq!(e.column, 67);
-        let e = err("@Resource[a:b] StringLikeIgnoreCase 'x*'");
-        assert!(e.unsupported);
+        // every documented operator parses, the IgnoreCase forms of Like included
+        for op in ["StringLikeIgnoreCase", "StringNotLikeIgnoreCase"] {
+            let text = format!("@Resource[a:b] {op} 'x*'");
+            assert_eq!(round_trips(&text), text);
+        }
         let e = err("@Resource[a:b] StringEquals Cascade");
         assert!(e.message.contains("quote strings"), "{e}");
         assert_eq!(e.column, 29);

@@ -9,9 +9,10 @@ use crate::read::{
     str_field,
 };
 use crate::roles::listed;
-use iamx_model::JsonPath;
+use iamx_model::azure::PermissionBlock;
 use iamx_model::json::Json;
 use iamx_model::source::Sink;
+use iamx_model::{Case, Condition, JsonPath, Pattern, Reason};
 
 const AZ_ASSIGNMENT_KEYS: [&str; 19] = [
     "canDelegate",
@@ -196,34 +197,54 @@ fn deny(
         ConditionSite::Assignment,
     );
     let scope = scope?;
-    let label_for_incomplete = display.clone().or_else(|| name.clone());
-    if !complete || exclude.len() < listed_excluded {
-        // a deny read in part could deny where Azure does not (an exempted
-        // principal lost): it is left out, which can only show more access
-        sink.warn(
-            props.span,
-            ppath,
-            format!(
-                "deny assignment `{}` is left out because it is malformed",
-                label_for_incomplete.unwrap_or_else(|| format!("#{n}"))
-            ),
-        );
-        return None;
-    }
     let label = display
         .clone()
         .or_else(|| name.clone())
         .unwrap_or_else(|| format!("#{n}"));
-    let conditional = !cond.is_true() || blocks.iter().any(|(_, c, _)| !c.is_true());
-    if conditional {
-        // the model's deny assignments are unconditional: keeping it would
-        // deny where Azure may allow, so it is left out, loudly
+    let o = origin(
+        sink,
+        record,
+        format!("deny assignment `{label}` at `{scope}`"),
+        n,
+    );
+    if !complete || exclude.len() < listed_excluded || principals.len() < listed_principals {
+        // a deny read in part might deny anything to anyone it may name: it
+        // is kept as a deny that might apply, so what it could deny is
+        // unknown (leaving it out would show access Azure may refuse)
+        let why = format!(
+            "deny assignment `{label}` could not be read completely, so it might deny the operation"
+        );
         sink.warn(
             props.span,
             ppath,
-            format!("deny assignment `{label}` has a condition, which iamx cannot evaluate yet: it is ignored, so decisions may show access it denies"),
+            format!("{why}: decisions it might affect are unknown"),
         );
-        return None;
+        let any = || vec![Pattern::glob("*", Case::Insensitive)];
+        let everything = PermissionBlock {
+            actions: any(),
+            not_actions: vec![],
+            data_actions: any(),
+            not_data_actions: vec![],
+        };
+        let principals = if principals.len() < listed_principals {
+            vec![iamx_model::azure::ALL_PRINCIPALS.to_owned()]
+        } else {
+            principals
+        };
+        return Some(DenyAssignment {
+            id,
+            name,
+            display_name: display,
+            blocks: vec![everything],
+            conditional_blocks: vec![],
+            condition: Condition::Unsupported(Reason::new(why)),
+            scope: scope.to_owned(),
+            principals,
+            exclude: vec![],
+            do_not_apply_to_child_scopes,
+            system_protected,
+            origin: o,
+        });
     }
     if listed_principals == 0 {
         sink.warn(
@@ -232,17 +253,21 @@ fn deny(
             format!("deny assignment `{label}` names no principals: it denies nobody"),
         );
     }
-    let o = origin(
-        sink,
-        record,
-        format!("deny assignment `{label}` at `{scope}`"),
-        n,
-    );
     Some(DenyAssignment {
         id,
         name,
         display_name: display,
-        blocks: blocks.into_iter().map(|(b, _, _)| b).collect(),
+        blocks: blocks
+            .iter()
+            .filter(|(_, c, _)| c.is_true())
+            .map(|(b, _, _)| b.clone())
+            .collect(),
+        conditional_blocks: blocks
+            .into_iter()
+            .filter(|(_, c, _)| !c.is_true())
+            .map(|(b, c, _)| (b, c))
+            .collect(),
+        condition: cond,
         scope: scope.to_owned(),
         principals,
         exclude,

@@ -106,8 +106,12 @@ pub struct DenyAssignment {
     pub name: Option<String>,
     /// `denyAssignmentName`.
     pub display_name: Option<String>,
-    /// Denied permissions.
+    /// Denied permissions (blocks without a condition of their own).
     pub blocks: Vec<PermissionBlock>,
+    /// Blocks with a condition of their own.
+    pub conditional_blocks: Vec<(PermissionBlock, Condition)>,
+    /// The deny assignment's `condition` (`Condition::True` without one).
+    pub condition: Condition,
     /// The scope.
     pub scope: String,
     /// Denied principals' object ids (lowercased); the all-principals id
@@ -321,21 +325,50 @@ pub(crate) fn assemble<'a>(
             .trim_end_matches('/')
             .eq_ignore_ascii_case(target.trim_end_matches('/'));
         let reach = if d.do_not_apply_to_child_scopes {
-            exact
+            Ok(exact)
+        } else if scope_covers(&d.scope, target) {
+            Ok(true)
         } else {
-            // a deny whose management group may or may not be above the
-            // target is left out: the model has no unknown deny, and an
-            // unconditional one would deny where Azure may allow
-            scope_covers(&d.scope, target) || matches!(mg_applies(&d.scope, chain), Some(Ok(true)))
+            mg_applies(&d.scope, chain).unwrap_or(Ok(false))
         };
-        if reach {
+        // a deny whose management group may or may not be above the target
+        // might apply: its condition is unknown there, as a grant's is
+        let placed = match reach {
+            Ok(false) => continue,
+            Ok(true) => None,
+            Err(why) => Some(Condition::Unsupported(Reason::new(format!(
+                "deny assignment at `{}` may reach `{target}`: {why}",
+                d.scope
+            )))),
+        };
+        let with = |c: &Condition| -> Condition {
+            let parts: Vec<Condition> = placed
+                .iter()
+                .chain([&d.condition, c])
+                .filter(|x| !x.is_true())
+                .cloned()
+                .collect();
+            match parts.len() {
+                0 => Condition::True,
+                1 => parts.into_iter().next().unwrap_or(Condition::True),
+                _ => Condition::All(parts),
+            }
+        };
+        let mut push = |blocks: Vec<PermissionBlock>, condition: Condition| {
             out.denies.push(AzureDeny {
                 principals: d.principals.clone(),
                 exclude: d.exclude.clone(),
-                blocks: d.blocks.clone(),
+                blocks,
+                condition,
                 scope: d.scope.clone(),
                 origin: d.origin.clone(),
             });
+        };
+        if !d.blocks.is_empty() {
+            push(d.blocks.clone(), with(&Condition::True));
+        }
+        for (b, c) in &d.conditional_blocks {
+            push(vec![b.clone()], with(c));
         }
     }
     out

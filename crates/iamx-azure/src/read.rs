@@ -3,7 +3,6 @@
 
 use crate::abac::parse_abac;
 use iamx_model::azure::PermissionBlock;
-use iamx_model::expr::{AzOp, Expr};
 use iamx_model::json::{Json, JsonValue};
 use iamx_model::source::Sink;
 use iamx_model::{Case, Condition, JsonPath, Origin, Pattern, Reason};
@@ -205,22 +204,7 @@ pub(crate) fn condition(
         }
     }
     match parse_abac(text) {
-        Ok(e) => match not_evaluable(&e) {
-            None => (Condition::Expr(Box::new(e)), Some(text.to_owned())),
-            Some(why) => {
-                sink.warn(
-                    span,
-                    &cpath,
-                    format!("unsupported ABAC condition in `{ckey}`: {why}"),
-                );
-                (
-                    Condition::Unsupported(Reason::new(format!(
-                        "unsupported ABAC condition: {why}"
-                    ))),
-                    Some(text.to_owned()),
-                )
-            }
-        },
+        Ok(e) => (Condition::Expr(Box::new(e)), Some(text.to_owned())),
         Err(e) => {
             let what = if e.unsupported {
                 "unsupported ABAC condition"
@@ -241,31 +225,6 @@ pub(crate) fn condition(
                 Some(text.to_owned()),
             )
         }
-    }
-}
-
-/// A construct the model's evaluator would get wrong, so the condition must
-/// stay `Unknown`: a `StringLike` pattern with the escapes `\*` or `\?`
-/// (the model's glob has no escapes and would read them as wildcards).
-fn not_evaluable(e: &Expr) -> Option<String> {
-    match e {
-        Expr::Not(x) => not_evaluable(x),
-        Expr::And(xs) | Expr::Or(xs) | Expr::List(xs) => xs.iter().find_map(not_evaluable),
-        Expr::AzOp { op, rhs, .. } if matches!(op, AzOp::StringLike | AzOp::StringNotLike) => {
-            let escaped =
-                |x: &Expr| matches!(x, Expr::Str(s) if s.contains("\\*") || s.contains("\\?"));
-            let hit = match rhs.as_ref() {
-                Expr::List(xs) => xs.iter().any(escaped),
-                other => escaped(other),
-            };
-            hit.then(|| {
-                format!(
-                    "`{}` with an escaped wildcard (`\\*`, `\\?`) is not evaluated by iamx yet",
-                    op.name()
-                )
-            })
-        }
-        _ => None,
     }
 }
 

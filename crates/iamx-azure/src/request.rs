@@ -222,6 +222,16 @@ fn read_case(json: &Json, path: &JsonPath, sink: &mut Sink<'_>) -> Option<Case> 
     }
 
     let (principal, action, scope) = (principal?, action?, scope?);
+    // without `managementGroups` the file does not say which management
+    // groups hold the scope: what is assigned at one may or may not reach it
+    let chain = if r.get("managementGroups").is_some() {
+        MgChain::Known(mgs)
+    } else {
+        MgChain::Unknown(
+            "the request does not list the management groups above its scope (give `managementGroups`, `[]` for none)"
+                .to_owned(),
+        )
+    };
     let mut identities: BTreeSet<String> = groups.iter().map(|g| g.to_ascii_lowercase()).collect();
     identities.insert(principal.to_ascii_lowercase());
     let data = data_action.unwrap_or_else(|| env.guess_data_action(action));
@@ -230,7 +240,7 @@ fn read_case(json: &Json, path: &JsonPath, sink: &mut Sink<'_>) -> Option<Case> 
         &env.assignments,
         &env.denies,
         scope,
-        &MgChain::Known(mgs),
+        &chain,
         identities,
         data,
         sub_operation,

@@ -72,10 +72,25 @@ pub struct AzureDeny {
     pub exclude: Vec<String>,
     /// Denied permissions.
     pub blocks: Vec<PermissionBlock>,
+    /// Where the deny applies (`condition`, version 2.0; `Condition::True`
+    /// when it has none). A condition iamx cannot read, or a scope that may
+    /// or may not reach the request, is `Condition::Unsupported`: the deny
+    /// might apply.
+    pub condition: Condition,
     /// The deny assignment's scope.
     pub scope: String,
     /// Provenance.
     pub origin: Arc<Origin>,
+}
+
+impl AzureDeny {
+    /// Whether the deny names one of `identities` (or everyone) and excludes
+    /// none of them.
+    pub fn reaches(&self, identities: &BTreeSet<String>) -> bool {
+        let everyone = self.principals.iter().any(|p| p == ALL_PRINCIPALS);
+        (everyone || self.principals.iter().any(|p| identities.contains(p)))
+            && !self.exclude.iter().any(|p| identities.contains(p))
+    }
 }
 
 /// The object id that stands for every principal in deny assignments.
@@ -127,20 +142,22 @@ pub fn evaluate_azure(prog: &AzureProgram, req: &Request) -> Decision {
     let op = req.action.as_str();
     let data = prog.data_action;
 
-    let mut denied = false;
+    let mut denied = Tri::False;
     for d in &prog.denies {
-        let everyone = d.principals.iter().any(|p| p == ALL_PRINCIPALS);
-        let who = (everyone || d.principals.iter().any(|p| prog.identities.contains(p)))
-            && !d.exclude.iter().any(|p| prog.identities.contains(p));
-        if who && d.blocks.iter().any(|b| b.covers(op, data)) {
-            hits.push(StatementHit::new(
-                Layer::DenyAssignment,
-                Effect::Deny,
-                &d.origin,
-                &Tri::True,
-            ));
-            denied = true;
+        if !d.reaches(&prog.identities) || !d.blocks.iter().any(|b| b.covers(op, data)) {
+            continue;
         }
+        let t = d.condition.eval(&view);
+        if t.is_false() {
+            continue;
+        }
+        hits.push(StatementHit::new(
+            Layer::DenyAssignment,
+            Effect::Deny,
+            &d.origin,
+            &t,
+        ));
+        denied = denied.or(t);
     }
 
     let mut allow = Tri::False;
@@ -167,14 +184,20 @@ pub fn evaluate_azure(prog: &AzureProgram, req: &Request) -> Decision {
         ));
         allow = allow.or(t);
     }
-    let (outcome, blocked_by) = if denied {
+    let mut notes = Vec::new();
+    let (outcome, blocked_by) = if denied.is_true() {
         (Outcome::ExplicitlyDenied, None)
     } else {
-        match allow {
-            Tri::True => (Outcome::Allowed, None),
-            Tri::Unknown(r) => (Outcome::Unknown(r), None),
-            Tri::False => (
-                Outcome::NotAllowed,
+        match (allow, denied) {
+            (Tri::True, Tri::Unknown(r)) | (Tri::Unknown(r), _) => (Outcome::Unknown(r), None),
+            (Tri::True, _) => (Outcome::Allowed, None),
+            (Tri::False, d) => (
+                {
+                    if let Tri::Unknown(r) = d {
+                        notes.push(format!("a deny assignment might also apply: {r}"));
+                    }
+                    Outcome::NotAllowed
+                },
                 Some(Block {
                     layer: Layer::RoleAssignment,
                     level: None,
@@ -188,7 +211,7 @@ pub fn evaluate_azure(prog: &AzureProgram, req: &Request) -> Decision {
         explanation: Explanation {
             statements: hits,
             blocked_by,
-            notes: Vec::new(),
+            notes,
         },
     }
 }

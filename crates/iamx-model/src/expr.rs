@@ -183,6 +183,8 @@ pub enum AzOp {
     StringNotEqualsIgnoreCase,
     StringLike,
     StringNotLike,
+    StringLikeIgnoreCase,
+    StringNotLikeIgnoreCase,
     StringStartsWith,
     StringNotStartsWith,
     StringStartsWithIgnoreCase,
@@ -209,13 +211,15 @@ pub enum AzOp {
 
 impl AzOp {
     /// All operators.
-    pub const ALL: [AzOp; 28] = [
+    pub const ALL: [AzOp; 30] = [
         AzOp::StringEquals,
         AzOp::StringNotEquals,
         AzOp::StringEqualsIgnoreCase,
         AzOp::StringNotEqualsIgnoreCase,
         AzOp::StringLike,
         AzOp::StringNotLike,
+        AzOp::StringLikeIgnoreCase,
+        AzOp::StringNotLikeIgnoreCase,
         AzOp::StringStartsWith,
         AzOp::StringNotStartsWith,
         AzOp::StringStartsWithIgnoreCase,
@@ -249,6 +253,8 @@ impl AzOp {
             AzOp::StringNotEqualsIgnoreCase => "StringNotEqualsIgnoreCase",
             AzOp::StringLike => "StringLike",
             AzOp::StringNotLike => "StringNotLike",
+            AzOp::StringLikeIgnoreCase => "StringLikeIgnoreCase",
+            AzOp::StringNotLikeIgnoreCase => "StringNotLikeIgnoreCase",
             AzOp::StringStartsWith => "StringStartsWith",
             AzOp::StringNotStartsWith => "StringNotStartsWith",
             AzOp::StringStartsWithIgnoreCase => "StringStartsWithIgnoreCase",
@@ -288,6 +294,7 @@ impl AzOp {
             AzOp::StringNotEquals
                 | AzOp::StringNotEqualsIgnoreCase
                 | AzOp::StringNotLike
+                | AzOp::StringNotLikeIgnoreCase
                 | AzOp::StringNotStartsWith
                 | AzOp::StringNotStartsWithIgnoreCase
                 | AzOp::NumericNotEquals
@@ -727,10 +734,12 @@ fn az_single(op: AzOp, l: &V, r: &V) -> Result<bool, Reason> {
                 _ => return Err(bad()),
             }
         }
-        StringLike | StringNotLike => match (l, r) {
-            (V::Str(a), V::Str(b)) => Pattern::glob(b, Case::Sensitive).matches(a),
-            _ => return Err(bad()),
-        },
+        StringLike | StringNotLike | StringLikeIgnoreCase | StringNotLikeIgnoreCase => {
+            match (l, r) {
+                (V::Str(a), V::Str(b)) => like_pattern(op, b).matches(a),
+                _ => return Err(bad()),
+            }
+        }
         StringStartsWith | StringNotStartsWith => match (l, r) {
             (V::Str(a), V::Str(b)) => a.starts_with(b.as_str()),
             _ => return Err(bad()),
@@ -785,6 +794,17 @@ fn az_single(op: AzOp, l: &V, r: &V) -> Result<bool, Reason> {
         },
     };
     Ok(base != op.is_negated())
+}
+
+/// The glob of a `StringLike` family operator's value: `*` and `?` are
+/// wildcards, `\*` and `\?` literal characters (Azure's condition format,
+/// "Special characters"); the `IgnoreCase` forms ignore ASCII case.
+pub fn like_pattern(op: AzOp, value: &str) -> Pattern {
+    let case = match op {
+        AzOp::StringLikeIgnoreCase | AzOp::StringNotLikeIgnoreCase => Case::Insensitive,
+        _ => Case::Sensitive,
+    };
+    Pattern::glob_escaped(value, case)
 }
 
 fn az_op(

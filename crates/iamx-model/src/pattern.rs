@@ -150,6 +150,33 @@ impl Pattern {
         Pattern::new(segs, case, text)
     }
 
+    /// Parses glob text in which `\*` and `\?` stand for a literal star and
+    /// question mark (Azure ABAC's `StringLike`); any other backslash is a
+    /// literal backslash.
+    pub fn glob_escaped(text: &str, case: Case) -> Pattern {
+        let mut segs = Vec::new();
+        let mut lit = String::new();
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' if matches!(chars.peek(), Some('*' | '?')) => {
+                    lit.extend(chars.next());
+                }
+                '*' | '?' => {
+                    if !lit.is_empty() {
+                        segs.push(Seg::Lit(std::mem::take(&mut lit)));
+                    }
+                    segs.push(if c == '*' { Seg::Star } else { Seg::One });
+                }
+                c => lit.push(c),
+            }
+        }
+        if !lit.is_empty() {
+            segs.push(Seg::Lit(lit));
+        }
+        Pattern::new(segs, case, text)
+    }
+
     /// A literal pattern (no wildcards, no variables).
     pub fn literal(text: &str, case: Case) -> Pattern {
         Pattern::new(vec![Seg::Lit(text.to_owned())], case, text)

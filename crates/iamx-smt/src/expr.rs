@@ -583,15 +583,10 @@ impl<'a> ExprEncoder<'a> {
         let data = prog.data_action;
         let mut deny = Vec::new();
         for d in &prog.denies {
-            let everyone = d
-                .principals
-                .iter()
-                .any(|p| p == iamx_model::azure::ALL_PRINCIPALS);
-            if (everyone || d.principals.iter().any(|p| prog.identities.contains(p)))
-                && !d.exclude.iter().any(|p| prog.identities.contains(p))
-            {
+            if d.reaches(&prog.identities) {
                 let v: Vec<Term> = d.blocks.iter().map(|b| self.covers(b, data)).collect();
-                deny.push(Term::or(v));
+                let c = self.condition(&d.condition);
+                deny.push(Term::and([Term::or(v), c]));
             }
         }
         let denied = Term::or(deny);
@@ -766,8 +761,16 @@ fn az_base(op: AzOp, l: Term, r: Term) -> Option<Term> {
     Some(match op {
         StringEquals | StringNotEquals | ListContains | ListNotContains => Term::equal(l, r),
         StringLike | StringNotLike => {
-            let p = iamx_model::Pattern::glob(r.as_str()?, iamx_model::Case::Sensitive);
+            let p = iamx_model::expr::like_pattern(op, r.as_str()?);
             Term::matches_pattern(l, &p).ok()?
+        }
+        StringLikeIgnoreCase | StringNotLikeIgnoreCase => {
+            // the attribute may be in any case: each letter matches both
+            let p = iamx_model::expr::like_pattern(op, r.as_str()?);
+            match l.as_str() {
+                Some(c) => Term::bool(p.matches(c)),
+                None => Term::in_re(l, crate::encode::glob_to_regex_any_case(&p).ok()?),
+            }
         }
         StringStartsWith | StringNotStartsWith => Term::prefix_of(r, l),
         StringStartsWithIgnoreCase | StringNotStartsWithIgnoreCase => {

@@ -14,7 +14,8 @@ use iamx_model::azure::{
     AzureAssignment, AzureDeny, AzureProgram, PermissionBlock, RoleSpec, evaluate_azure,
 };
 use iamx_model::gcp::{
-    GcpBinding, GcpDenyRule, GcpProgram, RoleGrant, evaluate_gcp, v2_permission_pattern,
+    GcpBinding, GcpBoundary, GcpDenyRule, GcpProgram, RoleGrant, evaluate_gcp,
+    v2_permission_pattern,
 };
 use iamx_model::{Case, Condition, Context, Origin, Outcome, Pattern, Request, Scalar, Value};
 use iamx_smt::expr::ExprEncoder;
@@ -149,6 +150,9 @@ fn gcp_encoding_agrees_with_evaluator() {
             0..5,
         ),
         prop::collection::vec((any::<bool>(), prop::option::of(0..CEL.len())), 0..2),
+        // principal access boundaries: none, or policies listing a project,
+        // the organisation or another project
+        prop::collection::vec(0..3usize, 0..3),
         prop::sample::select(vec!["storage.objects.get", "storage.objects.delete"]),
         (
             0..4usize,
@@ -158,11 +162,12 @@ fn gcp_encoding_agrees_with_evaluator() {
             any::<bool>(),
         ),
     );
-    run_counted(
+    let with_boundary = AtomicUsize::new(0);
+    let n = run_counted(
         "differential gcp",
         10_000,
         strategy,
-        |(bindings, denies, permission, (name, ty, time, env, team))| {
+        |(bindings, denies, pabs, permission, (name, ty, time, env, team))| {
             let members = [
                 "user:a@example.com",
                 "group:g@example.com",
@@ -180,7 +185,10 @@ fn gcp_encoding_agrees_with_evaluator() {
                 .iter()
                 .map(|s| (*s).to_owned())
                 .collect(),
-                resource_chain: vec![],
+                resource_chain: vec![
+                    "//cloudresourcemanager.googleapis.com/projects/p".into(),
+                    "//cloudresourcemanager.googleapis.com/organizations/1".into(),
+                ],
                 bindings: bindings
                     .iter()
                     .map(|&(m, del, c)| {
@@ -222,7 +230,20 @@ fn gcp_encoding_agrees_with_evaluator() {
                         })
                     })
                     .collect(),
-                boundaries: vec![],
+                boundaries: pabs
+                    .iter()
+                    .map(|&i| GcpBoundary {
+                        resources: vec![
+                            [
+                                "//cloudresourcemanager.googleapis.com/projects/p",
+                                "//cloudresourcemanager.googleapis.com/organizations/1",
+                                "//cloudresourcemanager.googleapis.com/projects/other",
+                            ][i]
+                                .to_owned(),
+                        ],
+                        origin: origin(),
+                    })
+                    .collect(),
             };
             let ctx = gcp_context(name, ty, time, env, team);
             let req = Request {
@@ -245,6 +266,9 @@ fn gcp_encoding_agrees_with_evaluator() {
             match t.eval(&m) {
                 Some(b) => {
                     prop_assert_eq!(b, concrete == Outcome::Allowed, "{:?} {}", concrete, t);
+                    if !prog.boundaries.is_empty() {
+                        with_boundary.fetch_add(1, Ordering::Relaxed);
+                    }
                     Ok(Ending::Compared)
                 }
                 None => {
@@ -254,9 +278,18 @@ fn gcp_encoding_agrees_with_evaluator() {
             }
         },
     );
+    let total: usize = n.iter().sum();
+    assert!(
+        n[0] >= total / 2,
+        "only {} of {total} GCP cases compared",
+        n[0]
+    );
+    let b = with_boundary.load(Ordering::Relaxed);
+    eprintln!("  with a principal access boundary: {b} compared");
+    assert!(b >= 1_000, "only {b} GCP cases with a boundary compared");
 }
 
-const ABAC: [&str; 14] = [
+const ABAC: [&str; 18] = [
     "@Principal[Microsoft.Directory/CustomSecurityAttributes/Id:Eng_Projects] ForAnyOfAnyValues:StringEquals {'alpha', 'beta'}",
     "@Principal[Microsoft.Directory/CustomSecurityAttributes/Id:Eng_Projects] ForAllOfAnyValues:StringEquals {'alpha', 'beta'}",
     "@Principal[Microsoft.Directory/CustomSecurityAttributes/Id:Eng_Projects] ForAnyOfAllValues:StringNotEquals {'alpha', 'gamma'}",
@@ -271,6 +304,10 @@ const ABAC: [&str; 14] = [
     "@Request[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:versionId] StringNotEquals 'v1'",
     "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEqualsIgnoreCase 'REPORTS'",
     "@Principal[Microsoft.Directory/CustomSecurityAttributes/Id:Eng_Tier] NumericLessThan 3",
+    "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringLikeIgnoreCase 'REP*'",
+    "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringNotLikeIgnoreCase 'L?GS'",
+    r"@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringLike 'rep\*'",
+    "@Principal[Microsoft.Directory/CustomSecurityAttributes/Id:Eng_Projects] ForAllOfAnyValues:StringLikeIgnoreCase {'A*', 'SEC?ET'}",
 ];
 
 fn abac(i: Option<usize>) -> Condition {
@@ -301,7 +338,7 @@ fn azure_encoding_agrees_with_evaluator() {
             (0..3usize, 0..3usize, prop::option::of(0..ABAC.len())),
             0..4,
         ),
-        prop::option::of(any::<bool>()),
+        prop::option::of((any::<bool>(), prop::option::of(0..ABAC.len()))),
         prop::sample::select(vec![
             (
                 "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
@@ -313,7 +350,7 @@ fn azure_encoding_agrees_with_evaluator() {
             ),
             ("Microsoft.Storage/storageAccounts/read", false),
         ]),
-        (0..3usize, 0..2usize, 0..2usize, 0..5i64),
+        (0..5usize, 0..2usize, 0..2usize, 0..5i64),
         (
             prop::collection::vec(
                 prop::sample::select(vec!["alpha", "beta", "gamma", "Alpha", "secret", "Secret"]),
@@ -322,7 +359,8 @@ fn azure_encoding_agrees_with_evaluator() {
             any::<bool>(),
         ),
     );
-    run_counted(
+    let conditional_deny = AtomicUsize::new(0);
+    let n = run_counted(
         "differential azure",
         10_000,
         strategy,
@@ -346,36 +384,45 @@ fn azure_encoding_agrees_with_evaluator() {
                 )],
             ];
             let prog = AzureProgram {
-            identities: [who[0], who[1]].iter().map(|s| (*s).to_owned()).collect(),
-            data_action: op.1,
-            sub_operation: None,
-            assignments: assignments
-                .iter()
-                .map(|&(p, r, c)| AzureAssignment {
-                    principal_id: who[p].to_owned(),
-                    role_name: format!("r{r}"),
-                    role: RoleSpec::Blocks(Arc::new(roles[r].clone())),
-                    scope: "/subscriptions/s".into(),
-                    condition: abac(c),
-                    origin: origin(),
-                })
-                .collect(),
-            denies: deny
-                .map(|excl| AzureDeny {
-                    principals: vec![iamx_model::azure::ALL_PRINCIPALS.to_owned()],
-                    exclude: if excl { vec![who[0].to_owned()] } else { vec![] },
-                    blocks: vec![block(&[], &[], &["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete"])],
-                    scope: "/subscriptions/s".into(),
-                    origin: origin(),
-                })
-                .into_iter()
-                .collect(),
-        };
+                identities: [who[0], who[1]].iter().map(|s| (*s).to_owned()).collect(),
+                data_action: op.1,
+                sub_operation: None,
+                assignments: assignments
+                    .iter()
+                    .map(|&(p, r, c)| AzureAssignment {
+                        principal_id: who[p].to_owned(),
+                        role_name: format!("r{r}"),
+                        role: RoleSpec::Blocks(Arc::new(roles[r].clone())),
+                        scope: "/subscriptions/s".into(),
+                        condition: abac(c),
+                        origin: origin(),
+                    })
+                    .collect(),
+                denies: deny
+                    .map(|(excl, c)| AzureDeny {
+                        principals: vec![iamx_model::azure::ALL_PRINCIPALS.to_owned()],
+                        exclude: if excl {
+                            vec![who[0].to_owned()]
+                        } else {
+                            vec![]
+                        },
+                        blocks: vec![block(
+                            &[],
+                            &[],
+                            &["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/*"],
+                        )],
+                        condition: abac(c),
+                        scope: "/subscriptions/s".into(),
+                        origin: origin(),
+                    })
+                    .into_iter()
+                    .collect(),
+            };
             let mut ctx = Context::new();
             let s = |x: &str| Value::One(Scalar::Str(x.to_owned()));
             ctx.insert(
                 "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name]",
-                s(["reports", "logs", "Reports"][container]),
+                s(["reports", "logs", "Reports", "rep*", "LOGS"][container]),
             );
             ctx.insert(
                 "@Environment[UtcNow]",
@@ -426,6 +473,9 @@ fn azure_encoding_agrees_with_evaluator() {
             match t.eval(&m) {
                 Some(b) => {
                     prop_assert_eq!(b, concrete == Outcome::Allowed, "{:?} {}", concrete, t);
+                    if prog.denies.iter().any(|d| !d.condition.is_true()) {
+                        conditional_deny.fetch_add(1, Ordering::Relaxed);
+                    }
                     Ok(Ending::Compared)
                 }
                 None => {
@@ -434,5 +484,17 @@ fn azure_encoding_agrees_with_evaluator() {
                 }
             }
         },
+    );
+    let total: usize = n.iter().sum();
+    assert!(
+        n[0] >= total / 2,
+        "only {} of {total} Azure cases compared",
+        n[0]
+    );
+    let c = conditional_deny.load(Ordering::Relaxed);
+    eprintln!("  with a conditional deny assignment: {c} compared");
+    assert!(
+        c >= 1_000,
+        "only {c} Azure cases with a conditional deny compared"
     );
 }
