@@ -492,6 +492,21 @@ fn read_statement(
     if !ok {
         return None;
     }
+    if opts.ptype == PolicyType::Rcp && effect == Effect::Allow {
+        let full = !action.negated
+            && action.patterns.iter().any(Pattern::is_any)
+            && resource
+                .as_ref()
+                .is_some_and(|r| !r.negated && r.patterns.iter().any(Pattern::is_any))
+            && condition.is_true();
+        if !full {
+            sink.warn(
+                json.span,
+                path,
+                "an RCP may allow only as RCPFullAWSAccess does (everything, unconditionally); AWS attaches that policy at every level, so this Allow changes nothing and iamx reads only the RCP's denies (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_syntax.html)",
+            );
+        }
+    }
     let (line, column) = sink.position(json.span);
     Some(Statement {
         effect,
@@ -945,4 +960,50 @@ pub fn parse_policy_text(
     };
     let p = read_policy_value(&json, &JsonPath::root(), name, opts, &mut sink);
     (p, diags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn warnings(text: &str, ptype: PolicyType) -> Vec<String> {
+        let (p, d) = parse_policy_text(
+            "p.json",
+            text,
+            PolicyOptions {
+                ptype,
+                actions: None,
+            },
+        );
+        assert!(p.is_some(), "{d:?}");
+        d.iter()
+            .filter(|x| !x.is_error())
+            .map(|x| x.message.clone())
+            .collect()
+    }
+
+    #[test]
+    fn an_rcp_allow_other_than_full_access_is_flagged() {
+        let doc = |st: &str| format!(r#"{{"Version": "2012-10-17", "Statement": [{st}]}}"#);
+        let full = r#"{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}"#;
+        assert!(warnings(&doc(full), PolicyType::Rcp).is_empty());
+        let deny = r#"{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}"#;
+        assert!(warnings(&doc(deny), PolicyType::Rcp).is_empty());
+        let partial = r#"{"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}"#;
+        let w = warnings(&doc(partial), PolicyType::Rcp);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("RCPFullAWSAccess"), "{w:?}");
+        // the same statement in a bucket policy is an ordinary grant
+        assert!(warnings(&doc(partial), PolicyType::Resource).is_empty());
+    }
+
+    #[test]
+    fn not_principal_with_allow_is_flagged() {
+        let text = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:user/a"}, "Action": "s3:GetObject", "Resource": "*"}]}"#;
+        let w = warnings(text, PolicyType::Resource);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("does not support `NotPrincipal`"), "{w:?}");
+        let deny = text.replace("\"Allow\"", "\"Deny\"");
+        assert!(warnings(&deny, PolicyType::Resource).is_empty());
+    }
 }
