@@ -843,7 +843,7 @@ impl<'a> Encoder<'a> {
             }
         };
         let deny = Term::or(denies);
-        let guard = self.guardrail_term();
+        let guard = self.guardrail_term(prog);
         let allowed = Term::and([
             Term::not(deny.clone()),
             Term::and(gates),
@@ -868,9 +868,31 @@ impl<'a> Encoder<'a> {
     /// action is one a row refuses and the resource lies in its family; a
     /// resource in the family only up to letter case is a free Boolean, as
     /// the evaluator answers `Unknown` there.
-    fn guardrail_term(&mut self) -> Term {
+    ///
+    /// A row none of whose actions any `Allow` of the program's identity or
+    /// resource policy matches is left out: nothing grants those actions,
+    /// so the guard cannot change the answer (the root user's identity side
+    /// allows everything, so for it every row stays).
+    fn guardrail_term(&mut self, prog: &AwsProgram) -> Term {
+        let root = self.principal.kind == PrincipalKind::Root;
+        let granted = |a: &str| {
+            let service = a.split_once(':').map_or("", |(s, _)| s);
+            prog.identity
+                .iter()
+                .chain(prog.resource_policy.iter())
+                .any(|p| {
+                    p.candidates(service).any(|i| {
+                        p.statements
+                            .get(i)
+                            .is_some_and(|st| st.effect == Effect::Allow && st.action.matches_lc(a))
+                    })
+                })
+        };
         let mut rows = Vec::new();
         for g in iamx_model::guardrail::guardrails() {
+            if !root && !g.row.actions.iter().any(|a| granted(a)) {
+                continue;
+            }
             let not_exempt = if g.row.linked_service_exempt {
                 match iamx_model::guardrail::service_linked_session(self.principal) {
                     iamx_model::Tri::True => continue,
