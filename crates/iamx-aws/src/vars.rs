@@ -120,21 +120,7 @@ pub fn parse_pattern(s: &str, syntax: PatternSyntax) -> Result<Pattern, VarError
             segs.push(Seg::Lit(t.to_owned()));
             return;
         }
-        let mut lit = String::new();
-        for c in t.chars() {
-            match c {
-                '*' | '?' => {
-                    if !lit.is_empty() {
-                        segs.push(Seg::Lit(std::mem::take(&mut lit)));
-                    }
-                    segs.push(if c == '*' { Seg::Star } else { Seg::One });
-                }
-                c => lit.push(c),
-            }
-        }
-        if !lit.is_empty() {
-            segs.push(Seg::Lit(lit));
-        }
+        iamx_model::pattern::push_glob(segs, t, false);
     };
     if !syntax.variables || !s.contains("${") {
         push_text(&mut segs, s);

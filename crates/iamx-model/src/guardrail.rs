@@ -132,14 +132,7 @@ pub const GET_CALLER_IDENTITY_DOC: &str =
 /// Whether `p` is an authenticated caller, for whom AWS answers
 /// `sts:GetCallerIdentity` whatever the policies say.
 pub fn authenticated(p: &Principal) -> bool {
-    matches!(
-        p.kind,
-        PrincipalKind::User
-            | PrincipalKind::Role
-            | PrincipalKind::AssumedRole
-            | PrincipalKind::FederatedUser
-            | PrincipalKind::Root
-    )
+    p.is_account_principal()
 }
 
 /// Whether `p` acts through a service-linked role, which only the linked

@@ -94,6 +94,31 @@ pub struct Pattern {
     raw: String,
 }
 
+/// Appends the segments of glob text to `segs`: `*` and `?` are wildcards,
+/// everything else literal; with `escapes`, `\*` and `\?` are a literal
+/// star and question mark.
+pub fn push_glob(segs: &mut Vec<Seg>, text: &str, escapes: bool) {
+    let mut lit = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if escapes && matches!(chars.peek(), Some('*' | '?')) => {
+                lit.extend(chars.next());
+            }
+            '*' | '?' => {
+                if !lit.is_empty() {
+                    segs.push(Seg::Lit(std::mem::take(&mut lit)));
+                }
+                segs.push(if c == '*' { Seg::Star } else { Seg::One });
+            }
+            c => lit.push(c),
+        }
+    }
+    if !lit.is_empty() {
+        segs.push(Seg::Lit(lit));
+    }
+}
+
 impl Pattern {
     /// Builds a pattern from segments; `raw` is the source text for display.
     pub fn new(segs: Vec<Seg>, case: Case, raw: impl Into<String>) -> Pattern {
@@ -132,21 +157,7 @@ impl Pattern {
     /// Parses plain glob text: `*` and `?` are wildcards, no variables.
     pub fn glob(text: &str, case: Case) -> Pattern {
         let mut segs = Vec::new();
-        let mut lit = String::new();
-        for c in text.chars() {
-            match c {
-                '*' | '?' => {
-                    if !lit.is_empty() {
-                        segs.push(Seg::Lit(std::mem::take(&mut lit)));
-                    }
-                    segs.push(if c == '*' { Seg::Star } else { Seg::One });
-                }
-                c => lit.push(c),
-            }
-        }
-        if !lit.is_empty() {
-            segs.push(Seg::Lit(lit));
-        }
+        push_glob(&mut segs, text, false);
         Pattern::new(segs, case, text)
     }
 
@@ -155,25 +166,7 @@ impl Pattern {
     /// literal backslash.
     pub fn glob_escaped(text: &str, case: Case) -> Pattern {
         let mut segs = Vec::new();
-        let mut lit = String::new();
-        let mut chars = text.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' if matches!(chars.peek(), Some('*' | '?')) => {
-                    lit.extend(chars.next());
-                }
-                '*' | '?' => {
-                    if !lit.is_empty() {
-                        segs.push(Seg::Lit(std::mem::take(&mut lit)));
-                    }
-                    segs.push(if c == '*' { Seg::Star } else { Seg::One });
-                }
-                c => lit.push(c),
-            }
-        }
-        if !lit.is_empty() {
-            segs.push(Seg::Lit(lit));
-        }
+        push_glob(&mut segs, text, true);
         Pattern::new(segs, case, text)
     }
 

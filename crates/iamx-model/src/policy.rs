@@ -103,15 +103,7 @@ impl PrincipalEntry {
         match self {
             PrincipalEntry::Anyone => PrincipalMatch::Anyone,
             PrincipalEntry::Account(a) => {
-                let iam = matches!(
-                    p.kind,
-                    PrincipalKind::User
-                        | PrincipalKind::Role
-                        | PrincipalKind::AssumedRole
-                        | PrincipalKind::FederatedUser
-                        | PrincipalKind::Root
-                );
-                if iam && p.account.as_deref() == Some(a.as_str()) {
+                if p.is_account_principal() && p.account.as_deref() == Some(a.as_str()) {
                     PrincipalMatch::Account
                 } else {
                     PrincipalMatch::No
@@ -207,13 +199,7 @@ impl PrincipalSpec {
             return (Tri::from(m != PrincipalMatch::No), m);
         }
         let applies = (Tri::True, PrincipalMatch::Direct);
-        let iam = matches!(
-            p.kind,
-            PrincipalKind::User
-                | PrincipalKind::Role
-                | PrincipalKind::AssumedRole
-                | PrincipalKind::FederatedUser
-        );
+        let iam = p.has_identity_policies();
         if iam && bounded {
             return applies;
         }

@@ -57,6 +57,13 @@ impl Principal {
         }
     }
 
+    /// Whether this is an IAM principal (user, role, session, federated
+    /// user) or an account's root user: an authenticated caller of an
+    /// account.
+    pub fn is_account_principal(&self) -> bool {
+        self.has_identity_policies() || self.kind == PrincipalKind::Root
+    }
+
     /// Whether IAM identity policies can apply to this caller.
     pub fn has_identity_policies(&self) -> bool {
         matches!(
