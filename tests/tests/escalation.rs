@@ -17,11 +17,12 @@ fn aws_files(dev_policy: serde_json::Value) -> Vec<(String, String)> {
         json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
             "Principal": {"Service": svc}, "Action": "sts:AssumeRole"}]})
     };
+    let admin = json!({"PolicyName": "AdministratorAccess", "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"});
     let role = |name: &str, svc: &str| {
         json!({"RoleName": name, "RoleId": format!("AROA{name:0>16}"), "Path": "/",
             "Arn": format!("arn:aws:iam::111122223333:role/{name}"),
             "AssumeRolePolicyDocument": trust(svc),
-            "RolePolicyList": [], "AttachedManagedPolicies": [], "Tags": []})
+            "RolePolicyList": [], "AttachedManagedPolicies": [admin], "Tags": []})
     };
     let authz = json!({
         "UserDetailList": [{"UserName": "dev", "UserId": "AIDA0000000000000001",
@@ -30,28 +31,41 @@ fn aws_files(dev_policy: serde_json::Value) -> Vec<(String, String)> {
             "AttachedManagedPolicies": [], "Tags": []}],
         "GroupDetailList": [],
         "RoleDetailList": [role("fn-runner", "lambda.amazonaws.com"), role("vm-runner", "ec2.amazonaws.com")],
-        "Policies": []
+        "Policies": [{"PolicyName": "AdministratorAccess", "Arn": "arn:aws:iam::aws:policy/AdministratorAccess",
+            "Path": "/", "DefaultVersionId": "v1", "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": true,
+            "Document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}]}]
     });
     vec![("authz.json".to_owned(), authz.to_string())]
 }
 
+/// (technique id, target) of every step the catalog finds for `dev`.
 fn aws_escalations(ws: &Workspace) -> Vec<(String, String)> {
-    iamx::analysis::aws::escalations(&ws.aws)
-        .into_iter()
-        .map(|e| (e.to, e.permission))
-        .collect()
+    let f = iamx::analysis::escalation::aws::facts(&ws.aws, &Default::default()).unwrap();
+    let mut out: Vec<(String, String)> = f
+        .steps
+        .iter()
+        .filter(|s| s.from.ends_with(":user/dev"))
+        .map(|s| {
+            let to = match &s.to {
+                iamx::analysis::escalation::StepTo::Node(n) => n.clone(),
+                iamx::analysis::escalation::StepTo::Set(i) => f.sets[*i].members.join(","),
+            };
+            (s.technique.id.clone(), to)
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 #[test]
 fn aws_update_function_code_reaches_lambda_roles_only() {
     let allow = |actions: serde_json::Value| json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]});
     let ws = workspace(aws_files(allow(json!("lambda:UpdateFunctionCode"))));
-    let found = aws_escalations(&ws);
     assert_eq!(
-        found,
+        aws_escalations(&ws),
         vec![(
-            "arn:aws:iam::111122223333:role/fn-runner".to_owned(),
-            "lambda:UpdateFunctionCode".to_owned()
+            "lambda-003".to_owned(),
+            "arn:aws:iam::111122223333:role/fn-runner".to_owned()
         )],
         "only the role Lambda may assume is reached"
     );
@@ -61,17 +75,223 @@ fn aws_update_function_code_reaches_lambda_roles_only() {
         {"Effect": "Allow", "Action": "lambda:*", "Resource": "*"},
         {"Effect": "Deny", "Action": "lambda:UpdateFunctionCode", "Resource": "*"}]});
     let ws = workspace(aws_files(denied));
+    let found = aws_escalations(&ws);
     assert!(
-        aws_escalations(&ws)
-            .iter()
-            .all(|(_, p)| p != "lambda:UpdateFunctionCode"),
-        "{:?}",
-        aws_escalations(&ws)
+        found.iter().all(|(t, _)| !t.starts_with("lambda-00")
+            || t == "lambda-001"
+            || t == "lambda-002"
+            || t == "lambda-006"),
+        "{found:?}"
     );
+    assert!(found.iter().all(|(t, _)| t != "lambda-003"), "{found:?}");
 
     // another Lambda permission is not the technique
     let ws = workspace(aws_files(allow(json!("lambda:GetFunction"))));
     assert!(aws_escalations(&ws).is_empty());
+}
+
+#[test]
+fn aws_pass_role_honours_passed_to_service() {
+    let policy = |svc: &str| {
+        json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*",
+             "Condition": {"StringEquals": {"iam:PassedToService": svc}}},
+            {"Effect": "Allow", "Action": ["ec2:RunInstances", "lambda:CreateFunction", "lambda:InvokeFunction"], "Resource": "*"}]})
+    };
+    let ws = workspace(aws_files(policy("lambda.amazonaws.com")));
+    let found = aws_escalations(&ws);
+    assert!(
+        found.contains(&(
+            "lambda-001".to_owned(),
+            "arn:aws:iam::111122223333:role/fn-runner".to_owned()
+        )),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().all(|(t, _)| t != "ec2-001"),
+        "PassRole to Lambda only is not combined with RunInstances: {found:?}"
+    );
+    let ws = workspace(aws_files(policy("ec2.amazonaws.com")));
+    let found = aws_escalations(&ws);
+    assert!(
+        found.contains(&(
+            "ec2-001".to_owned(),
+            "arn:aws:iam::111122223333:role/vm-runner".to_owned()
+        )),
+        "{found:?}"
+    );
+    assert!(found.iter().all(|(t, _)| t != "lambda-001"), "{found:?}");
+}
+
+/// `corpus/escalation/aws`: every environment's principals get the answer
+/// `expected.json` gives them from `paths … --to admin`, every positive's
+/// path names its entry, and the paths are snapshotted.
+#[test]
+fn aws_escalation_corpus() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/escalation/aws");
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let cases = expected["cases"].as_object().unwrap();
+    assert_eq!(
+        cases.len(),
+        iamx::analysis::technique::aws().unwrap().len(),
+        "one environment per entry"
+    );
+    let opts = iamx::analysis::escalation::Options {
+        now: iamx::model::value::parse_date("2026-12-01T00:00:00Z").map(|ms| ms / 1000),
+        ..Default::default()
+    };
+    let builtin = iamx::catalog::Catalog::builtin();
+    let mut report = String::new();
+    let (mut compared, mut positives, mut controls) = (0, 0, 0);
+    for (file, principals) in cases {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        let ws = workspace(vec![(file.clone(), text)]);
+        let inp = ws.inputs(&builtin);
+        let g = iamx::analysis::graph::build_with(&inp, &opts);
+        let id = file.trim_end_matches(".json");
+        for (p, want) in principals.as_object().unwrap() {
+            let ps = iamx::analysis::graph::paths(&g, p, None, 6, 5).unwrap();
+            let got = if ps.is_empty() {
+                "none"
+            } else if ps
+                .iter()
+                .any(|x| x.steps.iter().all(|s| s.condition.is_none()))
+            {
+                "admin"
+            } else {
+                "conditional"
+            };
+            assert_eq!(
+                got,
+                want.as_str().unwrap(),
+                "{file} {p}: {}",
+                serde_json::to_string(&ps).unwrap()
+            );
+            compared += 1;
+            if p.starts_with("pos-") {
+                positives += 1;
+                let catalog = iamx::analysis::technique::aws().unwrap();
+                let t = catalog.iter().find(|t| t.id == id).unwrap();
+                let ids: Vec<&str> = if t.composed_of.is_empty() {
+                    vec![id]
+                } else {
+                    t.composed_of.iter().map(String::as_str).collect()
+                };
+                let named = ps.iter().any(|x| {
+                    x.steps.iter().any(|s| {
+                        let d = s.detail.as_deref().unwrap_or_default();
+                        ids.iter().any(|i| d.contains(&format!("{i}:")))
+                    })
+                });
+                assert!(
+                    named,
+                    "{file} {p}: no path names {ids:?}: {}",
+                    serde_json::to_string(&ps).unwrap()
+                );
+                if let Some(first) = ps.first() {
+                    report.push_str(&format!("{p}:\n"));
+                    for s in &first.steps {
+                        report.push_str(&format!(
+                            "  {} -> {} [{}] {}{}\n",
+                            s.from,
+                            s.to,
+                            s.permission.as_deref().unwrap_or(&s.kind),
+                            s.detail.as_deref().unwrap_or_default(),
+                            s.condition
+                                .as_deref()
+                                .map(|c| format!(" (if {c})"))
+                                .unwrap_or_default()
+                        ));
+                    }
+                }
+            } else {
+                controls += 1;
+            }
+        }
+    }
+    assert_eq!(compared, positives + controls);
+    assert!(
+        positives >= 66 && controls >= 66,
+        "{positives} positives, {controls} controls"
+    );
+    insta::assert_snapshot!("aws_escalation_corpus_paths", report);
+}
+
+/// Every escalation step of every corpus graph replays through the concrete
+/// evaluator: each permission the technique it names needs is allowed to
+/// the step's caller (unconditionally on an unconditional step).
+#[test]
+fn aws_escalation_steps_replay_through_the_evaluator() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/escalation/aws");
+    let catalog = iamx::analysis::technique::aws().unwrap();
+    let mut replayed = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().is_some_and(|n| n == "expected.json") {
+            continue;
+        }
+        let ws = workspace(vec![(
+            path.display().to_string(),
+            std::fs::read_to_string(&path).unwrap(),
+        )]);
+        let f = iamx::analysis::escalation::aws::facts(&ws.aws, &Default::default()).unwrap();
+        let targets = |s: &iamx::analysis::escalation::StepTo| -> Vec<String> {
+            match s {
+                iamx::analysis::escalation::StepTo::Node(n) => vec![n.clone()],
+                iamx::analysis::escalation::StepTo::Set(i) => f.sets[*i].members.clone(),
+            }
+        };
+        let steps = f
+            .steps
+            .iter()
+            .map(|s| (&s.from, s.technique, targets(&s.to), &s.condition));
+        let rewrites = f.rewrites.iter().map(|r| {
+            let set = &f.sets[r.set];
+            let to = match &set.grant {
+                iamx::analysis::escalation::Grant::Join(group) => vec![group.clone()],
+                _ => set.members.clone(),
+            };
+            (&r.from, r.technique, to, &r.condition)
+        });
+        for (from, t, to, cond) in steps.chain(rewrites) {
+            assert!(catalog.iter().any(|c| c.id == t.id));
+            let mut p = iamx::aws::parse_principal(from).unwrap();
+            ws.aws.resolve_principal(&mut p);
+            for target in to {
+                for perm in &t.permissions {
+                    if perm.on != "target" && perm.on != "passed-role" {
+                        continue;
+                    }
+                    let action = if perm.on == "passed-role" {
+                        "iam:PassRole"
+                    } else {
+                        perm.action.as_str()
+                    };
+                    let mut ctx = iamx::model::Context::open();
+                    if perm.on == "passed-role" {
+                        ctx.insert(
+                            "iam:PassedToService",
+                            iamx::model::Value::str(t.services[0].clone()),
+                        );
+                    }
+                    let (req, _) = ws.aws.request_for(p.clone(), action, &target, ctx);
+                    let d = iamx::model::evaluate(&ws.aws.program_for(&req), &req);
+                    match d.outcome {
+                        iamx::model::Outcome::Allowed => {}
+                        iamx::model::Outcome::Unknown(_) => assert!(
+                            cond.is_some(),
+                            "{from} {} {action} {target}: conditional, step says not",
+                            t.id
+                        ),
+                        o => panic!("{from} {} {action} on {target}: {o:?}", t.id),
+                    }
+                    replayed += 1;
+                }
+            }
+        }
+    }
+    assert!(replayed > 100, "{replayed} permissions replayed");
 }
 
 fn gcp_files(dev_role_perms: &[&str], deny: bool) -> Vec<(String, String)> {

@@ -254,13 +254,13 @@ fn phases(inp: &Inputs<'_>, only: &[String], w: &Watchdog) {
     };
     step("aws::principals", &|| aws::principals(inp.aws).len());
     step("aws::assume_edges", &|| aws::assume_edges(inp.aws).len());
-    step("aws::admin_equivalent", &|| {
-        aws::principals(inp.aws)
-            .iter()
-            .filter(|p| aws::admin_equivalent(inp.aws, p).is_some())
-            .count()
+    step("aws escalation facts (admins, steps, rewrites)", &|| {
+        iamx::analysis::escalation::aws::facts(
+            inp.aws,
+            &iamx::analysis::escalation::Options::default(),
+        )
+        .map_or(0, |f| f.admins.len() + f.steps.len() + f.rewrites.len())
     });
-    step("aws::escalations", &|| aws::escalations(inp.aws).len());
     step("gcp::principals", &|| gcp::principals(inp.gcp).len());
     step("gcp::impersonation_edges", &|| {
         gcp::impersonation_edges(inp.gcp).len()

@@ -342,13 +342,18 @@ pub fn audit_at(
     let mut admins = Vec::new();
     let mut admin_nodes = BTreeSet::new();
     for (from, to, e) in g.edges() {
-        if e.kind != EdgeKind::AdminOf {
-            continue;
-        }
         let (Some(f), Some(t)) = (g.node(from), g.node(to)) else {
             continue;
         };
-        admin_nodes.insert(f.id.clone());
+        // administrators, and principals one rewrite of their own
+        // permissions away from it (admin-equivalent)
+        match e.kind {
+            EdgeKind::AdminOf => {
+                admin_nodes.insert(f.id.clone());
+            }
+            EdgeKind::Escalates if t.kind == NodeKind::Admin && f.kind.is_principal() => {}
+            _ => continue,
+        }
         admins.push(AdminFinding {
             cloud: f.cloud.to_string(),
             principal: f

@@ -49,65 +49,48 @@ pub fn admin_node(g: &mut PermissionGraph, cloud: Cloud, scope: &str) -> NodeId 
 /// clouds' questions fill), then laid into the graph in a fixed order.
 struct Facts {
     assume: Vec<(String, String, Option<String>)>,
-    admins: Vec<(iamx_model::Principal, Option<String>)>,
-    aws_escalations: Vec<crate::aws::Escalation>,
+    aws: crate::escalation::Facts,
     gcp_escalations: Vec<crate::gcp::Escalation>,
     azure_escalations: Vec<crate::azure::Escalation>,
 }
 
 impl Facts {
-    fn ask(inp: &Inputs<'_>) -> Facts {
-        use rayon::prelude::*;
+    fn ask(inp: &Inputs<'_>, opts: &crate::escalation::Options) -> Facts {
         let env = inp.aws;
-        let ((assume, (admins, aws_escalations)), (gcp_escalations, azure_escalations)) =
-            rayon::join(
-                || {
-                    rayon::join(
-                        || crate::aws::assume_edges(env),
-                        || {
-                            rayon::join(
-                                || {
-                                    crate::aws::principals(env)
-                                        .into_par_iter()
-                                        .filter_map(|p| {
-                                            let c = crate::aws::admin_equivalent(env, &p)?;
-                                            Some((p, c))
-                                        })
-                                        .collect()
-                                },
-                                || crate::aws::escalations(env),
-                            )
-                        },
-                    )
-                },
-                || {
-                    rayon::join(
-                        || crate::gcp::escalations(inp.gcp),
-                        || crate::azure::escalations(inp.azure),
-                    )
-                },
-            );
+        let ((assume, aws), (gcp_escalations, azure_escalations)) = rayon::join(
+            || {
+                rayon::join(
+                    || crate::aws::assume_edges(env),
+                    || crate::escalation::aws::facts(env, opts).unwrap_or_default(),
+                )
+            },
+            || {
+                rayon::join(
+                    || crate::gcp::escalations(inp.gcp),
+                    || crate::azure::escalations(inp.azure),
+                )
+            },
+        );
         Facts {
             assume,
-            admins,
-            aws_escalations,
+            aws,
             gcp_escalations,
             azure_escalations,
         }
     }
 }
 
-/// Builds the graph of everything loaded.
+/// Builds the graph of everything loaded, conditions left open.
 pub fn build(inp: &Inputs<'_>) -> PermissionGraph {
-    let facts = Facts::ask(inp);
+    build_with(inp, &crate::escalation::Options::default())
+}
+
+/// Builds the graph of everything loaded, deciding conditions with the
+/// context and present time of `opts`.
+pub fn build_with(inp: &Inputs<'_>, opts: &crate::escalation::Options) -> PermissionGraph {
+    let facts = Facts::ask(inp, opts);
     let mut g = PermissionGraph::new();
-    build_aws(
-        inp,
-        &mut g,
-        facts.assume,
-        facts.admins,
-        facts.aws_escalations,
-    );
+    build_aws(inp, &mut g, facts.assume, &facts.aws);
     build_gcp(inp, &mut g, facts.gcp_escalations);
     build_azure(inp, &mut g, facts.azure_escalations);
     g
@@ -117,8 +100,7 @@ fn build_aws(
     inp: &Inputs<'_>,
     g: &mut PermissionGraph,
     assume: Vec<(String, String, Option<String>)>,
-    admins: Vec<(iamx_model::Principal, Option<String>)>,
-    escalations: Vec<crate::aws::Escalation>,
+    facts: &crate::escalation::Facts,
 ) {
     let env = inp.aws;
     let c = Cloud::Aws;
@@ -197,61 +179,42 @@ fn build_aws(
             edge(
                 EdgeKind::CanAssume,
                 Some("sts:AssumeRole".into()),
-                None,
+                Some("sts-001: assume a role whose trust policy admits the caller".into()),
                 cond,
             ),
         );
     }
-    for (p, cond) in admins {
-        {
-            let kind = if env.users.contains_key(&p.id) {
-                NodeKind::User
-            } else {
-                NodeKind::Role
-            };
-            let pn = node(g, c, kind, &p.id, &label_of(&p.id));
-            let account = p.account.clone().unwrap_or_default();
-            let an = admin_node(g, c, &format!("account {account}"));
-            g.add_edge(
-                pn,
-                an,
-                edge(EdgeKind::AdminOf, Some("iam:* on *".into()), None, cond),
-            );
-        }
-    }
-    for e in escalations {
-        let kind = if env.users.contains_key(&e.from) {
+    let aws_node = |g: &mut PermissionGraph, id: &str| -> NodeId {
+        let kind = if env.users.contains_key(id) {
             NodeKind::User
+        } else if env.groups.contains_key(id) {
+            NodeKind::Group
+        } else if env.managed.contains_key(id) {
+            NodeKind::Policy
         } else {
             NodeKind::Role
         };
-        let from = node(g, c, kind, &e.from, &label_of(&e.from));
-        let to = if e.to == "admin" {
-            let account = iamx_aws::arn::parse_arn(&e.from)
-                .map(|a| a.account.to_owned())
-                .unwrap_or_default();
-            admin_node(g, c, &format!("account {account}"))
+        let label = if kind == NodeKind::Policy {
+            short(id).to_owned()
         } else {
-            let k = if env.users.contains_key(&e.to) {
-                NodeKind::User
-            } else if env.groups.contains_key(&e.to) {
-                NodeKind::Group
-            } else {
-                NodeKind::Role
-            };
-            node(g, c, k, &e.to, &label_of(&e.to))
+            label_of(id)
         };
-        g.add_edge(
-            from,
-            to,
-            edge(
-                EdgeKind::Escalates,
-                Some(e.permission),
-                Some(e.technique),
-                e.condition,
-            ),
-        );
-    }
+        node(g, Cloud::Aws, kind, id, &label)
+    };
+    let scope_of = |id: &str| -> String {
+        let account = iamx_aws::arn::parse_arn(id)
+            .map(|a| a.account.to_owned())
+            .unwrap_or_default();
+        format!("account {account}")
+    };
+    let lay = crate::escalation::Layout {
+        cloud: Cloud::Aws,
+        node: &aws_node,
+        scope_of: &scope_of,
+        label_of: &label_of,
+    };
+    crate::escalation::lay_out_steps(g, &lay, facts);
+    crate::escalation::lay_out_rewrites(g, &lay, facts);
 }
 
 fn label_of(arn: &str) -> String {
@@ -818,11 +781,12 @@ pub struct Path {
 }
 
 /// Edge kinds an escalation path follows.
-pub const ESCALATION_EDGES: [EdgeKind; 5] = [
+pub const ESCALATION_EDGES: [EdgeKind; 6] = [
     EdgeKind::MemberOf,
     EdgeKind::CanAssume,
     EdgeKind::CanImpersonate,
     EdgeKind::Escalates,
+    EdgeKind::Includes,
     EdgeKind::AdminOf,
 ];
 
@@ -855,12 +819,22 @@ pub fn find_node(g: &PermissionGraph, name: &str) -> Option<NodeId> {
             return Some(n);
         }
     }
-    g.node_id(name).or_else(|| {
-        let lc = name.to_ascii_lowercase();
-        g.nodes()
-            .find(|(_, n)| n.label.to_ascii_lowercase() == lc)
-            .map(|(i, _)| i)
-    })
+    g.node_id(name)
+        .or_else(|| {
+            let lc = name.to_ascii_lowercase();
+            g.nodes()
+                .find(|(_, n)| n.label.to_ascii_lowercase() == lc)
+                .map(|(i, _)| i)
+        })
+        .or_else(|| {
+            // a principal's bare name (`alice` for `user/alice`), when only
+            // one principal has it
+            let mut hits = g.nodes().filter(|(_, n)| {
+                n.kind.is_principal() && n.id.rsplit(['/', ':']).next() == Some(name)
+            });
+            let first = hits.next().map(|(i, _)| i);
+            if hits.next().is_some() { None } else { first }
+        })
 }
 
 /// Escalation and lateral-movement paths from `from`, shortest first: to any

@@ -17,9 +17,11 @@
 pub mod audit;
 pub mod aws;
 pub mod azure;
+pub mod escalation;
 pub mod gcp;
 pub mod graph;
 pub mod risk;
+pub mod technique;
 
 use iamx_aws::AwsEnvironment;
 use iamx_azure::AzureEnvironment;

@@ -93,6 +93,10 @@ pub struct ManagedPolicy {
     pub name: String,
     /// The default version's document.
     pub policy: Arc<Policy>,
+    /// The other stored versions' documents (`PolicyVersionList` entries
+    /// that are not the default), which `iam:SetDefaultPolicyVersion` can
+    /// make the default.
+    pub other_versions: Vec<Arc<Policy>>,
 }
 
 /// A resource-based policy attached to a resource.
@@ -432,22 +436,36 @@ impl AwsEnvironment {
                 sink.error(version.span, &vp, "policy version has no `Document`");
                 continue;
             };
-            if let Some(pol) = read_policy_value(
-                doc,
-                &vp.key("Document"),
-                arn,
-                PolicyOptions {
-                    ptype: PolicyType::Identity,
-                    ..opts
-                },
-                sink,
-            ) {
+            let o = PolicyOptions {
+                ptype: PolicyType::Identity,
+                ..opts
+            };
+            if let Some(pol) = read_policy_value(doc, &vp.key("Document"), arn, o, sink) {
+                let mut other_versions = Vec::new();
+                for (oi, other) in versions.iter().enumerate() {
+                    if oi == vi {
+                        continue;
+                    }
+                    let op = pp.key("PolicyVersionList").index(oi);
+                    let Some(doc) = other.get("Document") else {
+                        sink.warn(
+                            other.span,
+                            &op,
+                            "stored policy version has no `Document`: what making it the default grants is unknown",
+                        );
+                        continue;
+                    };
+                    if let Some(v) = read_policy_value(doc, &op.key("Document"), arn, o, sink) {
+                        other_versions.push(Arc::new(v));
+                    }
+                }
                 self.managed.insert(
                     arn.to_owned(),
                     ManagedPolicy {
                         arn: arn.to_owned(),
                         name,
                         policy: Arc::new(pol),
+                        other_versions,
                     },
                 );
             }

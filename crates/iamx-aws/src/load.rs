@@ -151,6 +151,7 @@ pub fn load_json(src: &Source, json: &Json, opts: PolicyOptions<'_>) -> Option<F
                             arn,
                             name,
                             policy: p,
+                            other_versions: Vec::new(),
                         },
                     );
                 }

@@ -156,6 +156,8 @@ enum Command {
         /// With `--logs`: only records at or after this time.
         #[arg(long)]
         since: Option<String>,
+        #[command(flatten)]
+        when: WhenArgs,
     },
     /// Every principal that can act on a resource, and how.
     WhoCan {
@@ -198,6 +200,8 @@ enum Command {
         /// Most paths to list.
         #[arg(long, default_value_t = 20)]
         max_paths: usize,
+        #[command(flatten)]
+        when: WhenArgs,
     },
     /// Export the permission graph (whole, or around one node).
     Graph {
@@ -616,7 +620,12 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             print_rows(cli.format, pass, "pass: no public or outside access", &rows);
             if pass { Ok(()) } else { Err(Failure::Finding) }
         }
-        Command::Audit { paths, logs, since } => cmd_audit(cli, paths, logs, since.as_deref()),
+        Command::Audit {
+            paths,
+            logs,
+            since,
+            when,
+        } => cmd_audit(cli, paths, logs, since.as_deref(), when),
         Command::Unused {
             paths,
             logs,
@@ -677,11 +686,13 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             to,
             max_len,
             max_paths,
+            when,
         } => {
+            let opts = when.options()?;
             let ws = load(cli, paths)?;
             let builtin = iamx::catalog::Catalog::builtin();
             let inp = ws.inputs(&builtin);
-            let g = iamx::analysis::graph::build(&inp);
+            let g = iamx::analysis::graph::build_with(&inp, &opts);
             let ps = iamx::analysis::graph::paths(&g, from, to.as_deref(), *max_len, *max_paths)
                 .map_err(|e| usage(&e))?;
             print_paths(cli.format, from, &ps);
@@ -1118,11 +1129,13 @@ fn cmd_audit(
     paths: &[PathBuf],
     logs: &[PathBuf],
     since: Option<&str>,
+    when: &WhenArgs,
 ) -> Result<(), Failure> {
+    let opts = when.options()?;
     let ws = load(cli, paths)?;
     let builtin = iamx::catalog::Catalog::builtin();
     let inp = ws.inputs(&builtin);
-    let g = iamx::analysis::graph::build(&inp);
+    let g = iamx::analysis::graph::build_with(&inp, &opts);
     let warnings: Vec<String> = ws.warnings().map(ToString::to_string).collect();
     let mut a = iamx::analysis::audit::audit(&inp, &g, warnings);
     if !logs.is_empty() {
@@ -1604,6 +1617,42 @@ fn any_text(a: &iamx::reason::AnyContext) -> String {
             t
         }
         Unknown { reason } => format!("unknown: {reason}"),
+    }
+}
+
+/// How the escalation analyses decide conditions.
+#[derive(clap::Args, Debug, Clone)]
+struct WhenArgs {
+    /// A request key every question fixes (repeatable), e.g.
+    /// `aws:SourceIp=203.0.113.7`.
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    context: Vec<String>,
+    /// The present time the conditions are decided at (RFC 3339), or
+    /// `open` to leave time conditions undecided. Default: now.
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
+}
+
+impl WhenArgs {
+    fn options(&self) -> Result<iamx::analysis::escalation::Options, Failure> {
+        let context = iamx::parse_context_args(&self.context).map_err(|e| usage(&e))?;
+        let now = match self.now.as_deref() {
+            Some("open") => None,
+            Some(t) => Some(
+                iamx::model::value::parse_date(t)
+                    .ok_or_else(|| {
+                        usage(&format!(
+                            "invalid --now `{t}`: expected an RFC 3339 time or `open`"
+                        ))
+                    })?
+                    .div_euclid(1000),
+            ),
+            None => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .and_then(|d| i64::try_from(d.as_secs()).ok()),
+        };
+        Ok(iamx::analysis::escalation::Options { context, now })
     }
 }
 

@@ -58,11 +58,15 @@ pub enum NodeKind {
     Resource,
     /// "Administrator of X": the target of `AdminOf` and `Escalates` edges.
     Admin,
+    /// A set of principals that a caller reaches alike (the roles of an
+    /// account a caller may pass to a service, …): one edge to it stands
+    /// for one edge to each of its members, which it `Includes`.
+    Targets,
 }
 
 impl NodeKind {
     /// Every kind, in declaration order.
-    pub const ALL: [NodeKind; 15] = [
+    pub const ALL: [NodeKind; 16] = [
         NodeKind::User,
         NodeKind::Group,
         NodeKind::Role,
@@ -78,6 +82,7 @@ impl NodeKind {
         NodeKind::Scope,
         NodeKind::Resource,
         NodeKind::Admin,
+        NodeKind::Targets,
     ];
 
     /// The kebab-case name, as serialized.
@@ -98,6 +103,7 @@ impl NodeKind {
             NodeKind::Scope => "scope",
             NodeKind::Resource => "resource",
             NodeKind::Admin => "admin",
+            NodeKind::Targets => "targets",
         }
     }
 
@@ -169,11 +175,13 @@ pub enum EdgeKind {
     Escalates,
     /// principal → admin node of a scope (admin-equivalent access)
     AdminOf,
+    /// a set of targets → one of its members
+    Includes,
 }
 
 impl EdgeKind {
     /// Every kind, in declaration order.
-    pub const ALL: [EdgeKind; 8] = [
+    pub const ALL: [EdgeKind; 9] = [
         EdgeKind::MemberOf,
         EdgeKind::Contains,
         EdgeKind::HasPolicy,
@@ -182,6 +190,7 @@ impl EdgeKind {
         EdgeKind::CanImpersonate,
         EdgeKind::Escalates,
         EdgeKind::AdminOf,
+        EdgeKind::Includes,
     ];
 
     /// The kebab-case name, as serialized.
@@ -195,6 +204,7 @@ impl EdgeKind {
             EdgeKind::CanImpersonate => "can-impersonate",
             EdgeKind::Escalates => "escalates",
             EdgeKind::AdminOf => "admin-of",
+            EdgeKind::Includes => "includes",
         }
     }
 }

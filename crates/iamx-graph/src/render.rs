@@ -240,6 +240,7 @@ fn dot_shape(kind: NodeKind) -> &'static str {
         NodeKind::Scope => "box3d",
         NodeKind::Resource => "cylinder",
         NodeKind::Admin => "octagon",
+        NodeKind::Targets => "folder",
     }
 }
 
@@ -258,6 +259,7 @@ fn mermaid_shape(kind: NodeKind) -> (&'static str, &'static str) {
         NodeKind::Scope => ("[", "]"),
         NodeKind::Resource => ("[(", ")]"),
         NodeKind::Admin => ("{", "}"),
+        NodeKind::Targets => ("[[", "]]"),
     }
 }
 

@@ -439,9 +439,14 @@ impl Condition {
 impl AwsClause {
     /// Evaluates this clause per AWS's documented rules.
     pub fn eval(&self, attrs: &dyn Attributes) -> Tri {
-        let value = attrs
-            .attr(&self.key_lc)
-            .filter(|v| !matches!(v.as_ref(), Value::Null));
+        let value = attrs.attr(&self.key_lc);
+        if value
+            .as_ref()
+            .is_some_and(|v| matches!(v.as_ref(), Value::Null))
+        {
+            // explicitly absent, in an open context too
+            return Tri::from(self.absent_result());
+        }
         let Some(value) = value else {
             if attrs.context_open() {
                 return Tri::unknown(format!("depends on `{self}`"));

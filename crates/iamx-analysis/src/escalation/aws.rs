@@ -1,0 +1,889 @@
+//! AWS: the technique catalog (`data/escalation/aws.json`) interpreted over
+//! an environment. Every permission a technique needs is decided by the
+//! concrete evaluator for the caller on the resource the entry says it
+//! applies to; targets that a caller's statements cannot tell apart share
+//! one decision, and the targets a caller reaches alike are one hub.
+
+use super::{Admin, Facts, Grant, Options, Rewrite, Step, TargetSet};
+use crate::technique::{self, Effect, Precondition, TargetKind, Technique};
+use iamx_aws::AwsEnvironment;
+use iamx_model::{
+    AwsProgram, Condition, Context, Decision, Effect as StEffect, Outcome, Pattern, Policy,
+    Principal, PrincipalEntry, PrincipalKind, Tri, Value, evaluate,
+};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// A decision graded for escalation: `None` not allowed, `Some(None)`
+/// allowed, `Some(Some(why))` allowed under a condition.
+type Grade = Option<Option<String>>;
+
+fn grade(d: &Decision) -> Grade {
+    match &d.outcome {
+        Outcome::Allowed => Some(None),
+        Outcome::Unknown(r) => Some(Some(r.to_string())),
+        _ => None,
+    }
+}
+
+/// Both grades hold: the first condition stands for the pair.
+fn and(a: Grade, b: Grade) -> Grade {
+    match (a?, b?) {
+        (None, None) => Some(None),
+        (Some(x), None) | (None, Some(x)) => Some(Some(x)),
+        (Some(x), Some(y)) if x == y => Some(Some(x)),
+        (Some(x), Some(y)) => Some(Some(format!("{x}; and {y}"))),
+    }
+}
+
+/// Either grade holds: unconditional wins.
+fn or(a: Grade, b: Grade) -> Grade {
+    match (a, b) {
+        (Some(None), _) | (_, Some(None)) => Some(None),
+        (Some(x), _) => Some(x),
+        (None, y) => y,
+    }
+}
+
+/// Longest lifetime of temporary credentials (`GetSessionToken` and
+/// `GetFederationToken`: 36 hours), so a session in use at `now` was issued
+/// in `[now - 36 h, now]`.
+const MAX_SESSION_SECONDS: i64 = 36 * 3600;
+
+/// The context a question is asked in: open, with the keys the user fixed
+/// and the present time.
+fn context(opts: &Options, extra: &[(&str, &str)]) -> Context {
+    let mut ctx = Context::open();
+    for (k, v) in opts.context.iter() {
+        ctx.insert(k, v.clone());
+    }
+    if let Some(now) = opts.now {
+        if ctx.get("aws:CurrentTime").is_none() {
+            ctx.insert(
+                "aws:CurrentTime",
+                Value::str(iamx_model::value::format_date(now * 1000)),
+            );
+        }
+        if ctx.get("aws:EpochTime").is_none() {
+            ctx.insert("aws:EpochTime", Value::str(now.to_string()));
+        }
+    }
+    for (k, v) in extra {
+        if opts.context.get(k).is_none() {
+            ctx.insert(k, Value::str(*v));
+        }
+    }
+    ctx
+}
+
+/// A request on a resource of one region is sent to that region:
+/// `aws:RequestedRegion` is the ARN's region when it names one.
+fn region_of(arn: &str) -> Vec<(&'static str, &str)> {
+    match arn.split(':').nth(3) {
+        Some(r) if !r.is_empty() && !r.contains(['*', '?', '$']) => {
+            vec![("aws:RequestedRegion", r)]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Clauses on `key_lc` anywhere in `c`.
+fn clauses_on<'c>(c: &'c Condition, key_lc: &str, out: &mut Vec<&'c iamx_model::AwsClause>) {
+    match c {
+        Condition::All(cs) | Condition::Any(cs) => {
+            for x in cs {
+                clauses_on(x, key_lc, out);
+            }
+        }
+        Condition::Not(x) => clauses_on(x, key_lc, out),
+        Condition::Aws(cl) if cl.key_lc == key_lc => out.push(cl),
+        _ => {}
+    }
+}
+
+fn program_policies(prog: &AwsProgram) -> impl Iterator<Item = &Arc<Policy>> {
+    fn levels(l: &Option<Vec<iamx_model::OrgLevel>>) -> impl Iterator<Item = &Arc<Policy>> {
+        l.iter().flatten().flat_map(|x| x.policies.iter())
+    }
+    prog.identity
+        .iter()
+        .chain(prog.boundaries.iter())
+        .chain(prog.session.iter())
+        .chain(levels(&prog.scps))
+        .chain(prog.resource_policy.iter())
+}
+
+/// Decides `action` on `resource` for `p`. With a present time, a request
+/// that depends on `aws:TokenIssueTime` is decided for every issue time a
+/// session in use now can have (absent for long-term keys, or in the last
+/// 36 hours), when no constant of the program falls inside that window
+/// (then one time stands for all of it).
+fn decide(
+    env: &AwsEnvironment,
+    p: &Principal,
+    action: &str,
+    resource: &str,
+    opts: &Options,
+    extra: &[(&str, &str)],
+) -> Grade {
+    let (req, _) = env.request_for(p.clone(), action, resource, context(opts, extra));
+    let prog = env.program_for(&req);
+    let d = evaluate(&prog, &req);
+    let g = grade(&d);
+    let (Some(now), Some(Some(_))) = (opts.now, &g) else {
+        return g;
+    };
+    if opts.context.get("aws:TokenIssueTime").is_some() {
+        return g;
+    }
+    let mut clauses = Vec::new();
+    for pol in program_policies(&prog) {
+        for st in &pol.statements {
+            clauses_on(&st.condition, "aws:tokenissuetime", &mut clauses);
+        }
+    }
+    if clauses.is_empty() {
+        return g;
+    }
+    let lo = (now - MAX_SESSION_SECONDS) * 1000;
+    let hi = now * 1000;
+    let inside = clauses.iter().any(|cl| {
+        cl.values.iter().any(|v| match v {
+            iamx_model::CondValue::Date(t) => *t >= lo && *t <= hi,
+            iamx_model::CondValue::Str(p) => {
+                iamx_model::value::parse_date(p.raw()).is_none_or(|t| t >= lo && t <= hi)
+            }
+            _ => true,
+        })
+    });
+    if inside {
+        return g;
+    }
+    let mut variants: Vec<Value> = vec![Value::str(iamx_model::value::format_date(hi))];
+    if p.kind == PrincipalKind::User {
+        variants.push(Value::Null);
+    }
+    let mut out: Grade = None;
+    for v in variants {
+        let mut r = req.clone();
+        r.context.insert("aws:TokenIssueTime", v);
+        out = or(out, grade(&evaluate(&prog, &r)));
+    }
+    out
+}
+
+/// What a caller's statements say about one action, for sorting targets
+/// into classes that get the same decision.
+struct ActionView {
+    /// (resource element, negated) of every statement of the caller's
+    /// program that names the action.
+    elements: Vec<(Vec<Pattern>, bool)>,
+    /// Whether the statements can tell targets apart only by their ARN
+    /// (no policy variable in a resource, no condition on a resource tag).
+    by_arn: bool,
+}
+
+impl ActionView {
+    fn new(prog: &AwsProgram, action_lc: &str) -> ActionView {
+        let service = action_lc.split_once(':').map_or("", |(s, _)| s);
+        let mut elements = Vec::new();
+        let mut by_arn = true;
+        for pol in program_policies(prog) {
+            for i in pol.candidates(service) {
+                let Some(st) = pol.statements.get(i) else {
+                    continue;
+                };
+                if !st.action.matches_lc(action_lc) {
+                    continue;
+                }
+                if let Some(r) = &st.resource {
+                    if r.patterns.iter().any(Pattern::has_vars) {
+                        by_arn = false;
+                    }
+                    elements.push((r.patterns.clone(), r.negated));
+                }
+                if reads_resource(&st.condition) {
+                    by_arn = false;
+                }
+            }
+        }
+        ActionView { elements, by_arn }
+    }
+
+    /// The class of `target`: which statements' resources it matches, and
+    /// the guardrail that may apply to it.
+    fn class(&self, caller: &Principal, action_lc: &str, target: &str) -> Vec<u8> {
+        if !self.by_arn {
+            return target.as_bytes().to_vec();
+        }
+        let mut key: Vec<u8> = self
+            .elements
+            .iter()
+            .map(|(ps, neg)| {
+                let hit = ps
+                    .iter()
+                    .any(|p| p.matches_with(target, &iamx_model::pattern::NoVars) == Tri::True);
+                u8::from(hit != *neg)
+            })
+            .collect();
+        key.push(
+            match iamx_model::guardrail::guardrail_for(caller, action_lc, target) {
+                None => 0,
+                Some((_, Tri::True)) => 1,
+                Some((_, Tri::False)) => 2,
+                Some((_, Tri::Unknown(_))) => 3,
+            },
+        );
+        key
+    }
+}
+
+/// Whether a condition reads something of the resource (its tags).
+fn reads_resource(c: &Condition) -> bool {
+    match c {
+        Condition::All(cs) | Condition::Any(cs) => cs.iter().any(reads_resource),
+        Condition::Not(x) => reads_resource(x),
+        Condition::Aws(cl) => {
+            cl.key_lc.contains("resourcetag") || cl.key_lc == "aws:resourceaccount"
+        }
+        Condition::Expr(_) | Condition::Unsupported(_) => true,
+        Condition::True => false,
+    }
+}
+
+/// The targets of one kind in each account.
+struct Targets<'a> {
+    users: BTreeMap<&'a str, Vec<&'a iamx_aws::env::User>>,
+    roles: BTreeMap<&'a str, Vec<&'a iamx_aws::env::Role>>,
+    groups: BTreeMap<&'a str, Vec<&'a iamx_aws::env::Group>>,
+    /// Customer managed policies, by the account in their ARN.
+    managed: BTreeMap<&'a str, Vec<&'a iamx_aws::env::ManagedPolicy>>,
+    /// Service principal → (role ARN → the trust's condition, if any).
+    trusting: HashMap<&'a str, BTreeMap<&'a str, Option<String>>>,
+    /// Group ARN → member user ARNs.
+    members: HashMap<&'a str, Vec<&'a str>>,
+    /// Managed policy ARN → the users, roles and groups it is attached to.
+    attached: HashMap<&'a str, Vec<&'a str>>,
+}
+
+impl<'a> Targets<'a> {
+    fn new(env: &'a AwsEnvironment, services: &BTreeSet<&'a str>) -> Targets<'a> {
+        let mut t = Targets {
+            users: BTreeMap::new(),
+            roles: BTreeMap::new(),
+            groups: BTreeMap::new(),
+            managed: BTreeMap::new(),
+            trusting: HashMap::new(),
+            members: HashMap::new(),
+            attached: HashMap::new(),
+        };
+        for u in env.users.values() {
+            t.users.entry(u.account.as_str()).or_default().push(u);
+            for g in &u.groups {
+                if let Some(gr) = env.group_named(&u.account, g) {
+                    t.members.entry(gr.arn.as_str()).or_default().push(&u.arn);
+                }
+            }
+            for m in &u.attached {
+                t.attached.entry(m.as_str()).or_default().push(&u.arn);
+            }
+        }
+        for r in env.roles.values() {
+            t.roles.entry(r.account.as_str()).or_default().push(r);
+            for m in &r.attached {
+                t.attached.entry(m.as_str()).or_default().push(&r.arn);
+            }
+            let Some(trust) = &r.trust else { continue };
+            for st in &trust.statements {
+                if st.effect != StEffect::Allow || !st.action.matches_lc("sts:assumerole") {
+                    continue;
+                }
+                let Some(spec) = &st.principal else { continue };
+                if spec.negated {
+                    continue;
+                }
+                for e in &spec.entries {
+                    if let PrincipalEntry::Service(s) = e
+                        && let Some(svc) = services.get(s.as_str())
+                    {
+                        let cond = (!st.condition.is_true()).then(|| {
+                            format!("the trust policy of {}'s condition ({})", r.name, st.origin)
+                        });
+                        let slot = t.trusting.entry(svc).or_default().entry(&r.arn);
+                        match slot {
+                            std::collections::btree_map::Entry::Vacant(v) => {
+                                v.insert(cond);
+                            }
+                            std::collections::btree_map::Entry::Occupied(mut o) => {
+                                if cond.is_none() {
+                                    o.insert(None);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for g in env.groups.values() {
+            t.groups.entry(g.account.as_str()).or_default().push(g);
+            for m in &g.attached {
+                t.attached.entry(m.as_str()).or_default().push(&g.arn);
+            }
+        }
+        for m in env.managed.values() {
+            if let Some(acct) = m
+                .arn
+                .strip_prefix("arn:aws:iam::")
+                .and_then(|r| r.split(':').next())
+                .filter(|a| *a != "aws")
+            {
+                t.managed.entry(acct).or_default().push(m);
+            }
+        }
+        t
+    }
+}
+
+/// Probes of full access, on resources of the principal's own account: a
+/// principal allowed all of them holds an administrator's permissions.
+const ADMIN_PROBES: [(&str, &str); 5] = [
+    (
+        "iam:PutRolePolicy",
+        "arn:aws:iam::{account}:role/iamx-probe",
+    ),
+    ("iam:CreateUser", "arn:aws:iam::{account}:user/iamx-probe"),
+    (
+        "ec2:RunInstances",
+        "arn:aws:ec2:us-east-1:{account}:instance/iamx-probe",
+    ),
+    (
+        "lambda:CreateFunction",
+        "arn:aws:lambda:us-east-1:{account}:function:iamx-probe",
+    ),
+    (
+        "dynamodb:GetItem",
+        "arn:aws:dynamodb:us-east-1:{account}:table/iamx-probe",
+    ),
+];
+
+/// A change of a program's identity policies.
+type Rewritten = dyn Fn(Vec<Arc<Policy>>) -> Vec<Arc<Policy>>;
+
+/// Whether `p` holds full access (every probe), with the program's
+/// identity policies replaced by `identity` when given: what a rewrite of
+/// its permissions would leave within its boundary and SCPs.
+fn full_access(
+    env: &AwsEnvironment,
+    p: &Principal,
+    opts: &Options,
+    identity: Option<&Rewritten>,
+) -> Grade {
+    let account = p.account.clone()?;
+    let mut out: Grade = Some(None);
+    for (a, r) in ADMIN_PROBES {
+        let resource = r.replace("{account}", &account);
+        let (req, _) = env.request_for(
+            p.clone(),
+            a,
+            &resource,
+            context(opts, &region_of(&resource)),
+        );
+        let mut prog = env.program_for(&req);
+        if let Some(f) = identity {
+            prog.identity = f(std::mem::take(&mut prog.identity));
+        }
+        out = and(out, grade(&evaluate(&prog, &req)));
+        out.as_ref()?;
+    }
+    out
+}
+
+fn allow_all() -> Arc<Policy> {
+    static P: std::sync::OnceLock<Arc<Policy>> = std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        let doc = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
+        let (pol, _) = iamx_aws::parse_policy_text(
+            "(any policy the rewrite writes)",
+            doc,
+            iamx_aws::PolicyOptions {
+                ptype: iamx_aws::PolicyType::Identity,
+                actions: None,
+            },
+        );
+        Arc::new(pol.unwrap_or_else(|| Policy::new(Arc::from("(empty)"), Vec::new())))
+    })
+    .clone()
+}
+
+/// One caller's questions, cached per action.
+struct Caller<'e> {
+    env: &'e AwsEnvironment,
+    p: Principal,
+    opts: &'e Options,
+    account: String,
+    ident: Vec<Arc<Policy>>,
+    views: HashMap<String, ActionView>,
+    by_class: HashMap<(String, Vec<u8>, Option<&'static str>), Grade>,
+    somewhere: HashMap<String, Grade>,
+}
+
+impl<'e> Caller<'e> {
+    fn mentions(&self, action: &str) -> bool {
+        let lc = action.to_ascii_lowercase();
+        self.ident.iter().any(|pol| {
+            pol.statements
+                .iter()
+                .any(|st| st.effect == StEffect::Allow && st.action.matches_lc(&lc))
+        })
+    }
+
+    /// `action` on `target`, with `iam:PassedToService` when passing.
+    fn on(&mut self, action: &str, target: &str, passed_to: Option<&'static str>) -> Grade {
+        let lc = action.to_ascii_lowercase();
+        if !self.views.contains_key(&lc) {
+            let (req, _) = self
+                .env
+                .request_for(self.p.clone(), action, target, Context::open());
+            let prog = self.env.program_for(&req);
+            self.views.insert(lc.clone(), ActionView::new(&prog, &lc));
+        }
+        let class = match self.views.get(&lc) {
+            Some(v) => v.class(&self.p, &lc, target),
+            None => target.as_bytes().to_vec(),
+        };
+        let key = (lc, class, passed_to);
+        if let Some(g) = self.by_class.get(&key) {
+            return g.clone();
+        }
+        let extra: Vec<(&str, &str)> = passed_to
+            .map(|s| ("iam:PassedToService", s))
+            .into_iter()
+            .collect();
+        let g = decide(self.env, &self.p, action, target, self.opts, &extra);
+        self.by_class.insert(key, g.clone());
+        g
+    }
+
+    /// `action` on some resource of the caller's account matching `template`
+    /// (`{account}` the caller's account): the resource patterns of the
+    /// caller's statements that name it each stand for what they match,
+    /// and the template for `*`.
+    fn somewhere(&mut self, action: &str, template: &str) -> Grade {
+        if let Some(g) = self.somewhere.get(action) {
+            return g.clone();
+        }
+        let lc = action.to_ascii_lowercase();
+        let mut reps: BTreeSet<String> = BTreeSet::new();
+        let concrete = template
+            .replace("{account}", &self.account)
+            .replacen(":*:", ":us-east-1:", 1)
+            .replace('*', "iamx-any");
+        for pol in &self.ident {
+            for st in &pol.statements {
+                if st.effect != StEffect::Allow || !st.action.matches_lc(&lc) {
+                    continue;
+                }
+                match &st.resource {
+                    Some(r) if !r.negated => {
+                        for p in &r.patterns {
+                            if p.is_any() {
+                                reps.insert(concrete.clone());
+                            } else {
+                                reps.insert(p.raw().to_owned());
+                            }
+                        }
+                    }
+                    _ => {
+                        reps.insert(concrete.clone());
+                    }
+                }
+            }
+        }
+        let mut best: Grade = None;
+        for r in reps {
+            let region = region_of(&r);
+            best = or(
+                best,
+                decide(self.env, &self.p, action, &r, self.opts, &region),
+            );
+            if best == Some(None) {
+                break;
+            }
+        }
+        self.somewhere.insert(action.to_owned(), best.clone());
+        best
+    }
+}
+
+/// What one caller reaches: (technique, target ARN, grade).
+type Found = Vec<(&'static Technique, String, Option<String>)>;
+
+fn of_caller(
+    env: &AwsEnvironment,
+    targets: &Targets<'_>,
+    catalog: &'static [Technique],
+    opts: &Options,
+    p: Principal,
+) -> Found {
+    let mut out = Found::new();
+    let Some(account) = p.account.clone() else {
+        return out;
+    };
+    let ident = env.identity_policies(&p);
+    let mut c = Caller {
+        env,
+        p,
+        opts,
+        account,
+        ident,
+        views: HashMap::new(),
+        by_class: HashMap::new(),
+        somewhere: HashMap::new(),
+    };
+    let me = c.p.role_arn.clone().unwrap_or_else(|| c.p.id.clone());
+    let is_user = c.p.kind == PrincipalKind::User;
+    for t in catalog {
+        if matches!(t.effect, Effect::Composite) || t.requires(Precondition::TrustAdmitsCaller) {
+            continue;
+        }
+        if t.requires(Precondition::CallerIsUser) && !is_user {
+            continue;
+        }
+        if !t.permissions.iter().all(|perm| {
+            c.mentions(if perm.on == "passed-role" {
+                "iam:PassRole"
+            } else {
+                &perm.action
+            })
+        }) {
+            continue;
+        }
+        // the permissions on the service's own resources, once per caller
+        let mut service_grade: Grade = Some(None);
+        for perm in t
+            .permissions
+            .iter()
+            .filter(|x| x.on != "target" && x.on != "passed-role")
+        {
+            service_grade = and(service_grade, c.somewhere(&perm.action, &perm.on));
+        }
+        if service_grade.is_none() {
+            continue;
+        }
+        let acct = c.account.clone();
+        let candidates: Vec<(String, Option<String>)> = match t.target {
+            TargetKind::User => targets
+                .users
+                .get(acct.as_str())
+                .into_iter()
+                .flatten()
+                .map(|u| (u.arn.clone(), None))
+                .collect(),
+            TargetKind::Group => targets
+                .groups
+                .get(acct.as_str())
+                .into_iter()
+                .flatten()
+                .map(|g| (g.arn.clone(), None))
+                .collect(),
+            TargetKind::Policy => targets
+                .managed
+                .get(acct.as_str())
+                .into_iter()
+                .flatten()
+                .filter(|m| {
+                    !t.requires(Precondition::StoredVersionGrantsMore)
+                        || !m.other_versions.is_empty()
+                })
+                .map(|m| (m.arn.clone(), None))
+                .collect(),
+            TargetKind::Role if t.services.is_empty() => targets
+                .roles
+                .get(acct.as_str())
+                .into_iter()
+                .flatten()
+                .map(|r| (r.arn.clone(), None))
+                .collect(),
+            TargetKind::Role => {
+                let mut m: BTreeMap<String, Option<String>> = BTreeMap::new();
+                for s in &t.services {
+                    for (arn, cond) in targets.trusting.get(s.as_str()).into_iter().flatten() {
+                        if !arn
+                            .strip_prefix("arn:aws:iam::")
+                            .is_some_and(|r| r.starts_with(&format!("{acct}:")))
+                        {
+                            continue;
+                        }
+                        let e = m.entry((*arn).to_owned()).or_insert_with(|| cond.clone());
+                        if cond.is_none() {
+                            *e = None;
+                        }
+                    }
+                }
+                m.into_iter().collect()
+            }
+        };
+        for (target, trust_cond) in candidates {
+            let own = target == me || target == c.p.id;
+            if own
+                && (t.requires(Precondition::NotSelf)
+                    || matches!(t.effect, Effect::RunCodeAs | Effect::ReachExisting))
+            {
+                continue;
+            }
+            let mut g = service_grade.clone();
+            for perm in &t.permissions {
+                g = match perm.on.as_str() {
+                    "target" => and(g, c.on(&perm.action, &target, None)),
+                    "passed-role" => {
+                        let mut any: Grade = None;
+                        for s in &t.services {
+                            any = or(any, c.on("iam:PassRole", &target, Some(s.as_str())));
+                        }
+                        and(g, any)
+                    }
+                    _ => g,
+                };
+                if g.is_none() {
+                    break;
+                }
+            }
+            if t.effect == Effect::ReachExisting {
+                let what = t.resource.as_deref().unwrap_or("resource");
+                let name = target.rsplit('/').next().unwrap_or(&target);
+                g = and(
+                    g,
+                    Some(Some(format!(
+                        "a {what} of account {acct} runs as role {name} (the inputs do not list them)"
+                    ))),
+                );
+            }
+            if trust_cond.is_some() {
+                g = and(g, Some(trust_cond));
+            }
+            if let Some(cond) = g {
+                out.push((t, target, cond));
+            }
+        }
+    }
+    out
+}
+
+/// Everything the AWS catalog finds in `env`.
+pub fn facts(env: &AwsEnvironment, opts: &Options) -> Result<Facts, String> {
+    let catalog = technique::aws().map_err(str::to_owned)?;
+    let services: BTreeSet<&str> = catalog
+        .iter()
+        .flat_map(|t| t.services.iter().map(String::as_str))
+        .collect();
+    let targets = Targets::new(env, &services);
+    let principals = crate::aws::principals(env);
+    let (found, admins): (Vec<Found>, Vec<Option<Admin>>) = principals
+        .par_iter()
+        .map(|p| {
+            let admin = full_access(env, p, opts, None).map(|cond| Admin {
+                principal: p.id.clone(),
+                scope: format!("account {}", p.account.clone().unwrap_or_default()),
+                permission: "* on *".into(),
+                condition: cond,
+            });
+            (of_caller(env, &targets, catalog, opts, p.clone()), admin)
+        })
+        .unzip();
+    let mut facts = Facts {
+        admins: admins.into_iter().flatten().collect(),
+        ..Facts::default()
+    };
+    // group what each caller reaches alike: one set per (caller, technique,
+    // condition)
+    let mut sets: HashMap<(Vec<String>, Grant), usize> = HashMap::new();
+    let mut intern = |members: Vec<String>, grant: Grant, facts: &mut Facts| -> usize {
+        let key = (members, grant);
+        if let Some(i) = sets.get(&key) {
+            return *i;
+        }
+        let i = facts.sets.len();
+        let (members, grant) = key.clone();
+        sets.insert(key, i);
+        facts.sets.push(TargetSet {
+            members,
+            grant,
+            holders: Vec::new(),
+        });
+        i
+    };
+    for (p, found) in principals.iter().zip(found) {
+        let mut grouped: BTreeMap<(&str, Option<String>), Vec<String>> = BTreeMap::new();
+        let mut by_id: HashMap<&str, &'static Technique> = HashMap::new();
+        for (t, target, cond) in found {
+            by_id.insert(&t.id, t);
+            grouped.entry((&t.id, cond)).or_default().push(target);
+        }
+        for ((id, cond), mut members) in grouped {
+            let Some(t) = by_id.get(id).copied() else {
+                continue;
+            };
+            members.sort();
+            members.dedup();
+            match t.effect {
+                Effect::JoinGroup => {
+                    for g in members {
+                        let set = intern(vec![p.id.clone()], Grant::Join(g), &mut facts);
+                        facts.rewrites.push(Rewrite {
+                            from: p.id.clone(),
+                            technique: t,
+                            condition: cond.clone(),
+                            set,
+                        });
+                    }
+                }
+                Effect::ChangePermissions => {
+                    let grant = if t.requires(Precondition::StoredVersionGrantsMore) {
+                        Grant::StoredVersions
+                    } else {
+                        Grant::Anything
+                    };
+                    let set = intern(members, grant, &mut facts);
+                    facts.rewrites.push(Rewrite {
+                        from: p.id.clone(),
+                        technique: t,
+                        condition: cond,
+                        set,
+                    });
+                }
+                _ => {
+                    let to = if members.len() == 1 {
+                        super::StepTo::Node(members.pop().unwrap_or_default())
+                    } else {
+                        super::StepTo::Set(intern(members, Grant::Anything, &mut facts))
+                    };
+                    facts.steps.push(Step {
+                        from: p.id.clone(),
+                        to,
+                        technique: t,
+                        condition: cond,
+                    });
+                }
+            }
+        }
+    }
+    holders(env, &targets, opts, &mut facts);
+    Ok(facts)
+}
+
+/// For each set a rewrite changes: the principals that would hold what the
+/// caller writes and whose boundary and SCPs let it make them
+/// administrators (for a stored version made the default: that version
+/// makes them administrators).
+fn holders(env: &AwsEnvironment, targets: &Targets<'_>, opts: &Options, facts: &mut Facts) {
+    let wanted: BTreeMap<usize, Grant> = facts
+        .rewrites
+        .iter()
+        .filter_map(|r| Some((r.set, facts.sets.get(r.set)?.grant.clone())))
+        .collect();
+    // the principals that hold each changed user, role, group or policy
+    let holders_of = |target: &str| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        if env.users.contains_key(target) || env.roles.contains_key(target) {
+            out.push(target.to_owned());
+        }
+        for m in targets.members.get(target).into_iter().flatten() {
+            out.push((*m).to_owned());
+        }
+        for who in targets.attached.get(target).into_iter().flatten() {
+            if env.groups.contains_key(*who) {
+                for m in targets.members.get(*who).into_iter().flatten() {
+                    out.push((*m).to_owned());
+                }
+            } else {
+                out.push((*who).to_owned());
+            }
+        }
+        out
+    };
+    let principal = |id: &str| -> Option<Principal> {
+        let mut p = iamx_aws::parse_principal(id).ok()?;
+        env.resolve_principal(&mut p);
+        Some(p)
+    };
+    let mut capped: HashMap<String, Grade> = HashMap::new();
+    let all: BTreeSet<String> = wanted
+        .iter()
+        .filter(|(_, grant)| **grant == Grant::Anything)
+        .filter_map(|(i, _)| facts.sets.get(*i))
+        .flat_map(|s| s.members.iter().flat_map(|m| holders_of(m)))
+        .collect();
+    let graded: Vec<(String, Grade)> = all
+        .into_par_iter()
+        .map(|h| {
+            let g = principal(&h).and_then(|p| {
+                let all = allow_all();
+                full_access(env, &p, opts, Some(&move |_| vec![all.clone()]))
+            });
+            (h, g)
+        })
+        .collect();
+    capped.extend(graded);
+    for (i, grant) in wanted {
+        let Some(set) = facts.sets.get_mut(i) else {
+            continue;
+        };
+        let mut hs: BTreeMap<String, Option<String>> = BTreeMap::new();
+        for m in &set.members {
+            for h in holders_of(m) {
+                let g = match &grant {
+                    Grant::Anything => capped.get(&h).cloned().flatten(),
+                    Grant::StoredVersions => {
+                        // some stored version, made the default, makes the
+                        // holder an administrator
+                        let Some(mp) = env.managed.get(m) else {
+                            continue;
+                        };
+                        let Some(p) = principal(&h) else { continue };
+                        let mut best: Grade = None;
+                        for v in &mp.other_versions {
+                            let (d, v) = (mp.policy.clone(), v.clone());
+                            let swap = move |ids: Vec<Arc<Policy>>| -> Vec<Arc<Policy>> {
+                                ids.into_iter()
+                                    .map(|x| if Arc::ptr_eq(&x, &d) { v.clone() } else { x })
+                                    .collect()
+                            };
+                            best = or(best, full_access(env, &p, opts, Some(&swap)));
+                        }
+                        best
+                    }
+                    Grant::Join(group) => {
+                        // the caller with the group's policies added
+                        let Some(gr) = env.groups.get(group) else {
+                            continue;
+                        };
+                        let Some(p) = principal(&h) else { continue };
+                        let mut extra: Vec<Arc<Policy>> = gr.inline.clone();
+                        for a in &gr.attached {
+                            extra.push(match env.managed.get(a) {
+                                Some(m) => m.policy.clone(),
+                                None => iamx_aws::env::missing_policy(
+                                    a,
+                                    "is attached but not in the inputs",
+                                ),
+                            });
+                        }
+                        let add = move |mut ids: Vec<Arc<Policy>>| -> Vec<Arc<Policy>> {
+                            ids.extend(extra.iter().cloned());
+                            ids
+                        };
+                        full_access(env, &p, opts, Some(&add))
+                    }
+                };
+                if let Some(cond) = g {
+                    let e = hs.entry(h).or_insert_with(|| cond.clone());
+                    if cond.is_none() {
+                        *e = None;
+                    }
+                }
+            }
+        }
+        set.holders = hs.into_iter().collect();
+    }
+}

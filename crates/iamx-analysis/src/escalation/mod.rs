@@ -1,0 +1,412 @@
+//! Escalation over the technique catalogs (`crate::technique`): what each
+//! cloud's interpreter finds, and how it is laid into the permission graph.
+//!
+//! A technique's effect decides its place in the graph:
+//! - *act as*, *run code as*, *reach an existing resource* and *join a
+//!   group* are steps: an `escalates` edge from the caller to the target,
+//!   or to a `targets` node standing for every target the caller reaches
+//!   alike (`includes` edges to its members);
+//! - *change permissions* rewrites what the target may do. It makes an
+//!   administrator of whoever acts as a principal that would hold the
+//!   rewrite and whose caps (boundary, SCPs) let it be one. So the caller
+//!   reaches admin when it can itself act as such a holder (itself, its
+//!   group, a role it can assume, …: one backward search from the holders
+//!   per target set), and a principal that can act both as the caller and
+//!   as a holder reaches it through the two.
+//!
+//! Edges between one pair are one edge listing its techniques; an edge is
+//! conditional only when every technique on it is.
+
+pub mod aws;
+
+use crate::technique::Technique;
+use iamx_graph::{Cloud, Edge, EdgeKind, NodeId, NodeKind, PermissionGraph};
+use iamx_model::Context;
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+/// How conditions are decided: the keys the user fixes, and the present
+/// time (`None`: left open).
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Request keys fixed for every question.
+    pub context: Context,
+    /// The present time, in epoch seconds.
+    pub now: Option<i64>,
+}
+
+/// A principal with an administrator's permissions.
+#[derive(Clone, Debug)]
+pub struct Admin {
+    pub principal: String,
+    pub scope: String,
+    pub permission: String,
+    pub condition: Option<String>,
+}
+
+/// Where a step leads.
+#[derive(Clone, Debug)]
+pub enum StepTo {
+    /// One principal or group.
+    Node(String),
+    /// A target set (index into [`Facts::sets`]).
+    Set(usize),
+}
+
+/// The caller gets to act as (or hold the permissions of) the target.
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub from: String,
+    pub to: StepTo,
+    pub technique: &'static Technique,
+    pub condition: Option<String>,
+}
+
+/// The caller can rewrite the permissions of every member of a set.
+#[derive(Clone, Debug)]
+pub struct Rewrite {
+    pub from: String,
+    pub technique: &'static Technique,
+    pub condition: Option<String>,
+    pub set: usize,
+}
+
+/// What a rewrite can give the principals that hold its target.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Grant {
+    /// Any policy the caller writes (within the holder's caps).
+    Anything,
+    /// One of the policy's stored versions, made the default.
+    StoredVersions,
+    /// The named group's policies, added by joining it.
+    Join(String),
+}
+
+/// Targets a caller reaches alike.
+#[derive(Clone, Debug)]
+pub struct TargetSet {
+    /// The users, roles, groups or policies.
+    pub members: Vec<String>,
+    /// For a rewrite: what it gives the holders.
+    pub grant: Grant,
+    /// For a rewrite: the principals that would hold it and could be made
+    /// administrators by it, with the condition under which they could.
+    pub holders: Vec<(String, Option<String>)>,
+}
+
+/// What an interpreter finds.
+#[derive(Clone, Debug, Default)]
+pub struct Facts {
+    pub admins: Vec<Admin>,
+    pub steps: Vec<Step>,
+    pub rewrites: Vec<Rewrite>,
+    pub sets: Vec<TargetSet>,
+}
+
+/// The edge kinds a principal acts through: whoever acts as the tail acts
+/// as the head.
+pub const ACT_EDGES: [EdgeKind; 5] = [
+    EdgeKind::MemberOf,
+    EdgeKind::CanAssume,
+    EdgeKind::CanImpersonate,
+    EdgeKind::Escalates,
+    EdgeKind::Includes,
+];
+
+/// One technique on an edge being merged.
+struct Entry {
+    id: String,
+    name: String,
+    permission: String,
+    condition: Option<String>,
+}
+
+/// Edges being merged, one per (from, to).
+#[derive(Default)]
+pub struct Merged {
+    edges: BTreeMap<(NodeId, NodeId), Vec<Entry>>,
+}
+
+impl Merged {
+    fn push(&mut self, from: NodeId, to: NodeId, e: Entry) {
+        let v = self.edges.entry((from, to)).or_default();
+        if !v
+            .iter()
+            .any(|x| x.id == e.id && x.condition == e.condition && x.name == e.name)
+        {
+            v.push(e);
+        }
+    }
+
+    /// Adds the merged edges to `g`.
+    pub fn flush(self, g: &mut PermissionGraph) {
+        for ((from, to), mut entries) in self.edges {
+            entries.sort_by(|a, b| (&a.id, &a.name).cmp(&(&b.id, &b.name)));
+            let mut perms: Vec<&str> = Vec::new();
+            for e in &entries {
+                if !perms.contains(&e.permission.as_str()) {
+                    perms.push(&e.permission);
+                }
+            }
+            let detail: Vec<String> = entries
+                .iter()
+                .map(|e| match &e.condition {
+                    None => format!("{}: {}", e.id, e.name),
+                    Some(c) => format!("{}: {} (if {c})", e.id, e.name),
+                })
+                .collect();
+            let condition = if entries.iter().any(|e| e.condition.is_none()) {
+                None
+            } else {
+                let cs: BTreeSet<&str> = entries
+                    .iter()
+                    .filter_map(|e| e.condition.as_deref())
+                    .collect();
+                Some(cs.into_iter().collect::<Vec<_>>().join("; or "))
+            };
+            let mut edge = Edge::new(EdgeKind::Escalates)
+                .with_permission(perms.join(" | "))
+                .with_detail(detail.join("; "));
+            edge.condition = condition;
+            g.add_edge(from, to, edge);
+        }
+    }
+}
+
+/// How the cloud's graph builder names nodes.
+pub struct Layout<'a> {
+    pub cloud: Cloud,
+    /// The node of a principal, group or policy id (created if needed).
+    pub node: &'a dyn Fn(&mut PermissionGraph, &str) -> NodeId,
+    /// The admin scope a holder's rewrite makes it administrator of.
+    pub scope_of: &'a dyn Fn(&str) -> String,
+    /// A short name for texts.
+    pub label_of: &'a dyn Fn(&str) -> String,
+}
+
+fn set_node(g: &mut PermissionGraph, lay: &Layout<'_>, set: &TargetSet) -> NodeId {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for m in &set.members {
+        for b in m.bytes().chain(std::iter::once(0)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    let first: Vec<String> = set
+        .members
+        .iter()
+        .take(3)
+        .map(|m| (lay.label_of)(m))
+        .collect();
+    let more = if set.members.len() > 3 { ", …" } else { "" };
+    let label = format!("{} targets: {}{more}", set.members.len(), first.join(", "));
+    let id = g.add_node(iamx_graph::Node::new(
+        format!("{}:targets:{h:016x}", lay.cloud),
+        lay.cloud,
+        NodeKind::Targets,
+        label,
+    ));
+    for m in &set.members {
+        let mn = (lay.node)(g, m);
+        g.add_edge(id, mn, Edge::new(EdgeKind::Includes));
+    }
+    id
+}
+
+fn admin_node(g: &mut PermissionGraph, cloud: Cloud, scope: &str) -> NodeId {
+    crate::graph::admin_node(g, cloud, scope)
+}
+
+/// Lays the admins and steps of `facts` into `g`.
+pub fn lay_out_steps(g: &mut PermissionGraph, lay: &Layout<'_>, facts: &Facts) {
+    for a in &facts.admins {
+        let pn = (lay.node)(g, &a.principal);
+        let an = admin_node(g, lay.cloud, &a.scope);
+        let mut e = Edge::new(EdgeKind::AdminOf).with_permission(a.permission.clone());
+        e.condition.clone_from(&a.condition);
+        g.add_edge(pn, an, e);
+    }
+    let mut sets: HashMap<usize, NodeId> = HashMap::new();
+    let mut merged = Merged::default();
+    for s in &facts.steps {
+        let from = (lay.node)(g, &s.from);
+        let to = match &s.to {
+            StepTo::Node(n) => (lay.node)(g, n),
+            StepTo::Set(i) => match sets.get(i) {
+                Some(n) => *n,
+                None => {
+                    let Some(set) = facts.sets.get(*i) else {
+                        continue;
+                    };
+                    let n = set_node(g, lay, set);
+                    sets.insert(*i, n);
+                    n
+                }
+            },
+        };
+        merged.push(
+            from,
+            to,
+            Entry {
+                id: s.technique.id.clone(),
+                name: s.technique.name.clone(),
+                permission: s.technique.permission_text(),
+                condition: s.condition.clone(),
+            },
+        );
+    }
+    merged.flush(g);
+}
+
+/// Backward search from `starts` over the act edges: for every node that
+/// can act as one of them, the next node on a shortest way there and the
+/// condition of that edge.
+fn towards(
+    g: &PermissionGraph,
+    starts: &[NodeId],
+) -> HashMap<NodeId, Option<(NodeId, Option<String>)>> {
+    let mut next: HashMap<NodeId, Option<(NodeId, Option<String>)>> = HashMap::new();
+    let mut q = VecDeque::new();
+    for s in starts {
+        if next.insert(*s, None).is_none() {
+            q.push_back(*s);
+        }
+    }
+    while let Some(v) = q.pop_front() {
+        for (u, e) in g.in_edges(v) {
+            if !ACT_EDGES.contains(&e.kind) || next.contains_key(&u) {
+                continue;
+            }
+            next.insert(u, Some((v, e.condition.clone())));
+            q.push_back(u);
+        }
+    }
+    next
+}
+
+/// The way from `from` along `next` to a start: the node labels and the
+/// conditions met.
+fn chain(
+    g: &PermissionGraph,
+    next: &HashMap<NodeId, Option<(NodeId, Option<String>)>>,
+    from: NodeId,
+) -> (Vec<String>, Vec<String>, NodeId) {
+    let mut labels = Vec::new();
+    let mut conds = Vec::new();
+    let mut at = from;
+    let mut guard = 0usize;
+    while let Some(Some((n, c))) = next.get(&at) {
+        if let Some(c) = c {
+            conds.push(c.clone());
+        }
+        at = *n;
+        labels.push(g.node(at).map(|x| x.label.clone()).unwrap_or_default());
+        guard += 1;
+        if guard > next.len() {
+            break;
+        }
+    }
+    (labels, conds, at)
+}
+
+fn join_conditions(parts: impl IntoIterator<Item = String>) -> Option<String> {
+    let v: Vec<String> = parts.into_iter().collect();
+    if v.is_empty() {
+        None
+    } else {
+        let set: BTreeSet<String> = v.into_iter().collect();
+        Some(set.into_iter().collect::<Vec<_>>().join("; and "))
+    }
+}
+
+/// Lays the rewrites of `facts` into `g` as edges to admin nodes; call
+/// after every act edge of the cloud is in the graph.
+pub fn lay_out_rewrites(g: &mut PermissionGraph, lay: &Layout<'_>, facts: &Facts) {
+    let mut by_set: BTreeMap<usize, Vec<&Rewrite>> = BTreeMap::new();
+    for r in &facts.rewrites {
+        by_set.entry(r.set).or_default().push(r);
+    }
+    let mut merged = Merged::default();
+    for (i, rewrites) in by_set {
+        let Some(set) = facts.sets.get(i) else {
+            continue;
+        };
+        if set.holders.is_empty() {
+            continue;
+        }
+        let holder_nodes: Vec<NodeId> = set.holders.iter().map(|(h, _)| (lay.node)(g, h)).collect();
+        let holder_at: HashMap<NodeId, &(String, Option<String>)> = holder_nodes
+            .iter()
+            .copied()
+            .zip(set.holders.iter())
+            .collect();
+        let reach = towards(g, &holder_nodes);
+        let target_text = match (&set.grant, set.members.as_slice()) {
+            (Grant::Join(group), _) => (lay.label_of)(group),
+            (_, [one]) => (lay.label_of)(one),
+            (_, many) => format!("{} targets", many.len()),
+        };
+        for r in rewrites {
+            let Some(x) = g.node_id(&format!("{}:{}", lay.cloud, r.from)) else {
+                continue;
+            };
+            // an administrator gains nothing by a rewrite
+            if g.out_edges(x)
+                .any(|(_, e)| e.kind == EdgeKind::AdminOf && e.condition.is_none())
+            {
+                continue;
+            }
+            let entry =
+                |via: String, conds: Vec<String>, holder: &(String, Option<String>)| Entry {
+                    id: r.technique.id.clone(),
+                    name: format!("{} ({target_text}){via}", r.technique.name),
+                    permission: r.technique.permission_text(),
+                    condition: join_conditions(
+                        r.condition
+                            .iter()
+                            .cloned()
+                            .chain(conds)
+                            .chain(holder.1.iter().cloned()),
+                    ),
+                };
+            if reach.contains_key(&x) {
+                let (labels, conds, end) = chain(g, &reach, x);
+                let Some(holder) = holder_at.get(&end) else {
+                    continue;
+                };
+                let via = if labels.is_empty() {
+                    String::new()
+                } else {
+                    format!(", held through {}", labels.join(" → "))
+                };
+                let an = admin_node(g, lay.cloud, &(lay.scope_of)(&holder.0));
+                merged.push(x, an, entry(via, conds, holder));
+            } else {
+                // principals that act both as the caller and as a holder
+                let to_x = towards(g, &[x]);
+                let xl = g.node(x).map(|n| n.label.clone()).unwrap_or_default();
+                for (p, _) in to_x.iter().filter(|(p, _)| **p != x) {
+                    if !reach.contains_key(p) {
+                        continue;
+                    }
+                    let (l1, c1, _) = chain(g, &to_x, *p);
+                    let (l2, c2, end) = chain(g, &reach, *p);
+                    let Some(holder) = holder_at.get(&end) else {
+                        continue;
+                    };
+                    let via = format!(
+                        " by acting as {xl} (through {}), held through {}",
+                        l1.join(" → "),
+                        l2.join(" → ")
+                    );
+                    let an = admin_node(g, lay.cloud, &(lay.scope_of)(&holder.0));
+                    merged.push(
+                        *p,
+                        an,
+                        entry(via, c1.into_iter().chain(c2).collect(), holder),
+                    );
+                }
+            }
+        }
+    }
+    merged.flush(g);
+}
