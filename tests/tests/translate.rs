@@ -589,36 +589,62 @@ fn an_undecided_grant_is_a_not_proven_loss() {
             .output()
             .unwrap()
     };
-    let out = run("json");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}");
-    let t: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    let not_proven: Vec<&str> = t["losses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|l| l["kind"] == "not_proven")
-        .map(|l| l["capability"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        not_proven,
-        ["monitoring/alarm:list", "monitoring/alarm:read"],
-        "{stdout}"
-    );
+    // A 1 ms budget is not always short enough: under load the solver may
+    // now and then decide the question in time, and the grants are then the
+    // (equally sound) part-of-scope losses. Each run must be one of the
+    // two; some run within five must be the undecided one.
+    let mut undecided = None;
+    for _ in 0..5 {
+        let out = run("json");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{stdout}");
+        let t: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let kinds: Vec<(&str, &str)> = t["losses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["kind"].as_str().unwrap(),
+                    l["capability"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        let caps: Vec<&str> = kinds.iter().map(|(_, c)| *c).collect();
+        assert_eq!(
+            caps,
+            ["monitoring/alarm:list", "monitoring/alarm:read"],
+            "{stdout}"
+        );
+        if kinds.iter().all(|(k, _)| *k == "not_proven") {
+            undecided = Some(t.clone());
+            break;
+        }
+        assert!(kinds.iter().all(|(k, _)| *k == "part_of_scope"), "{stdout}");
+    }
+    let t = undecided.expect("no run left the question undecided at a 1 ms budget");
     let carried: Vec<&str> = t["carried"]
         .as_array()
         .unwrap()
         .iter()
         .map(|c| c["capability"].as_str().unwrap())
         .collect();
-    assert_eq!(carried, ["monitoring/alarm:read-history"], "{stdout}");
+    assert_eq!(carried, ["monitoring/alarm:read-history"], "{t}");
     let perms = t["output"]["roles"][0]["includedPermissions"].to_string();
     assert_eq!(perms, r#"["monitoring.alerts.list"]"#);
-    let human = String::from_utf8_lossy(&run("human").stdout).into_owned();
-    assert!(
-        human.contains("not proven, not carried: monitoring/alarm:read"),
-        "{human}"
-    );
+    let mut said = false;
+    for _ in 0..5 {
+        let human = String::from_utf8_lossy(&run("human").stdout).into_owned();
+        if human.contains("not proven, not carried: monitoring/alarm:read") {
+            said = true;
+            break;
+        }
+        assert!(
+            human.contains("granted on part of the scope only, not carried: monitoring/alarm:read"),
+            "{human}"
+        );
+    }
+    assert!(said, "no human run reported the undecided grant");
 }
 
 /// Time windows go to Azure where Azure can hold them: reads of the tags of
