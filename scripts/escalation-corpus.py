@@ -59,6 +59,7 @@ class Env:
              "GroupList": list(groups), "UserPolicyList": [], "AttachedManagedPolicies": [
                  {"PolicyName": a.rsplit("/", 1)[-1], "PolicyArn": a} for a in attached], "Tags": []}
         u["Arn"] = f"arn:aws:iam::{ACCT}:user/{name}"
+        u["CreateDate"] = "2026-01-05T10:00:00Z"
         if stmts:
             u["UserPolicyList"].append({"PolicyName": f"{name}-inline", "PolicyDocument": doc(stmts)})
         if boundary:
@@ -70,7 +71,8 @@ class Env:
         r = {"RoleName": name, "RoleId": f"AROA{len(self.roles):016d}", "Path": path,
              "Arn": f"arn:aws:iam::{ACCT}:role{path}{name}", "AssumeRolePolicyDocument": trust,
              "RolePolicyList": [], "AttachedManagedPolicies": [
-                 {"PolicyName": a.rsplit("/", 1)[-1], "PolicyArn": a} for a in attached], "Tags": []}
+                 {"PolicyName": a.rsplit("/", 1)[-1], "PolicyArn": a} for a in attached], "Tags": [],
+             "CreateDate": "2026-01-05T10:00:00Z", "InstanceProfileList": [], "RoleLastUsed": {}}
         if stmts:
             r["RolePolicyList"].append({"PolicyName": f"{name}-inline", "PolicyDocument": doc(stmts)})
         self.roles.append(r)
@@ -79,17 +81,23 @@ class Env:
     def group(self, name, attached=(), stmts=None):
         g = {"GroupName": name, "GroupId": f"AGPA{len(self.groups):016d}", "Path": "/",
              "Arn": f"arn:aws:iam::{ACCT}:group/{name}", "GroupPolicyList": [], "AttachedManagedPolicies": [
-                 {"PolicyName": a.rsplit("/", 1)[-1], "PolicyArn": a} for a in attached]}
+                 {"PolicyName": a.rsplit("/", 1)[-1], "PolicyArn": a} for a in attached],
+             "CreateDate": "2026-01-05T10:00:00Z"}
         if stmts:
             g["GroupPolicyList"].append({"PolicyName": f"{name}-inline", "PolicyDocument": doc(stmts)})
         self.groups.append(g)
         return g["Arn"]
 
     def policy(self, arn_, default, others=()):
-        versions = [{"Document": default, "VersionId": "v2", "IsDefaultVersion": True}]
-        versions += [{"Document": d, "VersionId": f"v{i + 3}", "IsDefaultVersion": False} for i, d in enumerate(others)]
-        self.policies.append({"PolicyName": arn_.rsplit("/", 1)[-1], "Arn": arn_, "Path": "/",
-                              "DefaultVersionId": "v2", "PolicyVersionList": versions})
+        versions = [{"Document": default, "VersionId": "v2", "IsDefaultVersion": True,
+                     "CreateDate": "2026-01-05T10:00:00Z"}]
+        versions += [{"Document": d, "VersionId": f"v{i + 3}", "IsDefaultVersion": False,
+                      "CreateDate": "2026-01-04T10:00:00Z"} for i, d in enumerate(others)]
+        self.policies.append({"PolicyName": arn_.rsplit("/", 1)[-1], "PolicyId": f"ANPA{len(self.policies):017d}",
+                              "Arn": arn_, "Path": "/", "DefaultVersionId": "v2", "AttachmentCount": 1,
+                              "PermissionsBoundaryUsageCount": 0, "IsAttachable": True,
+                              "CreateDate": "2026-01-05T10:00:00Z", "UpdateDate": "2026-01-05T10:00:00Z",
+                              "PolicyVersionList": versions})
         return arn_
 
     def dump(self):

@@ -355,3 +355,59 @@ fn gcp_role_update_on_a_role_bound_to_oneself() {
         gcp_role_updates(&ws)
     );
 }
+
+/// `--now` decides time conditions for `paths`, `audit` and `check`: a grant
+/// only to sessions issued before 2020 is a conditional path when time is
+/// left open, and no path at a present time; a time that is not one is a
+/// usage error.
+#[test]
+fn now_decides_time_conditions_on_the_command_line() {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../corpus/escalation/aws/iam-001.json");
+    let run = |now: &str| {
+        assert_cmd::Command::cargo_bin("iamx")
+            .unwrap()
+            .args(["--format", "json", "paths"])
+            .arg(&file)
+            .args(["--from", "ctl2-iam-001", "--now", now])
+            .output()
+            .unwrap()
+    };
+    let open = run("open");
+    assert!(open.status.success());
+    let paths: serde_json::Value = serde_json::from_slice(&open.stdout).unwrap();
+    let text = paths.to_string();
+    assert!(
+        text.contains("aws:TokenIssueTime") && text.contains("iam-001:"),
+        "{text}"
+    );
+    let now = run("2026-12-01T00:00:00Z");
+    let paths: serde_json::Value = serde_json::from_slice(&now.stdout).unwrap();
+    assert!(!paths.to_string().contains("iam-001:"), "{paths}");
+    let bad = run("yesterday");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--now"));
+    let audit = assert_cmd::Command::cargo_bin("iamx")
+        .unwrap()
+        .args(["--format", "json", "audit"])
+        .arg(&file)
+        .args(["--now", "open"])
+        .output()
+        .unwrap();
+    assert!(audit.status.success());
+    let a: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
+    assert!(
+        a.to_string().contains("ctl2-iam-001"),
+        "open time: the control is a conditional admin-equivalent"
+    );
+    let audit = assert_cmd::Command::cargo_bin("iamx")
+        .unwrap()
+        .args(["--format", "json", "audit"])
+        .arg(&file)
+        .args(["--now", "2026-12-01T00:00:00Z"])
+        .output()
+        .unwrap();
+    let a: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
+    let admins = a["admins"].to_string();
+    assert!(!admins.contains("ctl2-iam-001"), "{admins}");
+}

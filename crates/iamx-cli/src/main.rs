@@ -236,6 +236,8 @@ enum Command {
         /// given, else in the current one).
         #[arg(long, value_name = "FILE")]
         assertions: Option<PathBuf>,
+        #[command(flatten)]
+        when: WhenArgs,
     },
     /// Decide a request against the loaded inputs, or the requests of a request file.
     Eval {
@@ -454,7 +456,11 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         ));
     }
     match &cli.command {
-        Command::Check { paths, assertions } => cmd_check(cli, paths, assertions.as_deref()),
+        Command::Check {
+            paths,
+            assertions,
+            when,
+        } => cmd_check(cli, paths, assertions.as_deref(), when),
         Command::Translate { .. } => cmd_translate(cli),
         Command::Compare {
             items,
@@ -2148,6 +2154,7 @@ fn cmd_check(
     cli: &Cli,
     paths: &[PathBuf],
     assertions: Option<&std::path::Path>,
+    when: &WhenArgs,
 ) -> Result<(), Failure> {
     use iamx::check;
     let file = match assertions {
@@ -2204,6 +2211,7 @@ fn cmd_check(
         today: check::today(),
         base_dir: base,
         catalog: None,
+        escalation: when.options()?,
     };
     let mut report = check::run(&ws, &parsed, &opts);
     report.assertions_file = name;

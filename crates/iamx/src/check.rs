@@ -353,6 +353,9 @@ pub struct CheckOptions {
     pub base_dir: PathBuf,
     /// The action catalog (`None`: the workspace's, else the built-in one).
     pub catalog: Option<Arc<iamx_catalog::Catalog>>,
+    /// How `no-escalation-path` decides conditions (context and present
+    /// time; the default leaves both open).
+    pub escalation: iamx_analysis::escalation::Options,
 }
 
 impl Default for CheckOptions {
@@ -362,6 +365,7 @@ impl Default for CheckOptions {
             today: today(),
             base_dir: PathBuf::from("."),
             catalog: None,
+            escalation: iamx_analysis::escalation::Options::default(),
         }
     }
 }
@@ -470,7 +474,7 @@ fn evaluate(
                     azure: &ws.azure,
                     catalog,
                 };
-                iamx_analysis::graph::build(&inp)
+                iamx_analysis::graph::build_with(&inp, &opts.escalation)
             });
             rbac::no_escalation(ws, a, g)
         }
