@@ -105,19 +105,8 @@ pub fn decide_each<'a>(
 /// `service` match `action_lc`, over every policy of the program (one
 /// program's statements always line up the same way).
 fn statements_matched(prog: &iamx_model::AwsProgram, service: &str, action_lc: &str) -> Vec<bool> {
-    fn levels(l: &Option<Vec<iamx_model::OrgLevel>>) -> impl Iterator<Item = &Arc<Policy>> {
-        l.iter().flatten().flat_map(|x| x.policies.iter())
-    }
-    let policies = prog
-        .identity
-        .iter()
-        .chain(prog.boundaries.iter())
-        .chain(prog.session.iter())
-        .chain(levels(&prog.scps))
-        .chain(levels(&prog.rcps))
-        .chain(prog.resource_policy.iter());
     let mut out = Vec::new();
-    for pol in policies {
+    for pol in prog.policies() {
         for i in pol.candidates(service) {
             out.push(
                 pol.statements

@@ -179,7 +179,7 @@ fn build_aws(
             edge(
                 EdgeKind::CanAssume,
                 Some("sts:AssumeRole".into()),
-                Some("sts-001: assume a role whose trust policy admits the caller".into()),
+                crate::technique::find("sts-001").map(|t| format!("{}: {}", t.id, t.name)),
                 cond,
             ),
         );

@@ -119,6 +119,21 @@ pub struct AwsProgram {
 }
 
 impl AwsProgram {
+    /// Every policy of the program, in a fixed order: identity, boundaries,
+    /// session, SCP levels, RCP levels, resource policy.
+    pub fn policies(&self) -> impl Iterator<Item = &Arc<Policy>> {
+        fn levels(l: &Option<Vec<OrgLevel>>) -> impl Iterator<Item = &Arc<Policy>> {
+            l.iter().flatten().flat_map(|x| x.policies.iter())
+        }
+        self.identity
+            .iter()
+            .chain(self.boundaries.iter())
+            .chain(self.session.iter())
+            .chain(levels(&self.scps))
+            .chain(levels(&self.rcps))
+            .chain(self.resource_policy.iter())
+    }
+
     /// A program of identity policies alone: no boundary, session,
     /// organisation or resource policy.
     pub fn identity_only(identity: Vec<Arc<Policy>>) -> AwsProgram {

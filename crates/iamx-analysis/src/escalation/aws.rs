@@ -8,8 +8,8 @@ use super::{Admin, Facts, Grant, Options, Rewrite, Step, TargetSet};
 use crate::technique::{self, Effect, Precondition, TargetKind, Technique};
 use iamx_aws::AwsEnvironment;
 use iamx_model::{
-    AwsProgram, Condition, Context, Decision, Effect as StEffect, Outcome, Pattern, Policy,
-    Principal, PrincipalEntry, PrincipalKind, Tri, Value, evaluate,
+    AwsProgram, Condition, Context, Decision, Effect as StEffect, Pattern, Policy, Principal,
+    PrincipalEntry, PrincipalKind, Tri, Value, evaluate,
 };
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -20,11 +20,7 @@ use std::sync::Arc;
 type Grade = Option<Option<String>>;
 
 fn grade(d: &Decision) -> Grade {
-    match &d.outcome {
-        Outcome::Allowed => Some(None),
-        Outcome::Unknown(r) => Some(Some(r.to_string())),
-        _ => None,
-    }
+    crate::grade(d).map(|(conditional, why)| if conditional { why } else { None })
 }
 
 /// Both grades hold: the first condition stands for the pair.
@@ -102,18 +98,6 @@ fn clauses_on<'c>(c: &'c Condition, key_lc: &str, out: &mut Vec<&'c iamx_model::
     }
 }
 
-fn program_policies(prog: &AwsProgram) -> impl Iterator<Item = &Arc<Policy>> {
-    fn levels(l: &Option<Vec<iamx_model::OrgLevel>>) -> impl Iterator<Item = &Arc<Policy>> {
-        l.iter().flatten().flat_map(|x| x.policies.iter())
-    }
-    prog.identity
-        .iter()
-        .chain(prog.boundaries.iter())
-        .chain(prog.session.iter())
-        .chain(levels(&prog.scps))
-        .chain(prog.resource_policy.iter())
-}
-
 /// Decides `action` on `resource` for `p`. With a present time, a request
 /// that depends on `aws:TokenIssueTime` is decided for every issue time a
 /// session in use now can have (absent for long-term keys, or in the last
@@ -138,7 +122,7 @@ fn decide(
         return g;
     }
     let mut clauses = Vec::new();
-    for pol in program_policies(&prog) {
+    for pol in prog.policies() {
         for st in &pol.statements {
             clauses_on(&st.condition, "aws:tokenissuetime", &mut clauses);
         }
@@ -189,7 +173,7 @@ impl ActionView {
         let service = action_lc.split_once(':').map_or("", |(s, _)| s);
         let mut elements = Vec::new();
         let mut by_arn = true;
-        for pol in program_policies(prog) {
+        for pol in prog.policies() {
             for i in pol.candidates(service) {
                 let Some(st) = pol.statements.get(i) else {
                     continue;
@@ -425,7 +409,8 @@ struct Caller<'e> {
     ident: Vec<Arc<Policy>>,
     views: HashMap<String, ActionView>,
     by_class: HashMap<(String, Vec<u8>, Option<&'static str>), Grade>,
-    somewhere: HashMap<String, Grade>,
+    /// (action, ARN pattern) → grade.
+    somewhere: HashMap<(String, String), Grade>,
 }
 
 impl<'e> Caller<'e> {
@@ -470,7 +455,8 @@ impl<'e> Caller<'e> {
     /// caller's statements that name it each stand for what they match,
     /// and the template for `*`.
     fn somewhere(&mut self, action: &str, template: &str) -> Grade {
-        if let Some(g) = self.somewhere.get(action) {
+        let key = (action.to_owned(), template.to_owned());
+        if let Some(g) = self.somewhere.get(&key) {
             return g.clone();
         }
         let lc = action.to_ascii_lowercase();
@@ -511,7 +497,7 @@ impl<'e> Caller<'e> {
                 break;
             }
         }
-        self.somewhere.insert(action.to_owned(), best.clone());
+        self.somewhere.insert(key, best.clone());
         best
     }
 }
@@ -807,24 +793,23 @@ fn holders(env: &AwsEnvironment, targets: &Targets<'_>, opts: &Options, facts: &
         env.resolve_principal(&mut p);
         Some(p)
     };
-    let mut capped: HashMap<String, Grade> = HashMap::new();
-    let all: BTreeSet<String> = wanted
+    // what a rewrite of anything would leave each holder, within its caps
+    let rewritable: BTreeSet<String> = wanted
         .iter()
         .filter(|(_, grant)| **grant == Grant::Anything)
         .filter_map(|(i, _)| facts.sets.get(*i))
         .flat_map(|s| s.members.iter().flat_map(|m| holders_of(m)))
         .collect();
-    let graded: Vec<(String, Grade)> = all
+    let capped: HashMap<String, Grade> = rewritable
         .into_par_iter()
         .map(|h| {
             let g = principal(&h).and_then(|p| {
-                let all = allow_all();
-                full_access(env, &p, opts, Some(&move |_| vec![all.clone()]))
+                let any = allow_all();
+                full_access(env, &p, opts, Some(&move |_| vec![any.clone()]))
             });
             (h, g)
         })
         .collect();
-    capped.extend(graded);
     for (i, grant) in wanted {
         let Some(set) = facts.sets.get_mut(i) else {
             continue;

@@ -212,15 +212,11 @@ fn set_node(g: &mut PermissionGraph, lay: &Layout<'_>, set: &TargetSet) -> NodeI
     id
 }
 
-fn admin_node(g: &mut PermissionGraph, cloud: Cloud, scope: &str) -> NodeId {
-    crate::graph::admin_node(g, cloud, scope)
-}
-
 /// Lays the admins and steps of `facts` into `g`.
 pub fn lay_out_steps(g: &mut PermissionGraph, lay: &Layout<'_>, facts: &Facts) {
     for a in &facts.admins {
         let pn = (lay.node)(g, &a.principal);
-        let an = admin_node(g, lay.cloud, &a.scope);
+        let an = crate::graph::admin_node(g, lay.cloud, &a.scope);
         let mut e = Edge::new(EdgeKind::AdminOf).with_permission(a.permission.clone());
         e.condition.clone_from(&a.condition);
         g.add_edge(pn, an, e);
@@ -378,7 +374,7 @@ pub fn lay_out_rewrites(g: &mut PermissionGraph, lay: &Layout<'_>, facts: &Facts
                 } else {
                     format!(", held through {}", labels.join(" → "))
                 };
-                let an = admin_node(g, lay.cloud, &(lay.scope_of)(&holder.0));
+                let an = crate::graph::admin_node(g, lay.cloud, &(lay.scope_of)(&holder.0));
                 merged.push(x, an, entry(via, conds, holder));
             } else {
                 // principals that act both as the caller and as a holder
@@ -398,7 +394,7 @@ pub fn lay_out_rewrites(g: &mut PermissionGraph, lay: &Layout<'_>, facts: &Facts
                         l1.join(" → "),
                         l2.join(" → ")
                     );
-                    let an = admin_node(g, lay.cloud, &(lay.scope_of)(&holder.0));
+                    let an = crate::graph::admin_node(g, lay.cloud, &(lay.scope_of)(&holder.0));
                     merged.push(
                         *p,
                         an,
