@@ -123,20 +123,41 @@ fn aws_pass_role_honours_passed_to_service() {
     assert!(found.iter().all(|(t, _)| t != "lambda-001"), "{found:?}");
 }
 
-/// `corpus/escalation/aws`: every environment's principals get the answer
+/// The texts of a corpus case: the file itself, or every file of its folder.
+fn case_files(path: &std::path::Path) -> Vec<(String, String)> {
+    if path.is_dir() {
+        let mut v: Vec<(String, String)> = std::fs::read_dir(path)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| {
+                (
+                    p.display().to_string(),
+                    std::fs::read_to_string(&p).unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    } else {
+        vec![(
+            path.display().to_string(),
+            std::fs::read_to_string(path).unwrap(),
+        )]
+    }
+}
+
+/// `corpus/escalation/CLOUD`: every environment's principals get the answer
 /// `expected.json` gives them from `paths … --to admin`, every positive's
-/// path names its entry, and the paths are snapshotted.
-#[test]
-fn aws_escalation_corpus() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/escalation/aws");
+/// path names its entry; returns the first path of every positive, for a
+/// snapshot.
+fn escalation_corpus(cloud: &str, catalog: &[iamx::analysis::technique::Technique]) -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../corpus/escalation")
+        .join(cloud);
     let expected: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
     let cases = expected["cases"].as_object().unwrap();
-    assert_eq!(
-        cases.len(),
-        iamx::analysis::technique::aws().unwrap().len(),
-        "one environment per entry"
-    );
+    assert_eq!(cases.len(), catalog.len(), "one environment per entry");
     let opts = iamx::analysis::escalation::Options {
         now: iamx::model::value::parse_date("2026-12-01T00:00:00Z").map(|ms| ms / 1000),
         ..Default::default()
@@ -145,8 +166,7 @@ fn aws_escalation_corpus() {
     let mut report = String::new();
     let (mut compared, mut positives, mut controls) = (0, 0, 0);
     for (file, principals) in cases {
-        let text = std::fs::read_to_string(dir.join(file)).unwrap();
-        let ws = workspace(vec![(file.clone(), text)]);
+        let ws = workspace(case_files(&dir.join(file)));
         let inp = ws.inputs(&builtin);
         let g = iamx::analysis::graph::build_with(&inp, &opts);
         let id = file.trim_end_matches(".json");
@@ -169,9 +189,9 @@ fn aws_escalation_corpus() {
                 serde_json::to_string(&ps).unwrap()
             );
             compared += 1;
-            if p.starts_with("pos-") {
+            let positive = p.starts_with("pos-") || p.starts_with("user:pos-");
+            if positive {
                 positives += 1;
-                let catalog = iamx::analysis::technique::aws().unwrap();
                 let t = catalog.iter().find(|t| t.id == id).unwrap();
                 let ids: Vec<&str> = if t.composed_of.is_empty() {
                     vec![id]
@@ -212,10 +232,22 @@ fn aws_escalation_corpus() {
     }
     assert_eq!(compared, positives + controls);
     assert!(
-        positives >= 66 && controls >= 66,
+        positives >= catalog.len() && controls >= catalog.len(),
         "{positives} positives, {controls} controls"
     );
+    report
+}
+
+#[test]
+fn aws_escalation_corpus() {
+    let report = escalation_corpus("aws", iamx::analysis::technique::aws().unwrap());
     insta::assert_snapshot!("aws_escalation_corpus_paths", report);
+}
+
+#[test]
+fn gcp_escalation_corpus() {
+    let report = escalation_corpus("gcp", iamx::analysis::technique::gcp().unwrap());
+    insta::assert_snapshot!("gcp_escalation_corpus_paths", report);
 }
 
 /// Every escalation step of every corpus graph replays through the concrete
@@ -327,10 +359,13 @@ fn gcp_files(dev_role_perms: &[&str], deny: bool) -> Vec<(String, String)> {
 }
 
 fn gcp_role_updates(ws: &Workspace) -> Vec<(String, String)> {
-    iamx::analysis::gcp::escalations(&ws.gcp)
+    let opts = iamx::analysis::escalation::Options::default();
+    iamx::analysis::escalation::gcp::facts(&ws.gcp, &opts)
+        .unwrap()
+        .admins
         .into_iter()
         .filter(|e| e.permission == "iam.roles.update")
-        .map(|e| (e.from, e.to))
+        .map(|e| (e.principal, format!("admin:{}", e.scope)))
         .collect()
 }
 

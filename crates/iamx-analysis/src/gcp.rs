@@ -1,7 +1,9 @@
 //! GCP: who-can and what-can over members, groups, inherited bindings and
 //! impersonated service accounts; admin-equivalence; escalation techniques.
 
-use crate::{Access, ActionAccess, Inputs, grade};
+use crate::escalation::{Grade, and, grade};
+use crate::technique::{Effect as TechEffect, TargetKind, Technique};
+use crate::{Access, ActionAccess, Inputs};
 use iamx_gcp::GcpEnvironment;
 use iamx_model::gcp::{GcpProgram, RoleGrant, evaluate_gcp};
 use iamx_model::{Context, Decision, Effect, Request};
@@ -50,9 +52,10 @@ fn kind_of(member: &str) -> &'static str {
 /// The full resource name of a service account.
 pub fn service_account_resource(member: &str) -> Option<String> {
     let email = member.strip_prefix("serviceAccount:")?;
-    let project = email
-        .split_once('@')
-        .and_then(|(_, d)| d.strip_suffix(".iam.gserviceaccount.com"))
+    let project = iamx_gcp::names::account_project(email);
+    let project = project
+        .as_deref()
+        .and_then(|p| p.strip_prefix("projects/"))
         .unwrap_or("-");
     Some(format!(
         "//iam.googleapis.com/projects/{project}/serviceAccounts/{email}"
@@ -85,8 +88,23 @@ pub fn program(
     Ok((req, prog))
 }
 
+/// [`program`], with the request keys of `ctx` added (keys the inputs set
+/// on the resource stay).
+pub fn program_in(
+    env: &GcpEnvironment,
+    member: &str,
+    resource: &str,
+    ctx: &Context,
+) -> Result<(Request, GcpProgram), String> {
+    let (mut req, prog) = program(env, member, resource)?;
+    for (k, v) in ctx.iter() {
+        req.context.insert(k, v.clone());
+    }
+    Ok((req, prog))
+}
+
 /// Decides `permission` with `req` (its action is overwritten).
-fn decide(prog: &GcpProgram, req: &mut Request, permission: &str) -> Decision {
+pub(crate) fn decide(prog: &GcpProgram, req: &mut Request, permission: &str) -> Decision {
     permission.clone_into(&mut req.action);
     evaluate_gcp(prog, req)
 }
@@ -170,7 +188,7 @@ fn access_of(
     let mut grants = BTreeSet::new();
     for perm in perms {
         let d = decide(&prog, &mut req, &perm);
-        if let Some((conditional, condition)) = grade(&d) {
+        if let Some((conditional, condition)) = crate::grade(&d) {
             let (v, g) = chains(&prog, member, resource, &d);
             via.extend(v);
             grants.extend(g);
@@ -205,6 +223,9 @@ pub struct Reach<'a> {
     /// [`principals`], in order.
     pub principals: Vec<String>,
     by_identity: HashMap<String, Vec<usize>>,
+    /// Service account email → the name the inputs attach its policy or
+    /// asset under (`projects/ID`, `projects/NUMBER` or `-` in front).
+    account_names: HashMap<String, String>,
 }
 
 /// Principals, as indices into [`Reach::principals`].
@@ -220,7 +241,8 @@ pub enum Holders {
 }
 
 impl Holders {
-    fn add(&mut self, more: &Holders) {
+    /// Adds `more`.
+    pub fn add(&mut self, more: &Holders) {
         match more {
             Holders::None => {}
             Holders::All => *self = Holders::All,
@@ -274,10 +296,43 @@ impl<'a> Reach<'a> {
                 by_identity.entry(id).or_default().push(i);
             }
         }
+        let mut account_names: HashMap<String, String> = HashMap::new();
+        for key in env.allow.keys().chain(env.asset_types.keys()) {
+            let Some((_, id)) = key
+                .strip_prefix("//iam.googleapis.com/projects/")
+                .and_then(|r| r.rsplit_once("/serviceAccounts/"))
+            else {
+                continue;
+            };
+            let email = if id.contains('@') {
+                Some(id.to_owned())
+            } else {
+                env.alias(key)
+                    .and_then(|a| a.rsplit('/').next())
+                    .filter(|e| e.contains('@'))
+                    .map(str::to_owned)
+            };
+            if let Some(e) = email {
+                account_names
+                    .entry(e.to_ascii_lowercase())
+                    .or_insert_with(|| key.clone());
+            }
+        }
         Reach {
             env,
             principals,
             by_identity,
+            account_names,
+        }
+    }
+
+    /// The resource name of a `serviceAccount:…` member: the one the inputs
+    /// use for it, else [`service_account_resource`].
+    pub fn account_resource(&self, member: &str) -> Option<String> {
+        let email = member.strip_prefix("serviceAccount:")?;
+        match self.account_names.get(&email.to_ascii_lowercase()) {
+            Some(k) => Some(iamx_gcp::names::full(k)),
+            None => service_account_resource(member),
         }
     }
 
@@ -364,63 +419,244 @@ impl<'a> Reach<'a> {
     }
 }
 
-const IMPERSONATE: [&str; 5] = [
+/// The permissions of the IAM Credentials API, which a chain of delegates
+/// may serve (<https://cloud.google.com/iam/docs/create-short-lived-credentials-delegated>):
+/// a service account key is not made through a chain.
+const CREDENTIALS_API: [&str; 3] = [
     "iam.serviceAccounts.getAccessToken",
     "iam.serviceAccounts.signBlob",
     "iam.serviceAccounts.signJwt",
-    "iam.serviceAccounts.implicitDelegation",
-    "iam.serviceAccountKeys.create",
 ];
 
-/// An impersonation edge: (member, service account member, permission, condition).
-pub type Impersonation = (String, String, String, Option<String>);
+/// A way a member gets to act as a service account.
+#[derive(Clone, Debug)]
+pub struct Impersonation {
+    /// The member.
+    pub from: String,
+    /// The `serviceAccount:…` member it acts as.
+    pub to: String,
+    /// The catalog entry (for a chain, the delegation's).
+    pub technique: &'static Technique,
+    /// For a chain: the delegates, in order, and the last one's entry.
+    pub delegates: Vec<String>,
+    /// For a chain: how the last delegate acts as the target.
+    pub last: Option<&'static Technique>,
+    /// The condition, if any.
+    pub condition: Option<String>,
+}
+
+impl Impersonation {
+    /// The permissions it uses, joined with ` + `.
+    pub fn permission(&self) -> String {
+        match self.last {
+            Some(l) => format!(
+                "{} + {}",
+                self.technique.permission_text(),
+                l.permission_text()
+            ),
+            None => self.technique.permission_text(),
+        }
+    }
+
+    /// What it does, in words.
+    pub fn text(&self) -> String {
+        match (self.last, self.delegates.as_slice()) {
+            (Some(l), ds) if !ds.is_empty() => {
+                format!("{} through the delegates {}", l.name, ds.join(" → "))
+            }
+            _ => self.technique.name.clone(),
+        }
+    }
+}
+
+/// One step to a service account (its index), by an entry, under a condition.
+type Hop = (usize, &'static Technique, Option<String>);
 
 /// Service accounts each principal can impersonate.
 pub fn impersonation_edges(env: &GcpEnvironment) -> Vec<Impersonation> {
-    impersonations(&Reach::new(env), None)
+    impersonations(&Reach::new(env), None, &Context::new())
 }
 
-/// Who can impersonate the service accounts `only` (every one when `None`).
-fn impersonations(reach: &Reach<'_>, only: Option<&BTreeSet<String>>) -> Vec<Impersonation> {
+/// Who can act as the service accounts `only` (every one when `None`), by
+/// the catalog's act-as entries on a service account and through chains of
+/// delegates: a member with `implicitDelegation` on B may have B's token
+/// requests made for it (and B's delegates' in turn); it does not get B's
+/// own permissions.
+pub fn impersonations(
+    reach: &Reach<'_>,
+    only: Option<&BTreeSet<String>>,
+    ctx: &Context,
+) -> Vec<Impersonation> {
     let env = reach.env;
-    let at = reach.holders_at(Some(&IMPERSONATE));
-    let n = reach.principals.len();
-    let sas: Vec<&String> = reach
-        .principals
+    let Ok(catalog) = crate::technique::gcp() else {
+        return Vec::new();
+    };
+    let entries: Vec<&'static Technique> = catalog
         .iter()
-        .filter(|m| m.starts_with("serviceAccount:") && only.is_none_or(|o| o.contains(*m)))
+        .filter(|t| {
+            matches!(t.effect, TechEffect::ActAs | TechEffect::Delegate)
+                && t.target == TargetKind::ServiceAccount
+                && t.permissions.iter().all(|p| p.on == "target")
+        })
         .collect();
-    sas.par_iter()
-        .flat_map_iter(|sa| {
+    let perms: Vec<&str> = entries
+        .iter()
+        .flat_map(|t| t.permissions.iter().map(|p| p.action.as_str()))
+        .collect();
+    let at = reach.holders_at(Some(&perms));
+    let n = reach.principals.len();
+    let sas: Vec<usize> = (0..n)
+        .filter(|i| {
+            reach
+                .principals
+                .get(*i)
+                .is_some_and(|m| m.starts_with("serviceAccount:"))
+        })
+        .collect();
+    // (caller, service account, entry, condition)
+    let direct: Vec<(usize, usize, &'static Technique, Option<String>)> = sas
+        .par_iter()
+        .flat_map_iter(|&sa| {
             let mut out = Vec::new();
-            let Some(res) = service_account_resource(sa) else {
+            let Some(sa_m) = reach.principals.get(sa) else {
+                return out;
+            };
+            let Some(res) = reach.account_resource(sa_m) else {
                 return out;
             };
             for i in reach.candidates(&at, &res).indices(n) {
+                if i == sa {
+                    continue;
+                }
                 let Some(m) = reach.principals.get(i) else {
                     continue;
                 };
-                if m == *sa {
-                    continue;
-                }
-                let Ok((mut req, prog)) = program(env, m, &res) else {
+                let Ok((mut req, prog)) = program_in(env, m, &res, ctx) else {
                     continue;
                 };
-                for perm in IMPERSONATE {
-                    if let Some((c, why)) = grade(&decide(&prog, &mut req, perm)) {
-                        out.push((
-                            m.clone(),
-                            (*sa).clone(),
-                            perm.to_owned(),
-                            if c { why } else { None },
-                        ));
-                        break;
+                for t in &entries {
+                    let mut g: Grade = Some(None);
+                    for p in &t.permissions {
+                        g = and(g, grade(&decide(&prog, &mut req, &p.action)));
+                        if g.is_none() {
+                            break;
+                        }
+                    }
+                    if let Some(cond) = g {
+                        out.push((i, sa, *t, cond));
                     }
                 }
             }
             out
         })
-        .collect()
+        .collect();
+    let name = |i: usize| reach.principals.get(i).cloned().unwrap_or_default();
+    let wanted =
+        |sa: usize| only.is_none_or(|o| reach.principals.get(sa).is_some_and(|m| o.contains(m)));
+    let mut out: Vec<Impersonation> = direct
+        .iter()
+        .filter(|(_, sa, t, _)| t.effect == TechEffect::ActAs && wanted(*sa))
+        .map(|(i, sa, t, cond)| Impersonation {
+            from: name(*i),
+            to: name(*sa),
+            technique: t,
+            delegates: Vec::new(),
+            last: None,
+            condition: cond.clone(),
+        })
+        .collect();
+    // chains: breadth first over the delegation steps from each caller
+    let mut delegation: HashMap<usize, Vec<Hop>> = HashMap::new();
+    let mut credential: HashMap<usize, Vec<Hop>> = HashMap::new();
+    for (i, sa, t, cond) in &direct {
+        if t.effect == TechEffect::Delegate {
+            delegation
+                .entry(*i)
+                .or_default()
+                .push((*sa, t, cond.clone()));
+        } else if t
+            .permissions
+            .iter()
+            .all(|p| CREDENTIALS_API.contains(&p.action.as_str()))
+        {
+            credential
+                .entry(*i)
+                .or_default()
+                .push((*sa, t, cond.clone()));
+        }
+    }
+    let mut starts: Vec<usize> = delegation.keys().copied().collect();
+    starts.sort_unstable();
+    for a in starts {
+        // delegate → (previous delegate or the caller, entry, condition)
+        let mut back: HashMap<usize, (usize, &'static Technique, Option<String>)> = HashMap::new();
+        let mut queue = std::collections::VecDeque::from([a]);
+        while let Some(b) = queue.pop_front() {
+            for (c, t, cond) in delegation.get(&b).into_iter().flatten() {
+                if *c == a || back.contains_key(c) {
+                    continue;
+                }
+                back.insert(*c, (b, t, cond.clone()));
+                queue.push_back(*c);
+            }
+        }
+        let mut found: BTreeMap<usize, Impersonation> = BTreeMap::new();
+        let mut ds: Vec<usize> = back.keys().copied().collect();
+        ds.sort_unstable();
+        for d in ds {
+            // the chain from the caller to d
+            let mut chain = vec![d];
+            let mut conds: Vec<String> = Vec::new();
+            let mut at = d;
+            let mut first = None;
+            while let Some((prev, t, cond)) = back.get(&at) {
+                conds.extend(cond.iter().cloned());
+                first = Some(*t);
+                if *prev == a {
+                    break;
+                }
+                chain.push(*prev);
+                at = *prev;
+                if chain.len() > back.len() {
+                    break;
+                }
+            }
+            chain.reverse();
+            let Some(first) = first else {
+                continue;
+            };
+            for (target, last, cond) in credential.get(&d).into_iter().flatten() {
+                if *target == a || !wanted(*target) {
+                    continue;
+                }
+                let all = crate::escalation::join_conditions(
+                    conds.iter().cloned().chain(cond.iter().cloned()),
+                );
+                let better = match found.get(target) {
+                    None => true,
+                    Some(prev) => {
+                        prev.condition.is_some() && all.is_none()
+                            || prev.delegates.len() > chain.len()
+                    }
+                };
+                if better {
+                    found.insert(
+                        *target,
+                        Impersonation {
+                            from: name(a),
+                            to: name(*target),
+                            technique: first,
+                            delegates: chain.iter().map(|x| name(*x)).collect(),
+                            last: Some(*last),
+                            condition: all,
+                        },
+                    );
+                }
+            }
+        }
+        out.extend(found.into_values());
+    }
+    out
 }
 
 /// Who can act on a GCP resource: members directly or through groups, with
@@ -448,8 +684,8 @@ pub fn who_can(
         .collect();
     if !by_sa.is_empty() {
         let only: BTreeSet<String> = by_sa.keys().cloned().collect();
-        for i in impersonations(&reach, Some(&only)) {
-            if let Some(sa_access) = by_sa.get(&i.1) {
+        for i in impersonations(&reach, Some(&only), &Context::new()) {
+            if let Some(sa_access) = by_sa.get(&i.to) {
                 out.push(impersonated(&i, sa_access));
             }
         }
@@ -457,20 +693,24 @@ pub fn who_can(
     Ok(out)
 }
 
-/// The access of `m` through service account `sa` (impersonated with
-/// `perm`, under `cond`) that has `sa_access`.
-fn impersonated((m, sa, perm, cond): &Impersonation, sa_access: &Access) -> Access {
+/// The access of a member through a service account it impersonates, that
+/// has `sa_access`.
+fn impersonated(i: &Impersonation, sa_access: &Access) -> Access {
     Access {
         cloud: "gcp",
-        principal: m.clone(),
-        kind: kind_of(m).to_owned(),
+        principal: i.from.clone(),
+        kind: kind_of(&i.from).to_owned(),
         resource: sa_access.resource.clone(),
         actions: sa_access
             .actions
             .iter()
-            .map(|x| x.through(cond.as_ref()))
+            .map(|x| x.through(i.condition.as_ref()))
             .collect(),
-        via: vec![format!("impersonated service account {sa} ({perm})")],
+        via: vec![format!(
+            "impersonated service account {} ({})",
+            i.to,
+            i.permission()
+        )],
         grants: sa_access.grants.clone(),
     }
 }
@@ -485,16 +725,16 @@ pub fn access_of_members(inp: &Inputs<'_>, targets: &[(String, String)]) -> Vec<
         return Vec::new();
     }
     let members: BTreeSet<&str> = targets.iter().map(|(_, m)| m.as_str()).collect();
-    let imps: Vec<Impersonation> = impersonations(&Reach::new(env), None)
+    let imps: Vec<Impersonation> = impersonations(&Reach::new(env), None, &Context::new())
         .into_iter()
-        .filter(|i| members.contains(i.0.as_str()))
+        .filter(|i| members.contains(i.from.as_str()))
         .collect();
     targets
         .par_iter()
         .flat_map_iter(|(resource, member)| {
             let mut out: Vec<Access> = access_of(env, member, resource, None).into_iter().collect();
-            for i in imps.iter().filter(|i| i.0 == *member) {
-                if let Some(sa_access) = access_of(env, &i.1, resource, None) {
+            for i in imps.iter().filter(|i| i.from == *member) {
+                if let Some(sa_access) = access_of(env, &i.to, resource, None) {
                     out.push(impersonated(i, &sa_access));
                 }
             }
@@ -576,254 +816,19 @@ pub fn set_iam_policy_permission(container: &str) -> &'static str {
 }
 
 /// Admin-equivalence: `member` may change the IAM policy of `container`
-/// (and so grant itself anything there). Returns the condition, if any.
-pub fn admin_of(env: &GcpEnvironment, member: &str, container: &str) -> Option<Option<String>> {
+/// (and so grant itself anything there), with the request keys of `ctx`.
+/// Returns the condition, if any.
+pub fn admin_of(
+    env: &GcpEnvironment,
+    member: &str,
+    container: &str,
+    ctx: &Context,
+) -> Option<Option<String>> {
     let full = iamx_gcp::names::full(container);
-    let (mut req, prog) = program(env, member, &full).ok()?;
+    let (mut req, prog) = program_in(env, member, &full, ctx).ok()?;
     grade(&decide(
         &prog,
         &mut req,
         set_iam_policy_permission(container),
     ))
-    .map(|(c, w)| if c { w } else { None })
-}
-
-/// An escalation step.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Escalation {
-    /// Who escalates.
-    pub from: String,
-    /// The service account gained, or `admin:<container>`.
-    pub to: String,
-    /// The enabling permission(s).
-    pub permission: String,
-    /// The technique.
-    pub technique: String,
-    /// The condition, if any.
-    pub condition: Option<String>,
-}
-
-const ACT_AS_RUNNERS: [(&str, &str); 4] = [
-    (
-        "compute.instances.create",
-        "run a VM as the service account",
-    ),
-    (
-        "cloudfunctions.functions.create",
-        "deploy a Cloud Function as the service account",
-    ),
-    (
-        "run.services.create",
-        "deploy a Cloud Run service as the service account",
-    ),
-    (
-        "cloudbuild.builds.create",
-        "run a Cloud Build as the service account",
-    ),
-];
-
-/// Escalation steps of DESIGN §3 (GCP) for every principal.
-pub fn escalations(env: &GcpEnvironment) -> Vec<Escalation> {
-    let reach = Reach::new(env);
-    let n = reach.principals.len();
-    let mut out: Vec<Escalation> = impersonations(&reach, None)
-        .into_iter()
-        .map(|(from, to, permission, condition)| Escalation {
-            technique: if permission == "iam.serviceAccountKeys.create" {
-                "create a key for the service account".into()
-            } else {
-                "impersonate the service account".into()
-            },
-            from,
-            to,
-            permission,
-            condition,
-        })
-        .collect();
-    let name = |i: usize| reach.principals.get(i);
-
-    // actAs on a service account + a way to run code as it in some project
-    let act_as_at = reach.holders_at(Some(&["iam.serviceAccounts.actAs"]));
-    let sas: Vec<&String> = reach
-        .principals
-        .iter()
-        .filter(|m| m.starts_with("serviceAccount:"))
-        .collect();
-    let act_as: Vec<(usize, &String, bool, Option<String>)> = sas
-        .par_iter()
-        .flat_map_iter(|sa| {
-            let mut v = Vec::new();
-            let Some(res) = service_account_resource(sa) else {
-                return v;
-            };
-            for i in reach.candidates(&act_as_at, &res).indices(n) {
-                let Some(m) = name(i).filter(|m| m != sa) else {
-                    continue;
-                };
-                let Ok((mut req, prog)) = program(env, m, &res) else {
-                    continue;
-                };
-                if let Some((c, w)) = grade(&decide(&prog, &mut req, "iam.serviceAccounts.actAs")) {
-                    v.push((i, *sa, c, w));
-                }
-            }
-            v
-        })
-        .collect();
-    let runner_perms: Vec<&str> = ACT_AS_RUNNERS.iter().map(|(p, _)| *p).collect();
-    let run_at = reach.holders_at(Some(&runner_perms));
-    let projects: Vec<(String, Holders)> = containers(env)
-        .into_iter()
-        .filter(|c| c.starts_with("projects/"))
-        .map(|p| {
-            let full = iamx_gcp::names::full(&p);
-            let h = reach.candidates(&run_at, &full);
-            (full, h)
-        })
-        .collect();
-    let callers: BTreeSet<usize> = act_as.iter().map(|(i, ..)| *i).collect();
-    // per caller and runner permission: the best grade over the projects
-    // (unconditional first)
-    let runs: HashMap<usize, Vec<(usize, bool, Option<String>)>> = callers
-        .into_par_iter()
-        .map(|i| {
-            let mut best: Vec<(usize, bool, Option<String>)> = Vec::new();
-            let Some(m) = name(i) else {
-                return (i, best);
-            };
-            for (full, _) in projects.iter().filter(|(_, h)| h.contains(i)) {
-                let Ok((mut req, prog)) = program(env, m, full) else {
-                    continue;
-                };
-                for (k, perm) in runner_perms.iter().enumerate() {
-                    let Some((c, w)) = grade(&decide(&prog, &mut req, perm)) else {
-                        continue;
-                    };
-                    match best.iter_mut().find(|(j, ..)| *j == k) {
-                        Some(b) if b.1 && !c => *b = (k, c, w),
-                        Some(_) => {}
-                        None => best.push((k, c, w)),
-                    }
-                }
-            }
-            (i, best)
-        })
-        .collect();
-    for (i, sa, c1, w1) in &act_as {
-        let (Some(m), Some(best)) = (name(*i), runs.get(i)) else {
-            continue;
-        };
-        for (k, c2, w2) in best {
-            let Some((perm, tech)) = ACT_AS_RUNNERS.get(*k) else {
-                continue;
-            };
-            out.push(Escalation {
-                from: m.clone(),
-                to: (*sa).clone(),
-                permission: format!("iam.serviceAccounts.actAs + {perm}"),
-                technique: (*tech).to_owned(),
-                condition: if *c1 || *c2 {
-                    w1.clone().or_else(|| w2.clone())
-                } else {
-                    None
-                },
-            });
-        }
-    }
-
-    // setIamPolicy on a container: grant oneself anything there
-    let set_at = reach.holders_at(Some(&[
-        "resourcemanager.organizations.setIamPolicy",
-        "resourcemanager.folders.setIamPolicy",
-        "resourcemanager.projects.setIamPolicy",
-    ]));
-    let all_containers = containers(env);
-    let admins: Vec<Escalation> = all_containers
-        .par_iter()
-        .flat_map_iter(|c| {
-            let full = iamx_gcp::names::full(c);
-            let mut v = Vec::new();
-            for i in reach.candidates(&set_at, &full).indices(n) {
-                let Some(m) = name(i) else {
-                    continue;
-                };
-                if let Some(cond) = admin_of(env, m, c) {
-                    v.push(Escalation {
-                        from: m.clone(),
-                        to: format!("admin:{c}"),
-                        permission: set_iam_policy_permission(c).to_owned(),
-                        technique: "grant oneself any role on the container".to_owned(),
-                        condition: cond,
-                    });
-                }
-            }
-            v
-        })
-        .collect();
-    out.extend(admins);
-    out.extend(role_updates(&reach));
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// `iam.roles.update` on a custom role bound to oneself: add any permission
-/// to it, and so hold anything where it is bound.
-fn role_updates(reach: &Reach<'_>) -> Vec<Escalation> {
-    let env = reach.env;
-    let n = reach.principals.len();
-    let update_at = reach.holders_at(Some(&["iam.roles.update"]));
-    // custom role → (where it is bound, who it is bound to)
-    let mut bound: BTreeMap<&str, Vec<(&str, Holders)>> = BTreeMap::new();
-    for (key, pols) in &env.allow {
-        for b in pols.iter().flat_map(|p| p.bindings.iter()) {
-            if !(b.role.starts_with("projects/") || b.role.starts_with("organizations/")) {
-                continue;
-            }
-            let mut who = Holders::None;
-            for m in &b.members {
-                who.add(&reach.denoted(m));
-            }
-            bound.entry(b.role.as_str()).or_default().push((key, who));
-        }
-    }
-    bound
-        .into_par_iter()
-        .flat_map_iter(|(role, places)| {
-            let mut v = Vec::new();
-            let full = format!("//iam.googleapis.com/{role}");
-            let updaters = reach.candidates(&update_at, &full);
-            for i in updaters.indices(n) {
-                let Some(m) = reach.principals.get(i) else {
-                    continue;
-                };
-                let mine: Vec<&str> = places
-                    .iter()
-                    .filter(|(_, who)| who.contains(i))
-                    .map(|(k, _)| *k)
-                    .collect();
-                if mine.is_empty() {
-                    continue;
-                }
-                let Ok((mut req, prog)) = program(env, m, &full) else {
-                    continue;
-                };
-                let Some((c, w)) = grade(&decide(&prog, &mut req, "iam.roles.update")) else {
-                    continue;
-                };
-                for k in mine {
-                    v.push(Escalation {
-                        from: m.clone(),
-                        to: format!("admin:{k}"),
-                        permission: "iam.roles.update".to_owned(),
-                        technique: format!(
-                            "add any permission to the custom role {role}, bound to oneself"
-                        ),
-                        condition: if c { w.clone() } else { None },
-                    });
-                }
-            }
-            v
-        })
-        .collect()
 }

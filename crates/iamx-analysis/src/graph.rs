@@ -50,14 +50,14 @@ pub fn admin_node(g: &mut PermissionGraph, cloud: Cloud, scope: &str) -> NodeId 
 struct Facts {
     assume: Vec<(String, String, Option<String>)>,
     aws: crate::escalation::Facts,
-    gcp_escalations: Vec<crate::gcp::Escalation>,
+    gcp: crate::escalation::Facts,
     azure_escalations: Vec<crate::azure::Escalation>,
 }
 
 impl Facts {
     fn ask(inp: &Inputs<'_>, opts: &crate::escalation::Options) -> Facts {
         let env = inp.aws;
-        let ((assume, aws), (gcp_escalations, azure_escalations)) = rayon::join(
+        let ((assume, aws), (gcp, azure_escalations)) = rayon::join(
             || {
                 rayon::join(
                     || crate::aws::assume_edges(env),
@@ -66,7 +66,7 @@ impl Facts {
             },
             || {
                 rayon::join(
-                    || crate::gcp::escalations(inp.gcp),
+                    || crate::escalation::gcp::facts(inp.gcp, opts).unwrap_or_default(),
                     || crate::azure::escalations(inp.azure),
                 )
             },
@@ -74,7 +74,7 @@ impl Facts {
         Facts {
             assume,
             aws,
-            gcp_escalations,
+            gcp,
             azure_escalations,
         }
     }
@@ -91,7 +91,7 @@ pub fn build_with(inp: &Inputs<'_>, opts: &crate::escalation::Options) -> Permis
     let facts = Facts::ask(inp, opts);
     let mut g = PermissionGraph::new();
     build_aws(inp, &mut g, facts.assume, &facts.aws);
-    build_gcp(inp, &mut g, facts.gcp_escalations);
+    build_gcp(inp, &mut g, &facts.gcp);
     build_azure(inp, &mut g, facts.azure_escalations);
     g
 }
@@ -238,7 +238,7 @@ fn gcp_kind(member: &str) -> NodeKind {
     }
 }
 
-fn build_gcp(inp: &Inputs<'_>, g: &mut PermissionGraph, escalations: Vec<crate::gcp::Escalation>) {
+fn build_gcp(inp: &Inputs<'_>, g: &mut PermissionGraph, facts: &crate::escalation::Facts) {
     let env = inp.gcp;
     let c = Cloud::Gcp;
     for (child, parent) in &env.parents {
@@ -347,28 +347,15 @@ fn build_gcp(inp: &Inputs<'_>, g: &mut PermissionGraph, escalations: Vec<crate::
             }
         }
     }
-    for e in escalations {
-        let from = node(g, c, gcp_kind(&e.from), &e.from, &e.from);
-        let to = match e.to.strip_prefix("admin:") {
-            Some(scope) => admin_node(g, c, scope),
-            None => node(g, c, gcp_kind(&e.to), &e.to, &e.to),
-        };
-        let kind = if e.technique.starts_with("impersonate") {
-            EdgeKind::CanImpersonate
-        } else {
-            EdgeKind::Escalates
-        };
-        let kind = if e.to.starts_with("admin:") {
-            EdgeKind::AdminOf
-        } else {
-            kind
-        };
-        g.add_edge(
-            from,
-            to,
-            edge(kind, Some(e.permission), Some(e.technique), e.condition),
-        );
-    }
+    let node_of = |g: &mut PermissionGraph, m: &str| node(g, c, gcp_kind(m), m, m);
+    let same = |s: &str| s.to_owned();
+    let lay = crate::escalation::Layout {
+        cloud: c,
+        node: &node_of,
+        scope_of: &same,
+        label_of: &same,
+    };
+    crate::escalation::lay_out_steps(g, &lay, facts);
 }
 
 /// The `serviceAccount:EMAIL` member of a service-account resource (by email

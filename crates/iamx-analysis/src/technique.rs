@@ -25,6 +25,10 @@ pub enum Effect {
     ReachExisting,
     /// Two entries in sequence; found by composing them.
     Composite,
+    /// The caller may name the target in a chain of delegates (GCP
+    /// `implicitDelegation`): it gains the target's own token-minting
+    /// steps, not the target's permissions.
+    Delegate,
 }
 
 /// The kind of principal, group or policy a technique acts on.
@@ -35,6 +39,12 @@ pub enum TargetKind {
     Role,
     Group,
     Policy,
+    /// A GCP service account.
+    ServiceAccount,
+    /// A GCP organization, folder or project.
+    Container,
+    /// A GCP custom role.
+    CustomRole,
 }
 
 /// A condition on the caller or the target that iamx checks.
@@ -98,6 +108,10 @@ pub struct Technique {
     /// For `composite`: the entries it is made of, in order.
     #[serde(default)]
     pub composed_of: Vec<String>,
+    /// For GCP `run-code-as` entries whose service runs as its own account:
+    /// that account's email, `{number}` the project's number.
+    #[serde(default)]
+    pub runs_as: Option<String>,
 }
 
 impl Technique {
@@ -124,6 +138,19 @@ struct CatalogFile {
 }
 
 const AWS_CATALOG: &str = include_str!("../data/escalation/aws.json");
+const GCP_CATALOG: &str = include_str!("../data/escalation/gcp.json");
+
+/// What an entry's permission may apply to, per cloud.
+fn known_on(cloud: &str, on: &str) -> bool {
+    match cloud {
+        "aws" => on == "target" || on == "passed-role" || on.starts_with("arn:"),
+        "gcp" => matches!(
+            on,
+            "target" | "passed-account" | "project" | "container" | "role"
+        ),
+        _ => false,
+    }
+}
 
 fn parse(text: &str, cloud: &str) -> Result<Vec<Technique>, String> {
     let f: CatalogFile =
@@ -160,11 +187,26 @@ fn parse(text: &str, cloud: &str) -> Result<Vec<Technique>, String> {
         if !composite && t.permissions.is_empty() {
             return Err(format!("technique `{}` needs no permission", t.id));
         }
-        let needs_services = matches!(t.effect, Effect::RunCodeAs | Effect::ReachExisting);
-        if needs_services == t.services.is_empty() {
+        if let Some(p) = t.permissions.iter().find(|p| !known_on(cloud, &p.on)) {
             return Err(format!(
-                "technique `{}`: `services` is for run-code-as and reach-existing entries, and they need it",
-                t.id
+                "technique `{}`: `{}` is not something a {cloud} permission applies to",
+                t.id, p.on
+            ));
+        }
+        let kind_ok = match cloud {
+            "aws" => matches!(
+                t.target,
+                TargetKind::User | TargetKind::Role | TargetKind::Group | TargetKind::Policy
+            ),
+            _ => matches!(
+                t.target,
+                TargetKind::ServiceAccount | TargetKind::Container | TargetKind::CustomRole
+            ),
+        };
+        if !kind_ok {
+            return Err(format!(
+                "technique `{}`: a {cloud} entry cannot act on a {:?}",
+                t.id, t.target
             ));
         }
         if (t.effect == Effect::ReachExisting) != t.resource.is_some() {
@@ -173,12 +215,38 @@ fn parse(text: &str, cloud: &str) -> Result<Vec<Technique>, String> {
                 t.id
             ));
         }
-        let passes = t.permissions.iter().any(|p| p.on == "passed-role");
-        if passes != (t.effect == Effect::RunCodeAs) {
+        let passes = t
+            .permissions
+            .iter()
+            .any(|p| p.on == "passed-role" || p.on == "passed-account");
+        if cloud == "aws" {
+            let needs_services = matches!(t.effect, Effect::RunCodeAs | Effect::ReachExisting);
+            if needs_services == t.services.is_empty() {
+                return Err(format!(
+                    "technique `{}`: `services` is for run-code-as and reach-existing entries, and they need it",
+                    t.id
+                ));
+            }
+            if passes != (t.effect == Effect::RunCodeAs) {
+                return Err(format!(
+                    "technique `{}`: a passed role is what run-code-as entries need",
+                    t.id
+                ));
+            }
+        } else if t.effect == Effect::RunCodeAs && passes == t.runs_as.is_some() {
             return Err(format!(
-                "technique `{}`: a passed role is what run-code-as entries need",
+                "technique `{}`: a run-code-as entry needs a passed account or `runs_as`, not both",
                 t.id
             ));
+        }
+        if t.runs_as.is_some() && t.effect != Effect::RunCodeAs {
+            return Err(format!(
+                "technique `{}`: `runs_as` is for run-code-as entries",
+                t.id
+            ));
+        }
+        if t.effect == Effect::Delegate && cloud != "gcp" {
+            return Err(format!("technique `{}`: delegation is a GCP effect", t.id));
         }
     }
     Ok(f.techniques)
@@ -194,9 +262,22 @@ pub fn aws() -> Result<&'static [Technique], &'static str> {
     }
 }
 
+/// The GCP catalog.
+pub fn gcp() -> Result<&'static [Technique], &'static str> {
+    static CATALOG: OnceLock<Result<Vec<Technique>, String>> = OnceLock::new();
+    match CATALOG.get_or_init(|| parse(GCP_CATALOG, "gcp")) {
+        Ok(v) => Ok(v),
+        Err(e) => Err(e),
+    }
+}
+
 /// The entry with this id, in any catalog.
 pub fn find(id: &str) -> Option<&'static Technique> {
-    aws().ok()?.iter().find(|t| t.id == id)
+    let all = [aws(), gcp()];
+    all.into_iter()
+        .flatten()
+        .flat_map(|c| c.iter())
+        .find(|t| t.id == id)
 }
 
 #[cfg(test)]
@@ -220,6 +301,40 @@ mod tests {
             assert!(find(id).is_some(), "{id}");
         }
         assert!(c.iter().all(|t| !t.source.is_empty()));
+    }
+
+    #[test]
+    fn the_gcp_catalog_reads_and_covers_the_published_methods() {
+        let c = gcp().unwrap();
+        // Rhino Security Labs' methods that give an identity, and the
+        // services that run code as a passed service account
+        for id in [
+            "gcp-cloudbuild.builds.create",
+            "gcp-deploymentmanager.deployments.create",
+            "gcp-iam.roles.update",
+            "gcp-iam.serviceAccounts.getAccessToken",
+            "gcp-iam.serviceAccountKeys.create",
+            "gcp-iam.serviceAccounts.implicitDelegation",
+            "gcp-iam.serviceAccounts.signBlob",
+            "gcp-iam.serviceAccounts.signJwt",
+            "gcp-cloudfunctions.functions.create-call",
+            "gcp-cloudfunctions.functions.update",
+            "gcp-compute.instances.create",
+            "gcp-run.services.create-invoke",
+            "gcp-cloudscheduler.jobs.create",
+            "gcp-iam.serviceAccounts.setIamPolicy",
+            "gcp-resourcemanager.setIamPolicy",
+            "gcp-composer.environments.create",
+            "gcp-dataproc.clusters.create",
+            "gcp-run.jobs.create",
+            "gcp-workflows.workflows.create",
+            "gcp-compute.instances.setMetadata",
+        ] {
+            assert!(c.iter().any(|t| t.id == id), "{id}");
+        }
+        assert!(find("gcp-run.jobs.create").is_some());
+        let delegate: Vec<&Technique> = c.iter().filter(|t| t.effect == Effect::Delegate).collect();
+        assert_eq!(delegate.len(), 1);
     }
 
     #[test]

@@ -568,8 +568,22 @@ impl GcpEnvironment {
         let names = &self.index().names;
         let me = canon(resource);
         let in_name = parents_in_name(&me);
-        let explicit: Option<Vec<String>> =
-            explicit.map(|list| list.iter().map(|a| canon(a)).collect());
+        // a service agent lives in a project Google owns: nothing the
+        // inputs attach above it applies
+        let account_of = |name: &str| {
+            name.strip_prefix("//iam.googleapis.com/")
+                .and_then(|r| r.rsplit_once("/serviceAccounts/"))
+                .map(|(_, id)| id.to_owned())
+        };
+        let agent = account_of(&me)
+            .into_iter()
+            .chain(self.alias(&me).and_then(account_of))
+            .any(|email| crate::names::is_service_agent(&email));
+        let explicit: Option<Vec<String>> = if agent {
+            Some(Vec::new())
+        } else {
+            explicit.map(|list| list.iter().map(|a| canon(a)).collect())
+        };
         let mut chain: Vec<&str> = vec![me.as_str()];
         // same-service parents (the bucket of an object) come first
         chain.extend(

@@ -181,6 +181,60 @@ pub fn service_account_project(email: &str) -> Option<String> {
     (!p.is_empty() && !p.contains('.')).then(|| format!("projects/{p}"))
 }
 
+/// Whether a service account is one Google manages for a service (a
+/// service agent, the Google APIs service agent
+/// `NUMBER@cloudservices.gserviceaccount.com`, the legacy Cloud Build
+/// account `NUMBER@cloudbuild.gserviceaccount.com`, …): it lives in a
+/// project Google owns, so no binding on a customer's organization, folder
+/// or project applies to it, only one on the account itself
+/// (<https://cloud.google.com/iam/docs/service-account-types#service-agents>).
+/// The default accounts Google creates in the customer's own project
+/// (`…@developer.gserviceaccount.com`, `…@appspot.gserviceaccount.com`)
+/// and accounts of `PROJECT.iam.gserviceaccount.com` are not.
+pub fn is_service_agent(email: &str) -> bool {
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return false;
+    };
+    let domain = domain.to_ascii_lowercase();
+    let numbered = |prefix: &str| {
+        local
+            .strip_prefix(prefix)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    match domain.strip_suffix(".iam.gserviceaccount.com") {
+        Some(sub) => {
+            sub.starts_with("gcp-sa-")
+                || numbered("service-")
+                || numbered("service-org-")
+                || numbered("service-folder-")
+        }
+        None => {
+            domain.ends_with(".gserviceaccount.com")
+                && domain != "developer.gserviceaccount.com"
+                && domain != "appspot.gserviceaccount.com"
+        }
+    }
+}
+
+/// The project a service account lives in, as far as its email says:
+/// `sa@p1.iam.gserviceaccount.com` and `p1@appspot.gserviceaccount.com` →
+/// `projects/p1`, `123-compute@developer.gserviceaccount.com` →
+/// `projects/123`; `None` for service agents (their projects are Google's).
+pub fn account_project(email: &str) -> Option<String> {
+    if is_service_agent(email) {
+        return None;
+    }
+    let (local, domain) = email.rsplit_once('@')?;
+    match domain.to_ascii_lowercase().as_str() {
+        "appspot.gserviceaccount.com" => (!local.is_empty()).then(|| format!("projects/{local}")),
+        "developer.gserviceaccount.com" => local
+            .strip_suffix("-compute")
+            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .map(|n| format!("projects/{n}")),
+        _ => service_account_project(email),
+    }
+}
+
 /// Decodes `%XX` escapes (deny policy names URL-encode their attachment point).
 pub fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
@@ -247,6 +301,33 @@ mod tests {
             service_account_project("p1@appspot.gserviceaccount.com"),
             None
         );
+        assert_eq!(
+            account_project("p1@appspot.gserviceaccount.com").as_deref(),
+            Some("projects/p1")
+        );
+        assert_eq!(
+            account_project("123-compute@developer.gserviceaccount.com").as_deref(),
+            Some("projects/123")
+        );
+        for agent in [
+            "123@cloudservices.gserviceaccount.com",
+            "123@cloudbuild.gserviceaccount.com",
+            "service-123@gcp-sa-cloudbuild.iam.gserviceaccount.com",
+            "service-123@compute-system.iam.gserviceaccount.com",
+            "service-123@container-engine-robot.iam.gserviceaccount.com",
+            "service-org-9@gcp-sa-logging.iam.gserviceaccount.com",
+        ] {
+            assert!(is_service_agent(agent), "{agent}");
+            assert_eq!(account_project(agent), None, "{agent}");
+        }
+        for own in [
+            "sa@p1.iam.gserviceaccount.com",
+            "service-desk@p1.iam.gserviceaccount.com",
+            "p1@appspot.gserviceaccount.com",
+            "123-compute@developer.gserviceaccount.com",
+        ] {
+            assert!(!is_service_agent(own), "{own}");
+        }
     }
 
     #[test]

@@ -4,43 +4,16 @@
 //! applies to; targets that a caller's statements cannot tell apart share
 //! one decision, and the targets a caller reaches alike are one hub.
 
-use super::{Admin, Facts, Grant, Options, Rewrite, Step, TargetSet};
+use super::{Admin, Facts, Grade, Grant, Options, Rewrite, Step, TargetSet, and, grade, or};
 use crate::technique::{self, Effect, Precondition, TargetKind, Technique};
 use iamx_aws::AwsEnvironment;
 use iamx_model::{
-    AwsProgram, Condition, Context, Decision, Effect as StEffect, Pattern, Policy, Principal,
-    PrincipalEntry, PrincipalKind, Tri, Value, evaluate,
+    AwsProgram, Condition, Context, Effect as StEffect, Pattern, Policy, Principal, PrincipalEntry,
+    PrincipalKind, Tri, Value, evaluate,
 };
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
-
-/// A decision graded for escalation: `None` not allowed, `Some(None)`
-/// allowed, `Some(Some(why))` allowed under a condition.
-type Grade = Option<Option<String>>;
-
-fn grade(d: &Decision) -> Grade {
-    crate::grade(d).map(|(conditional, why)| if conditional { why } else { None })
-}
-
-/// Both grades hold: the first condition stands for the pair.
-fn and(a: Grade, b: Grade) -> Grade {
-    match (a?, b?) {
-        (None, None) => Some(None),
-        (Some(x), None) | (None, Some(x)) => Some(Some(x)),
-        (Some(x), Some(y)) if x == y => Some(Some(x)),
-        (Some(x), Some(y)) => Some(Some(format!("{x}; and {y}"))),
-    }
-}
-
-/// Either grade holds: unconditional wins.
-fn or(a: Grade, b: Grade) -> Grade {
-    match (a, b) {
-        (Some(None), _) | (_, Some(None)) => Some(None),
-        (Some(x), _) => Some(x),
-        (None, y) => y,
-    }
-}
 
 /// Longest lifetime of temporary credentials (`GetSessionToken` and
 /// `GetFederationToken`: 36 hours), so a session in use at `now` was issued
@@ -609,6 +582,10 @@ fn of_caller(
                 }
                 m.into_iter().collect()
             }
+            // other clouds' kinds: the catalog's reader keeps them out
+            TargetKind::ServiceAccount | TargetKind::Container | TargetKind::CustomRole => {
+                Vec::new()
+            }
         };
         for (target, trust_cond) in candidates {
             let own = target == me || target == c.p.id;
@@ -673,6 +650,7 @@ pub fn facts(env: &AwsEnvironment, opts: &Options) -> Result<Facts, String> {
                 scope: format!("account {}", p.account.clone().unwrap_or_default()),
                 permission: "* on *".into(),
                 condition: cond,
+                technique: None,
             });
             (of_caller(env, &targets, catalog, opts, p.clone()), admin)
         })
@@ -749,6 +727,7 @@ pub fn facts(env: &AwsEnvironment, opts: &Options) -> Result<Facts, String> {
                         to,
                         technique: t,
                         condition: cond,
+                        note: None,
                     });
                 }
             }

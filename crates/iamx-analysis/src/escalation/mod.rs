@@ -18,10 +18,11 @@
 //! conditional only when every technique on it is.
 
 pub mod aws;
+pub mod gcp;
 
 use crate::technique::Technique;
 use iamx_graph::{Cloud, Edge, EdgeKind, NodeId, NodeKind, PermissionGraph};
-use iamx_model::Context;
+use iamx_model::{Context, Decision};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 /// How conditions are decided: the keys the user fixes, and the present
@@ -34,6 +35,33 @@ pub struct Options {
     pub now: Option<i64>,
 }
 
+/// A decision graded for escalation: `None` not allowed, `Some(None)`
+/// allowed, `Some(Some(why))` allowed under a condition.
+pub(crate) type Grade = Option<Option<String>>;
+
+pub(crate) fn grade(d: &Decision) -> Grade {
+    crate::grade(d).map(|(conditional, why)| if conditional { why } else { None })
+}
+
+/// Both grades hold: the first condition stands for the pair.
+pub(crate) fn and(a: Grade, b: Grade) -> Grade {
+    match (a?, b?) {
+        (None, None) => Some(None),
+        (Some(x), None) | (None, Some(x)) => Some(Some(x)),
+        (Some(x), Some(y)) if x == y => Some(Some(x)),
+        (Some(x), Some(y)) => Some(Some(format!("{x}; and {y}"))),
+    }
+}
+
+/// Either grade holds: unconditional wins.
+pub(crate) fn or(a: Grade, b: Grade) -> Grade {
+    match (a, b) {
+        (Some(None), _) | (_, Some(None)) => Some(None),
+        (Some(x), _) => Some(x),
+        (None, y) => y,
+    }
+}
+
 /// A principal with an administrator's permissions.
 #[derive(Clone, Debug)]
 pub struct Admin {
@@ -41,6 +69,8 @@ pub struct Admin {
     pub scope: String,
     pub permission: String,
     pub condition: Option<String>,
+    /// The technique, when one gives it (`None`: it holds the permissions).
+    pub technique: Option<String>,
 }
 
 /// Where a step leads.
@@ -59,6 +89,8 @@ pub struct Step {
     pub to: StepTo,
     pub technique: &'static Technique,
     pub condition: Option<String>,
+    /// What the technique's name leaves out (the delegates of a chain).
+    pub note: Option<String>,
 }
 
 /// The caller can rewrite the permissions of every member of a set.
@@ -218,6 +250,9 @@ pub fn lay_out_steps(g: &mut PermissionGraph, lay: &Layout<'_>, facts: &Facts) {
         let pn = (lay.node)(g, &a.principal);
         let an = crate::graph::admin_node(g, lay.cloud, &a.scope);
         let mut e = Edge::new(EdgeKind::AdminOf).with_permission(a.permission.clone());
+        if let Some(t) = &a.technique {
+            e = e.with_detail(t.clone());
+        }
         e.condition.clone_from(&a.condition);
         g.add_edge(pn, an, e);
     }
@@ -244,7 +279,10 @@ pub fn lay_out_steps(g: &mut PermissionGraph, lay: &Layout<'_>, facts: &Facts) {
             to,
             Entry {
                 id: s.technique.id.clone(),
-                name: s.technique.name.clone(),
+                name: match &s.note {
+                    Some(n) => format!("{} ({n})", s.technique.name),
+                    None => s.technique.name.clone(),
+                },
                 permission: s.technique.permission_text(),
                 condition: s.condition.clone(),
             },
@@ -304,7 +342,7 @@ fn chain(
     (labels, conds, at)
 }
 
-fn join_conditions(parts: impl IntoIterator<Item = String>) -> Option<String> {
+pub(crate) fn join_conditions(parts: impl IntoIterator<Item = String>) -> Option<String> {
     let v: Vec<String> = parts.into_iter().collect();
     if v.is_empty() {
         None
