@@ -4,7 +4,7 @@
 use crate::{Access, ActionAccess, Inputs, grade};
 use iamx_azure::AzureEnvironment;
 use iamx_azure::env::RoleAssignment;
-use iamx_model::azure::{AzureProgram, RoleSpec, evaluate_azure, scope_covers};
+use iamx_model::azure::{AzureProgram, RoleSpec, evaluate_azure};
 use iamx_model::{Context, Decision, Effect, Request};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
@@ -84,7 +84,7 @@ impl<'a> Index<'a> {
 
     /// `id (name)` when the first assignment naming the principal gives its
     /// name, else `id`.
-    fn first_label(&self, id: &str) -> String {
+    pub(crate) fn first_label(&self, id: &str) -> String {
         self.first_of(id)
             .and_then(|a| a.principal_name.as_deref())
             .map_or_else(|| id.to_owned(), |n| format!("{id} ({n})"))
@@ -99,7 +99,7 @@ impl<'a> Index<'a> {
     }
 
     /// `id (name)` when an assignment names the principal, else `id`.
-    fn label(&self, id: &str) -> String {
+    pub(crate) fn label(&self, id: &str) -> String {
         self.by_principal
             .get(id)
             .and_then(|v| v.iter().find_map(|a| a.principal_name.as_deref()))
@@ -107,7 +107,7 @@ impl<'a> Index<'a> {
     }
 
     /// The caller's identities and the assignments that may grant it anything.
-    fn caller(&self, id: &str) -> Caller {
+    pub(crate) fn caller(&self, id: &str) -> Caller {
         let ids = self.env.identities(id);
         let own = ids
             .iter()
@@ -118,9 +118,10 @@ impl<'a> Index<'a> {
     }
 }
 
-type Caller = (BTreeSet<String>, Vec<RoleAssignment>);
+/// A caller's identities and the assignments that may grant it anything.
+pub(crate) type Caller = (BTreeSet<String>, Vec<RoleAssignment>);
 
-fn request(id: &str, scope: &str) -> Request {
+pub(crate) fn request(id: &str, scope: &str) -> Request {
     Request {
         principal: iamx_model::Principal {
             id: id.to_owned(),
@@ -137,7 +138,7 @@ fn request(id: &str, scope: &str) -> Request {
     }
 }
 
-fn program_of(
+pub(crate) fn program_of(
     idx: &Index<'_>,
     caller: &Caller,
     id: &str,
@@ -151,7 +152,7 @@ fn program_of(
     (req, prog)
 }
 
-fn decide(prog: &AzureProgram, req: &Request, op: &str) -> Decision {
+pub(crate) fn decide(prog: &AzureProgram, req: &Request, op: &str) -> Decision {
     let mut r = req.clone();
     r.action = op.to_owned();
     evaluate_azure(prog, &r)
@@ -355,7 +356,7 @@ pub fn admin_at(env: &AzureEnvironment, id: &str, scope: &str) -> Option<Option<
     admin_at_with(&idx, &idx.caller(id), id, scope)
 }
 
-fn admin_at_with(
+pub(crate) fn admin_at_with(
     idx: &Index<'_>,
     caller: &Caller,
     id: &str,
@@ -375,439 +376,6 @@ fn admin_at_with(
     .map(|(c, w)| if c { w } else { None })
 }
 
-/// An escalation step.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Escalation {
-    /// Who escalates.
-    pub from: String,
-    /// `admin:<scope>`.
-    pub to: String,
-    /// The enabling operation.
-    pub permission: String,
-    /// The technique.
-    pub technique: String,
-    /// The condition, if any.
-    pub condition: Option<String>,
-}
-
-/// Escalation steps of DESIGN §3 (Azure): writing role assignments or role
-/// definitions at a scope makes one its administrator; running code on a
-/// resource gains the managed identities attached to it (`to` is then the
-/// identity's object id); a Global Administrator may elevate itself to User
-/// Access Administrator at `/`.
-pub fn escalations(env: &AzureEnvironment) -> Vec<Escalation> {
-    let idx = Index::new(env);
-    let takeover = Takeover::new(env);
-    let mut out: Vec<Escalation> = principals(env)
-        .par_iter()
-        .flat_map_iter(|id| {
-            let mut v: Vec<Escalation> = Vec::new();
-            let caller = idx.caller(id);
-            takeover.escalations(&idx, &caller, id, &mut v);
-            // only the scopes of the caller's own assignments can make it an
-            // administrator (an assignment grants at its scope and below);
-            // broadest first, and narrower ones follow from a broader one
-            let mut own_scopes: Vec<String> = caller.1.iter().map(|a| a.scope.clone()).collect();
-            own_scopes.sort();
-            own_scopes.dedup();
-            for s in &own_scopes {
-                if v.iter().any(|e| {
-                    e.to.strip_prefix("admin:")
-                        .is_some_and(|t| scope_covers(t, s))
-                }) {
-                    continue;
-                }
-                if let Some(cond) = admin_at_with(&idx, &caller, id, s) {
-                    v.push(Escalation {
-                        from: idx.first_label(id),
-                        to: format!("admin:{s}"),
-                        permission: "Microsoft.Authorization/roleAssignments/write".into(),
-                        technique: "assign oneself any role at the scope".into(),
-                        condition: cond,
-                    });
-                    continue;
-                }
-                let (req, prog) = program_of(&idx, &caller, id, s, false);
-                if let Some((c, w)) = grade(&decide(
-                    &prog,
-                    &req,
-                    "Microsoft.Authorization/roleDefinitions/write",
-                )) {
-                    v.push(Escalation {
-                        from: idx.first_label(id),
-                        to: format!("admin:{s}"),
-                        permission: "Microsoft.Authorization/roleDefinitions/write".into(),
-                        technique: "widen a custom role assigned to oneself".into(),
-                        condition: if c { w } else { None },
-                    });
-                }
-            }
-            v
-        })
-        .collect();
-    out.extend(elevate_access(&idx));
-    out.sort();
-    out.dedup();
-    out
-}
-
 /// The operation a Global Administrator calls to become User Access
 /// Administrator at `/`.
 pub const ELEVATE_ACCESS: &str = "Microsoft.Authorization/elevateAccess/action";
-
-/// Entra ID Global Administrators (directly, or through a role-assignable
-/// group) may call `elevateAccess` whatever Azure RBAC says: the toggle is a
-/// directory permission, outside role and deny assignments.
-fn elevate_access(idx: &Index<'_>) -> Vec<Escalation> {
-    idx.env
-        .directory_roles
-        .iter()
-        .filter(|d| d.is_global_administrator())
-        .map(|d| Escalation {
-            from: idx.label(&d.principal_id),
-            to: "admin:/".to_owned(),
-            permission: ELEVATE_ACCESS.to_owned(),
-            technique: "elevate access: User Access Administrator at /".to_owned(),
-            condition: None,
-        })
-        .collect()
-}
-
-/// A way to run code on a resource of some type, and so act as the managed
-/// identities attached to it.
-struct Technique {
-    /// The resource type (case-insensitive).
-    resource_type: &'static str,
-    /// The operation.
-    operation: &'static str,
-    /// Whether it is a data action.
-    data: bool,
-    /// What it does.
-    how: &'static str,
-}
-
-const fn t(
-    resource_type: &'static str,
-    operation: &'static str,
-    data: bool,
-    how: &'static str,
-) -> Technique {
-    Technique {
-        resource_type,
-        operation,
-        data,
-        how,
-    }
-}
-
-/// Operations that run code of the caller's choosing on a resource. Writing
-/// a resource of another type (a storage account or key vault whose identity
-/// reads a customer-managed key) runs no code, so it gains no identity.
-const TECHNIQUES: [Technique; 20] = [
-    t(
-        "Microsoft.Compute/virtualMachines",
-        "Microsoft.Compute/virtualMachines/runCommand/action",
-        false,
-        "run a command on the VM",
-    ),
-    t(
-        "Microsoft.Compute/virtualMachines",
-        "Microsoft.Compute/virtualMachines/runCommands/write",
-        false,
-        "create a run command on the VM",
-    ),
-    t(
-        "Microsoft.Compute/virtualMachines",
-        "Microsoft.Compute/virtualMachines/extensions/write",
-        false,
-        "install a custom script extension on the VM",
-    ),
-    t(
-        "Microsoft.Compute/virtualMachines",
-        "Microsoft.Compute/virtualMachines/loginAsAdmin/action",
-        true,
-        "sign in to the VM as administrator",
-    ),
-    t(
-        "Microsoft.Compute/virtualMachines",
-        "Microsoft.Compute/virtualMachines/login/action",
-        true,
-        "sign in to the VM",
-    ),
-    t(
-        "Microsoft.Compute/virtualMachineScaleSets",
-        "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommand/action",
-        false,
-        "run a command on an instance of the scale set",
-    ),
-    t(
-        "Microsoft.Compute/virtualMachineScaleSets",
-        "Microsoft.Compute/virtualMachineScaleSets/extensions/write",
-        false,
-        "install a custom script extension on the scale set",
-    ),
-    t(
-        "Microsoft.Compute/virtualMachineScaleSets",
-        "Microsoft.Compute/virtualMachineScaleSets/write",
-        false,
-        "rewrite the scale set's model (custom data, extensions)",
-    ),
-    t(
-        "Microsoft.Web/sites",
-        "Microsoft.Web/sites/write",
-        false,
-        "rewrite the app's configuration (startup command, settings)",
-    ),
-    t(
-        "Microsoft.Web/sites",
-        "Microsoft.Web/sites/publish/Action",
-        false,
-        "deploy code to the app",
-    ),
-    t(
-        "Microsoft.Web/sites",
-        "Microsoft.Web/sites/publishxml/Action",
-        false,
-        "read the app's publishing credentials and deploy code",
-    ),
-    t(
-        "Microsoft.Web/sites",
-        "Microsoft.Web/sites/config/write",
-        false,
-        "rewrite the app's configuration (startup command, settings)",
-    ),
-    t(
-        "Microsoft.Web/sites/slots",
-        "Microsoft.Web/sites/slots/write",
-        false,
-        "rewrite the slot's configuration",
-    ),
-    t(
-        "Microsoft.Web/sites/slots",
-        "Microsoft.Web/sites/slots/publish/Action",
-        false,
-        "deploy code to the slot",
-    ),
-    t(
-        "Microsoft.Web/sites/slots",
-        "Microsoft.Web/sites/slots/config/write",
-        false,
-        "rewrite the slot's configuration",
-    ),
-    t(
-        "Microsoft.Automation/automationAccounts",
-        "Microsoft.Automation/automationAccounts/runbooks/write",
-        false,
-        "write a runbook in the automation account",
-    ),
-    t(
-        "Microsoft.Logic/workflows",
-        "Microsoft.Logic/workflows/write",
-        false,
-        "rewrite the workflow to call anything with its identity",
-    ),
-    t(
-        "Microsoft.ContainerInstance/containerGroups",
-        "Microsoft.ContainerInstance/containerGroups/write",
-        false,
-        "redeploy the container group with one's own image",
-    ),
-    t(
-        "Microsoft.ContainerInstance/containerGroups",
-        "Microsoft.ContainerInstance/containerGroups/containers/exec/action",
-        false,
-        "run a command in a container of the group",
-    ),
-    t(
-        "Microsoft.App/containerApps",
-        "Microsoft.App/containerApps/write",
-        false,
-        "redeploy the container app with one's own image",
-    ),
-];
-
-/// A resource with managed identities that one of [`TECHNIQUES`] applies to.
-struct Target<'a> {
-    /// Lowercased resource id, for prefix search.
-    id_lc: String,
-    resource: &'a iamx_azure::Resource,
-    /// The identities' object ids.
-    identities: Vec<String>,
-    /// The techniques of its type (bits of [`TECHNIQUES`]).
-    ops: u32,
-    /// Management groups above it (`None`: not placed in the tree).
-    mgs: Option<Vec<String>>,
-}
-
-/// The managed-identity takeover question, indexed once: targets sorted by
-/// id, and for each role the techniques its permission blocks may grant.
-struct Takeover<'a> {
-    targets: Vec<Target<'a>>,
-    /// Role GUID → techniques its blocks may grant (patterns only: the
-    /// evaluator decides).
-    roles: HashMap<&'a str, u32>,
-}
-
-fn bit(i: usize) -> u32 {
-    1u32.checked_shl(u32::try_from(i).unwrap_or(u32::MAX))
-        .unwrap_or(0)
-}
-
-impl<'a> Takeover<'a> {
-    fn new(env: &'a AzureEnvironment) -> Takeover<'a> {
-        let mut targets: Vec<Target<'a>> = env
-            .resources
-            .iter()
-            .filter_map(|r| {
-                let ops = TECHNIQUES
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, t)| t.resource_type.eq_ignore_ascii_case(&r.resource_type))
-                    .fold(0, |m, (i, _)| m | bit(i));
-                let mut identities: Vec<String> = r
-                    .identities
-                    .iter()
-                    .filter_map(|i| env.identity_principal(i))
-                    .collect();
-                identities.sort();
-                identities.dedup();
-                if ops == 0 || identities.is_empty() {
-                    return None;
-                }
-                let mgs = match env.management_groups.chain(&r.id) {
-                    iamx_azure::MgChain::Known(v) => Some(v),
-                    iamx_azure::MgChain::Unknown(_) => None,
-                };
-                Some(Target {
-                    id_lc: r.id.trim_end_matches('/').to_ascii_lowercase(),
-                    resource: r,
-                    identities,
-                    ops,
-                    mgs,
-                })
-            })
-            .collect();
-        targets.sort_by(|a, b| a.id_lc.cmp(&b.id_lc));
-        let mut roles = HashMap::new();
-        if !targets.is_empty() {
-            for (guid, def) in &env.roles {
-                let blocks = def
-                    .blocks
-                    .iter()
-                    .chain(def.conditional.iter().flat_map(|c| c.block.iter()));
-                let mut m = 0;
-                for b in blocks {
-                    for (i, t) in TECHNIQUES.iter().enumerate() {
-                        let pats = if t.data { &b.data_actions } else { &b.actions };
-                        if pats.iter().any(|p| p.matches(t.operation)) {
-                            m |= bit(i);
-                        }
-                    }
-                }
-                roles.insert(guid.as_str(), m);
-            }
-        }
-        Takeover { targets, roles }
-    }
-
-    /// The techniques an assignment's role may grant (every one when the
-    /// role is not loaded: what it grants is unknown).
-    fn ops_of(&self, a: &RoleAssignment) -> u32 {
-        self.roles
-            .get(a.role_guid.as_str())
-            .copied()
-            .unwrap_or(u32::MAX)
-    }
-
-    /// Indices of the targets an assignment at `scope` reaches.
-    fn reached(&self, scope: &str, out: &mut BTreeSet<usize>) {
-        let s = scope.trim_end_matches('/').to_ascii_lowercase();
-        if s.is_empty() {
-            out.extend(0..self.targets.len());
-            return;
-        }
-        if let Some(mg) = iamx_azure::mgmt::mg_of_scope(&s) {
-            for (i, t) in self.targets.iter().enumerate() {
-                // not placed in the tree: the evaluator says `unknown`
-                if t.mgs.as_ref().is_none_or(|v| v.iter().any(|m| m == mg)) {
-                    out.insert(i);
-                }
-            }
-            return;
-        }
-        let start = self
-            .targets
-            .partition_point(|t| t.id_lc.as_str() < s.as_str());
-        for (i, t) in self.targets.iter().enumerate().skip(start) {
-            let Some(rest) = t.id_lc.strip_prefix(s.as_str()) else {
-                break;
-            };
-            if rest.is_empty() || rest.starts_with('/') {
-                out.insert(i);
-            }
-        }
-    }
-
-    /// The identities `id` may take over, decided by the evaluator on the
-    /// resource's scope.
-    fn escalations(&self, idx: &Index<'_>, caller: &Caller, id: &str, v: &mut Vec<Escalation>) {
-        if self.targets.is_empty() {
-            return;
-        }
-        let mut wanted = 0;
-        let mut reached = BTreeSet::new();
-        for a in &caller.1 {
-            let ops = self.ops_of(a);
-            if ops == 0 {
-                continue;
-            }
-            wanted |= ops;
-            self.reached(&a.scope, &mut reached);
-        }
-        for i in reached {
-            let Some(t) = self.targets.get(i) else {
-                continue;
-            };
-            let ops = t.ops & wanted;
-            if ops == 0 || t.identities.iter().all(|m| m == id) {
-                continue;
-            }
-            let mut control: Option<(Request, AzureProgram)> = None;
-            let mut data: Option<(Request, AzureProgram)> = None;
-            let mut found: Option<(&Technique, bool, Option<String>)> = None;
-            for (k, tech) in TECHNIQUES.iter().enumerate() {
-                if ops & bit(k) == 0 {
-                    continue;
-                }
-                let slot = if tech.data { &mut data } else { &mut control };
-                let (req, prog) = slot
-                    .get_or_insert_with(|| program_of(idx, caller, id, &t.resource.id, tech.data));
-                let Some((conditional, why)) = grade(&decide(prog, req, tech.operation)) else {
-                    continue;
-                };
-                if !conditional {
-                    found = Some((tech, false, None));
-                    break;
-                }
-                if found.is_none() {
-                    found = Some((tech, true, why));
-                }
-            }
-            let Some((tech, _, condition)) = found else {
-                continue;
-            };
-            for m in t.identities.iter().filter(|m| *m != id) {
-                v.push(Escalation {
-                    from: idx.label(id),
-                    to: m.clone(),
-                    permission: tech.operation.to_owned(),
-                    technique: format!(
-                        "take over `{}` ({}) and act as its managed identity",
-                        t.resource.name, tech.how
-                    ),
-                    condition: condition.clone(),
-                });
-            }
-        }
-    }
-}

@@ -51,13 +51,13 @@ struct Facts {
     assume: Vec<(String, String, Option<String>)>,
     aws: crate::escalation::Facts,
     gcp: crate::escalation::Facts,
-    azure_escalations: Vec<crate::azure::Escalation>,
+    azure: crate::escalation::Facts,
 }
 
 impl Facts {
     fn ask(inp: &Inputs<'_>, opts: &crate::escalation::Options) -> Facts {
         let env = inp.aws;
-        let ((assume, aws), (gcp, azure_escalations)) = rayon::join(
+        let ((assume, aws), (gcp, azure)) = rayon::join(
             || {
                 rayon::join(
                     || crate::aws::assume_edges(env),
@@ -67,7 +67,7 @@ impl Facts {
             || {
                 rayon::join(
                     || crate::escalation::gcp::facts(inp.gcp, opts).unwrap_or_default(),
-                    || crate::azure::escalations(inp.azure),
+                    || crate::escalation::azure::facts(inp.azure, opts).unwrap_or_default(),
                 )
             },
         );
@@ -75,7 +75,7 @@ impl Facts {
             assume,
             aws,
             gcp,
-            azure_escalations,
+            azure,
         }
     }
 }
@@ -92,7 +92,7 @@ pub fn build_with(inp: &Inputs<'_>, opts: &crate::escalation::Options) -> Permis
     let mut g = PermissionGraph::new();
     build_aws(inp, &mut g, facts.assume, &facts.aws);
     build_gcp(inp, &mut g, &facts.gcp);
-    build_azure(inp, &mut g, facts.azure_escalations);
+    build_azure(inp, &mut g, &facts.azure);
     g
 }
 
@@ -390,11 +390,7 @@ pub fn aws_role_of_federated_member(member: &str) -> Option<String> {
     (!role.is_empty()).then(|| format!("arn:{}:iam::{}:role/{role}", a.partition, a.account))
 }
 
-fn build_azure(
-    inp: &Inputs<'_>,
-    g: &mut PermissionGraph,
-    escalations: Vec<crate::azure::Escalation>,
-) {
+fn build_azure(inp: &Inputs<'_>, g: &mut PermissionGraph, facts: &crate::escalation::Facts) {
     let env = inp.azure;
     let c = Cloud::Azure;
     // managed identities first: the first node added under an id keeps its kind
@@ -462,23 +458,34 @@ fn build_azure(
         let cond = a.condition_text.clone();
         g.add_edge(an, sn, edge(EdgeKind::Grants, None, Some(role), cond));
     }
-    for e in escalations {
-        let id = e.from.split(' ').next().unwrap_or(&e.from).to_owned();
-        let from = node(g, c, NodeKind::User, &id, &e.from);
-        let (to, kind) = match e.to.strip_prefix("admin:") {
-            Some(scope) => (admin_node(g, c, scope), EdgeKind::AdminOf),
-            // a managed identity taken over through its resource
-            None => (
-                node(g, c, NodeKind::ManagedIdentity, &e.to, &e.to),
-                EdgeKind::Escalates,
-            ),
+    // principals named only by directory role assignments get their node
+    // here (so `paths --from` finds them); every other node exists by now
+    // and keeps its kind and label
+    let idx = crate::azure::Index::new(env);
+    for d in &env.directory_roles {
+        let kind = if env.groups.contains_key(&d.principal_id) {
+            NodeKind::Group
+        } else {
+            NodeKind::User
         };
-        g.add_edge(
-            from,
-            to,
-            edge(kind, Some(e.permission), Some(e.technique), e.condition),
-        );
+        node(g, c, kind, &d.principal_id, &idx.label(&d.principal_id));
     }
+    let node_of = |g: &mut PermissionGraph, id: &str| {
+        let kind = if env.groups.contains_key(id) {
+            NodeKind::Group
+        } else {
+            NodeKind::User
+        };
+        node(g, c, kind, id, &idx.label(id))
+    };
+    let same = |s: &str| s.to_owned();
+    let lay = crate::escalation::Layout {
+        cloud: c,
+        node: &node_of,
+        scope_of: &same,
+        label_of: &same,
+    };
+    crate::escalation::lay_out_steps(g, &lay, facts);
     build_azure_federation(inp, g);
 }
 

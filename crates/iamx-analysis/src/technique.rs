@@ -45,6 +45,12 @@ pub enum TargetKind {
     Container,
     /// A GCP custom role.
     CustomRole,
+    /// An Azure scope (management group, subscription, resource group, resource).
+    Scope,
+    /// An Azure custom role definition.
+    RoleDefinition,
+    /// An Azure managed identity or service principal.
+    Identity,
 }
 
 /// A condition on the caller or the target that iamx checks.
@@ -63,6 +69,9 @@ pub enum Precondition {
     CallerIsUser,
     /// The role's trust policy admits the caller (decided by the evaluator).
     TrustAdmitsCaller,
+    /// The target user holds no Entra directory role (password resets by
+    /// the helpdesk roles reach only such users).
+    TargetHoldsNoDirectoryRole,
 }
 
 /// One permission a technique needs, and what it applies to.
@@ -112,6 +121,10 @@ pub struct Technique {
     /// that account's email, `{number}` the project's number.
     #[serde(default)]
     pub runs_as: Option<String>,
+    /// For Azure entries a directory role gives: the Entra role template
+    /// ids that hold its permissions.
+    #[serde(default)]
+    pub directory_roles: Vec<String>,
 }
 
 impl Technique {
@@ -139,6 +152,7 @@ struct CatalogFile {
 
 const AWS_CATALOG: &str = include_str!("../data/escalation/aws.json");
 const GCP_CATALOG: &str = include_str!("../data/escalation/gcp.json");
+const AZURE_CATALOG: &str = include_str!("../data/escalation/azure.json");
 
 /// What an entry's permission may apply to, per cloud.
 fn known_on(cloud: &str, on: &str) -> bool {
@@ -147,6 +161,10 @@ fn known_on(cloud: &str, on: &str) -> bool {
         "gcp" => matches!(
             on,
             "target" | "passed-account" | "project" | "container" | "role"
+        ),
+        "azure" => matches!(
+            on,
+            "scope" | "directory" | "resource" | "resource-data" | "passed-identity"
         ),
         _ => false,
     }
@@ -198,9 +216,16 @@ fn parse(text: &str, cloud: &str) -> Result<Vec<Technique>, String> {
                 t.target,
                 TargetKind::User | TargetKind::Role | TargetKind::Group | TargetKind::Policy
             ),
-            _ => matches!(
+            "gcp" => matches!(
                 t.target,
                 TargetKind::ServiceAccount | TargetKind::Container | TargetKind::CustomRole
+            ),
+            _ => matches!(
+                t.target,
+                TargetKind::User
+                    | TargetKind::Scope
+                    | TargetKind::RoleDefinition
+                    | TargetKind::Identity
             ),
         };
         if !kind_ok {
@@ -209,16 +234,19 @@ fn parse(text: &str, cloud: &str) -> Result<Vec<Technique>, String> {
                 t.id, t.target
             ));
         }
-        if (t.effect == Effect::ReachExisting) != t.resource.is_some() {
+        let hosts = t.effect == Effect::ReachExisting
+            || (cloud == "azure" && t.effect == Effect::RunCodeAs);
+        if (t.effect == Effect::ReachExisting && t.resource.is_none())
+            || (t.resource.is_some() && !hosts)
+        {
             return Err(format!(
-                "technique `{}`: `resource` is for reach-existing entries, and they need it",
+                "technique `{}`: `resource` is for reach-existing entries (and Azure run-code-as ones), and they need it",
                 t.id
             ));
         }
-        let passes = t
-            .permissions
-            .iter()
-            .any(|p| p.on == "passed-role" || p.on == "passed-account");
+        let passes = t.permissions.iter().any(|p| {
+            p.on == "passed-role" || p.on == "passed-account" || p.on == "passed-identity"
+        });
         if cloud == "aws" {
             let needs_services = matches!(t.effect, Effect::RunCodeAs | Effect::ReachExisting);
             if needs_services == t.services.is_empty() {
@@ -236,6 +264,13 @@ fn parse(text: &str, cloud: &str) -> Result<Vec<Technique>, String> {
         } else if t.effect == Effect::RunCodeAs && passes == t.runs_as.is_some() {
             return Err(format!(
                 "technique `{}`: a run-code-as entry needs a passed account or `runs_as`, not both",
+                t.id
+            ));
+        }
+        let directory = t.permissions.iter().any(|p| p.on == "directory");
+        if directory == t.directory_roles.is_empty() {
+            return Err(format!(
+                "technique `{}`: `directory_roles` is for entries a directory role gives, and they need it",
                 t.id
             ));
         }
@@ -271,9 +306,18 @@ pub fn gcp() -> Result<&'static [Technique], &'static str> {
     }
 }
 
+/// The Azure catalog.
+pub fn azure() -> Result<&'static [Technique], &'static str> {
+    static CATALOG: OnceLock<Result<Vec<Technique>, String>> = OnceLock::new();
+    match CATALOG.get_or_init(|| parse(AZURE_CATALOG, "azure")) {
+        Ok(v) => Ok(v),
+        Err(e) => Err(e),
+    }
+}
+
 /// The entry with this id, in any catalog.
 pub fn find(id: &str) -> Option<&'static Technique> {
-    let all = [aws(), gcp()];
+    let all = [aws(), gcp(), azure()];
     all.into_iter()
         .flatten()
         .flat_map(|c| c.iter())
@@ -335,6 +379,41 @@ mod tests {
         assert!(find("gcp-run.jobs.create").is_some());
         let delegate: Vec<&Technique> = c.iter().filter(|t| t.effect == Effect::Delegate).collect();
         assert_eq!(delegate.len(), 1);
+    }
+
+    #[test]
+    fn the_azure_catalog_reads_and_covers_the_routes() {
+        let c = azure().unwrap();
+        for id in [
+            "azure-roleAssignments-write",
+            "azure-roleDefinitions-write",
+            "azure-entra-global-administrator",
+            "azure-entra-privileged-role-administrator",
+            "azure-entra-application-administrator",
+            "azure-entra-cloud-application-administrator",
+            "azure-vm-runcommand",
+            "azure-vm-extensions-write",
+            "azure-automation-runbooks-write",
+            "azure-web-publish",
+            "azure-uami-attach-vm",
+        ] {
+            assert!(c.iter().any(|t| t.id == id), "{id}");
+        }
+        assert!(c.iter().all(|t| !t.source.is_empty()));
+        let gcp_kind = azure_with_target("service-account");
+        assert!(
+            parse(&gcp_kind, "azure")
+                .unwrap_err()
+                .contains("cannot act on")
+        );
+    }
+
+    fn azure_with_target(kind: &str) -> String {
+        format!(
+            r#"{{"cloud": "azure", "about": "", "techniques": [
+            {{"id": "a", "source": "s", "name": "n", "effect": "act-as", "target": "{kind}",
+             "permissions": [{{"action": "Microsoft.Compute/virtualMachines/runCommand/action", "on": "resource"}}]}}]}}"#
+        )
     }
 
     #[test]

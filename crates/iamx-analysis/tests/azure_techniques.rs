@@ -12,7 +12,7 @@
 )]
 
 use iamx_analysis::Inputs;
-use iamx_analysis::azure::{Escalation, escalations};
+use iamx_analysis::escalation::{Facts, StepTo, azure::facts};
 use iamx_aws::{AwsEnvironment, PolicyOptions, PolicyType};
 use iamx_azure::AzureEnvironment;
 use iamx_catalog::Catalog;
@@ -144,11 +144,18 @@ fn deny_on_vm(actions: &[&str]) -> Value {
             "excludePrincipals": [], "doNotApplyToChildScopes": false, "isSystemProtected": true}}]})
 }
 
+fn escalations(env: &AzureEnvironment) -> Facts {
+    facts(env, &Default::default()).unwrap()
+}
+
 fn takeovers(env: &AzureEnvironment) -> Vec<(String, String, String)> {
     escalations(env)
+        .steps
         .into_iter()
-        .filter(|e| !e.to.starts_with("admin:"))
-        .map(|e: Escalation| (e.from, e.to, e.permission))
+        .filter_map(|s| match s.to {
+            StepTo::Node(to) => Some((s.from, to, s.technique.permission_text())),
+            StepTo::Set(_) => None,
+        })
         .collect()
 }
 
@@ -261,23 +268,28 @@ fn directory(role_id: &str) -> Value {
 fn a_global_administrator_may_elevate_access_at_the_root() {
     let env = azure(&[directory(iamx_azure::GLOBAL_ADMINISTRATOR)]);
     let found = escalations(&env);
-    assert_eq!(found.len(), 1, "{found:?}");
-    let e = &found[0];
+    assert_eq!(found.admins.len(), 1, "{found:?}");
+    assert!(found.steps.is_empty(), "{found:?}");
+    let e = &found.admins[0];
     assert_eq!(
-        (e.from.as_str(), e.to.as_str(), e.permission.as_str()),
         (
-            USER,
-            "admin:/",
-            "Microsoft.Authorization/elevateAccess/action"
-        )
+            e.principal.as_str(),
+            e.scope.as_str(),
+            e.permission.as_str()
+        ),
+        (USER, "/", "Microsoft.Authorization/elevateAccess/action")
     );
     assert_eq!(
-        e.technique,
-        "elevate access: User Access Administrator at /"
+        e.technique.as_deref(),
+        Some("azure-entra-global-administrator: elevate access: User Access Administrator at /")
     );
     // another directory role (Global Reader) is no elevation
     let env = azure(&[directory("f2ef992c-3afb-46b9-b7cf-a126ee74c451")]);
-    assert!(escalations(&env).is_empty());
+    let found = escalations(&env);
+    assert!(
+        found.admins.is_empty() && found.steps.is_empty(),
+        "{found:?}"
+    );
 }
 
 // ---- the cross-cloud hop -------------------------------------------------

@@ -583,9 +583,12 @@ fn of_caller(
                 m.into_iter().collect()
             }
             // other clouds' kinds: the catalog's reader keeps them out
-            TargetKind::ServiceAccount | TargetKind::Container | TargetKind::CustomRole => {
-                Vec::new()
-            }
+            TargetKind::ServiceAccount
+            | TargetKind::Container
+            | TargetKind::CustomRole
+            | TargetKind::Scope
+            | TargetKind::RoleDefinition
+            | TargetKind::Identity => Vec::new(),
         };
         for (target, trust_cond) in candidates {
             let own = target == me || target == c.p.id;

@@ -18,6 +18,7 @@
 //! conditional only when every technique on it is.
 
 pub mod aws;
+pub mod azure;
 pub mod gcp;
 
 use crate::technique::Technique;
