@@ -692,3 +692,69 @@ fn azure_escalation_steps_replay_through_the_evaluator() {
     }
     assert!(replayed > 30, "{replayed} permissions replayed");
 }
+
+/// The human audit prints each step's technique ids and condition, as the
+/// JSON has them; `paths --from` takes GCP's `principal://` form and a
+/// principal named only by an Entra directory role.
+#[test]
+fn human_output_names_techniques_and_conditions() {
+    let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/escalation");
+    let audit = assert_cmd::Command::cargo_bin("iamx")
+        .unwrap()
+        .arg("audit")
+        .arg(base.join("gcp/gcp-compute.instances.setMetadata"))
+        .output()
+        .unwrap();
+    assert!(audit.status.success());
+    let text = String::from_utf8_lossy(&audit.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains("pos-gcp-compute.instances.setmetadata"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.contains("gcp-compute.instances.setMetadata")
+            && line.contains(
+                "if a VM of projects/1001 runs as admin-sa@p-prod.iam.gserviceaccount.com"
+            ),
+        "{line}"
+    );
+    let paths = assert_cmd::Command::cargo_bin("iamx")
+        .unwrap()
+        .args(["--format", "json", "paths"])
+        .arg(base.join("gcp/gcp-iam.serviceAccounts.getAccessToken"))
+        .args([
+            "--from",
+            "principal://goog/subject/pos-gcp-iam.serviceAccounts.getAccessToken@example.com",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        paths.status.success(),
+        "{}",
+        String::from_utf8_lossy(&paths.stderr)
+    );
+    assert!(String::from_utf8_lossy(&paths.stdout).contains("gcp:admin:projects/1001"));
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(base.join("azure/expected.json")).unwrap())
+            .unwrap();
+    // the control of the Global Administrator entry holds Global Reader only
+    let id = expected["cases"]["azure-entra-global-administrator"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, v)| v.as_str() == Some("none"))
+        .map(|(k, _)| k.clone())
+        .unwrap();
+    let paths = assert_cmd::Command::cargo_bin("iamx")
+        .unwrap()
+        .arg("paths")
+        .arg(base.join("azure/azure-entra-global-administrator"))
+        .args(["--from", &id])
+        .output()
+        .unwrap();
+    assert!(
+        paths.status.success(),
+        "a Global Reader is named only by its directory role: {}",
+        String::from_utf8_lossy(&paths.stderr)
+    );
+}

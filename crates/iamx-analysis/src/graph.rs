@@ -821,10 +821,26 @@ pub fn find_node(g: &PermissionGraph, name: &str) -> Option<NodeId> {
                 .map(|(i, _)| i)
         })
         .or_else(|| {
-            // a principal's bare name (`alice` for `user/alice`), when only
-            // one principal has it
+            // GCP's v2 form of a user or service account
+            let email = name
+                .strip_prefix("principal://goog/subject/")?
+                .to_ascii_lowercase();
+            ["user:", "serviceAccount:"]
+                .iter()
+                .find_map(|k| g.node_id(&format!("gcp:{k}{email}")))
+        })
+        .or_else(|| {
+            // a principal's bare name (`alice` for `user/alice`), or the
+            // name an Azure export gives an object id (`id (alice@…)`),
+            // when only one principal has it
+            let lc = name.to_ascii_lowercase();
             let mut hits = g.nodes().filter(|(_, n)| {
-                n.kind.is_principal() && n.id.rsplit(['/', ':']).next() == Some(name)
+                n.kind.is_principal()
+                    && (n.id.rsplit(['/', ':']).next() == Some(name)
+                        || n.label
+                            .rsplit_once(" (")
+                            .and_then(|(_, r)| r.strip_suffix(')'))
+                            .is_some_and(|x| x.to_ascii_lowercase() == lc))
             });
             let first = hits.next().map(|(i, _)| i);
             if hits.next().is_some() { None } else { first }

@@ -1216,11 +1216,15 @@ fn cmd_audit(
             .steps
             .iter()
             .map(|s| {
-                format!(
-                    "{} ({})",
-                    s.to,
-                    s.permission.clone().unwrap_or_else(|| s.kind.clone())
-                )
+                let mut why = vec![s.permission.clone().unwrap_or_else(|| s.kind.clone())];
+                let ids = technique_ids(s.detail.as_deref().unwrap_or_default());
+                if !ids.is_empty() {
+                    why.push(ids.join(", "));
+                }
+                if let Some(c) = &s.condition {
+                    why.push(format!("if {c}"));
+                }
+                format!("{} ({})", s.to, why.join("; "))
             })
             .collect();
         let _ = writeln!(out, "  {} → {}", p.from, steps.join(" → "));
@@ -2231,4 +2235,16 @@ fn cmd_check(
     } else {
         Ok(())
     }
+}
+
+/// The catalog ids an escalation edge's detail names (`id: what it does;
+/// id: …`), in order.
+fn technique_ids(detail: &str) -> Vec<&str> {
+    detail
+        .split("; ")
+        .filter_map(|part| part.split_once(": ").map(|(id, _)| id))
+        .filter(|id| {
+            !id.is_empty() && !id.contains(' ') && iamx::analysis::technique::find(id).is_some()
+        })
+        .collect()
 }
