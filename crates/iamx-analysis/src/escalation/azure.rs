@@ -261,6 +261,21 @@ fn attach_steps(
     if env.user_assigned.is_empty() || caller.1.is_empty() {
         return;
     }
+    // only a caller whose roles name every operation (or are not loaded:
+    // what they grant is unknown) is asked: the evaluator decides the rest
+    let may = |op: &str| {
+        caller.1.iter().any(|a| match env.roles.get(&a.role_guid) {
+            None => true,
+            Some(d) => d
+                .blocks
+                .iter()
+                .chain(d.conditional.iter().flat_map(|c| c.block.iter()))
+                .any(|b| b.actions.iter().any(|p| p.matches(op))),
+        })
+    };
+    if !may(pass) || !ops.iter().all(|op| may(op)) {
+        return;
+    }
     // hosts: listed resources of the kind under the caller's scopes, and a
     // new one in each resource group (or below) it holds a role in
     let mut hosts: BTreeSet<String> = BTreeSet::new();

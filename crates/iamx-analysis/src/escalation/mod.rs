@@ -170,6 +170,62 @@ impl Merged {
         }
     }
 
+    /// Targets one caller reaches by the same techniques under the same
+    /// conditions become one `targets` node (shared by every caller that
+    /// reaches that set alike): one edge per caller and one `includes` edge
+    /// per member, not one edge per caller and member.
+    fn group(&mut self, g: &mut PermissionGraph, lay: &Layout<'_>, hubs: &BTreeSet<NodeId>) {
+        type Key = Vec<(String, String, String, Option<String>)>;
+        let key = |v: &[Entry]| -> Key {
+            let mut k: Key = v
+                .iter()
+                .map(|e| {
+                    (
+                        e.id.clone(),
+                        e.name.clone(),
+                        e.permission.clone(),
+                        e.condition.clone(),
+                    )
+                })
+                .collect();
+            k.sort();
+            k
+        };
+        let mut groups: BTreeMap<(NodeId, Key), Vec<NodeId>> = BTreeMap::new();
+        for ((from, to), entries) in &self.edges {
+            if hubs.contains(to) {
+                continue;
+            }
+            groups.entry((*from, key(entries))).or_default().push(*to);
+        }
+        let mut made: HashMap<Vec<NodeId>, NodeId> = HashMap::new();
+        for ((from, _), mut members) in groups {
+            if members.len() < 2 {
+                continue;
+            }
+            members.sort_unstable();
+            let hub = match made.get(&members) {
+                Some(h) => *h,
+                None => {
+                    let names: Vec<String> = members
+                        .iter()
+                        .filter_map(|m| g.node(*m).map(|n| n.id.clone()))
+                        .collect();
+                    let h = hub_node(g, lay, &names, &members);
+                    made.insert(members.clone(), h);
+                    h
+                }
+            };
+            let mut entries = Vec::new();
+            for m in &members {
+                if let Some(v) = self.edges.remove(&(from, *m)) {
+                    entries = v;
+                }
+            }
+            self.edges.insert((from, hub), entries);
+        }
+    }
+
     /// Adds the merged edges to `g`.
     pub fn flush(self, g: &mut PermissionGraph) {
         for ((from, to), mut entries) in self.edges {
@@ -214,6 +270,35 @@ pub struct Layout<'a> {
     pub scope_of: &'a dyn Fn(&str) -> String,
     /// A short name for texts.
     pub label_of: &'a dyn Fn(&str) -> String,
+}
+
+/// The `targets` node of members already in the graph (`ids` their node
+/// ids, in the order of `nodes`).
+fn hub_node(g: &mut PermissionGraph, lay: &Layout<'_>, ids: &[String], nodes: &[NodeId]) -> NodeId {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for m in ids {
+        for b in m.bytes().chain(std::iter::once(0)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    let first: Vec<String> = nodes
+        .iter()
+        .take(3)
+        .filter_map(|n| g.node(*n).map(|x| x.label.clone()))
+        .collect();
+    let more = if nodes.len() > 3 { ", …" } else { "" };
+    let label = format!("{} targets: {}{more}", nodes.len(), first.join(", "));
+    let id = g.add_node(iamx_graph::Node::new(
+        format!("{}:targets:n{h:016x}", lay.cloud),
+        lay.cloud,
+        NodeKind::Targets,
+        label,
+    ));
+    for n in nodes {
+        g.add_edge(id, *n, Edge::new(EdgeKind::Includes));
+    }
+    id
 }
 
 fn set_node(g: &mut PermissionGraph, lay: &Layout<'_>, set: &TargetSet) -> NodeId {
@@ -289,6 +374,8 @@ pub fn lay_out_steps(g: &mut PermissionGraph, lay: &Layout<'_>, facts: &Facts) {
             },
         );
     }
+    let hubs: BTreeSet<NodeId> = sets.values().copied().collect();
+    merged.group(g, lay, &hubs);
     merged.flush(g);
 }
 
@@ -444,4 +531,108 @@ pub fn lay_out_rewrites(g: &mut PermissionGraph, lay: &Layout<'_>, facts: &Facts
         }
     }
     merged.flush(g);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(from: &str, to: &str, id: &str, condition: Option<&str>) -> Step {
+        Step {
+            from: from.into(),
+            to: StepTo::Node(to.into()),
+            technique: crate::technique::find(id).unwrap(),
+            condition: condition.map(str::to_owned),
+            note: None,
+        }
+    }
+
+    #[test]
+    fn targets_reached_alike_share_one_hub() {
+        let facts = Facts {
+            steps: vec![
+                step(
+                    "user:a",
+                    "sa:x",
+                    "gcp-iam.serviceAccounts.getAccessToken",
+                    None,
+                ),
+                step(
+                    "user:a",
+                    "sa:y",
+                    "gcp-iam.serviceAccounts.getAccessToken",
+                    None,
+                ),
+                step(
+                    "user:b",
+                    "sa:x",
+                    "gcp-iam.serviceAccounts.getAccessToken",
+                    None,
+                ),
+                step(
+                    "user:b",
+                    "sa:y",
+                    "gcp-iam.serviceAccounts.getAccessToken",
+                    None,
+                ),
+                // another condition: its own edge
+                step(
+                    "user:b",
+                    "sa:z",
+                    "gcp-iam.serviceAccounts.getAccessToken",
+                    Some("c"),
+                ),
+            ],
+            ..Facts::default()
+        };
+        let node = |g: &mut PermissionGraph, m: &str| {
+            g.add_node(iamx_graph::Node::new(
+                format!("gcp:{m}"),
+                Cloud::Gcp,
+                NodeKind::User,
+                m.to_owned(),
+            ))
+        };
+        let same = |s: &str| s.to_owned();
+        let lay = Layout {
+            cloud: Cloud::Gcp,
+            node: &node,
+            scope_of: &same,
+            label_of: &same,
+        };
+        let mut g = PermissionGraph::new();
+        lay_out_steps(&mut g, &lay, &facts);
+        let hubs: Vec<NodeId> = g
+            .nodes()
+            .filter(|(_, n)| n.kind == NodeKind::Targets)
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(hubs.len(), 1, "one hub for {{x, y}}");
+        let hub = hubs[0];
+        let includes: Vec<NodeId> = g.out_edges(hub).map(|(t, _)| t).collect();
+        assert_eq!(includes.len(), 2);
+        for caller in ["gcp:user:a", "gcp:user:b"] {
+            let c = g.node_id(caller).unwrap();
+            let to: Vec<NodeId> = g
+                .out_edges(c)
+                .filter(|(_, e)| e.kind == EdgeKind::Escalates)
+                .map(|(t, _)| t)
+                .collect();
+            assert!(to.contains(&hub), "{caller}");
+        }
+        let b = g.node_id("gcp:user:b").unwrap();
+        let z = g.node_id("gcp:sa:z").unwrap();
+        let to_z: Vec<_> = g.out_edges(b).filter(|(t, _)| *t == z).collect();
+        assert_eq!(to_z.len(), 1);
+        assert_eq!(to_z[0].1.condition.as_deref(), Some("c"));
+        // paths through the hub still reach each member
+        let p = g.paths_from_each(
+            &[b],
+            &|n: &iamx_graph::Node| n.id == "gcp:sa:x",
+            &crate::graph::ESCALATION_EDGES,
+            4,
+            1,
+        );
+        assert_eq!(p[0].len(), 1);
+    }
 }
