@@ -1592,6 +1592,32 @@ mod tests {
     }
 
     #[test]
+    fn a_service_agent_has_no_ancestors_of_the_customer() {
+        let mut env = GcpEnvironment::default();
+        env.parents
+            .insert("projects/p1".into(), "organizations/9".into());
+        // the customer's own account climbs to the organization
+        let own = env.target(
+            "//iam.googleapis.com/projects/p1/serviceAccounts/sa@p1.iam.gserviceaccount.com",
+            None,
+        );
+        assert!(
+            own.chain.iter().any(|c| c == "organizations/9"),
+            "{:?}",
+            own.chain
+        );
+        // a service agent lives in a project Google owns
+        for agent in [
+            "//iam.googleapis.com/projects/p1/serviceAccounts/123@cloudbuild.gserviceaccount.com",
+            "//iam.googleapis.com/projects/-/serviceAccounts/service-123@gcp-sa-pubsub.iam.gserviceaccount.com",
+        ] {
+            let t = env.target(agent, None);
+            assert!(t.complete(), "{agent}");
+            assert_eq!(t.chain.len(), 1, "{agent}: {:?}", t.chain);
+        }
+    }
+
+    #[test]
     fn targets_climb_names_assets_and_hierarchy() {
         let mut env = GcpEnvironment::default();
         env.add_ancestors(
