@@ -758,3 +758,66 @@ fn human_output_names_techniques_and_conditions() {
         String::from_utf8_lossy(&paths.stderr)
     );
 }
+
+/// The audit's permission-list privilege-escalation findings say whether
+/// reachability finds a path to admin, and that agrees with the corpus:
+/// a principal the corpus says reaches admin is marked so, one it says
+/// reaches nothing is not.
+#[test]
+fn privilege_escalation_findings_follow_reachability() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/escalation/aws");
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let opts = iamx::analysis::escalation::Options {
+        now: iamx::model::value::parse_date("2026-12-01T00:00:00Z").map(|ms| ms / 1000),
+        ..Default::default()
+    };
+    let builtin = iamx::catalog::Catalog::builtin();
+    let (mut marked, mut unmarked) = (0, 0);
+    for (file, principals) in expected["cases"].as_object().unwrap() {
+        let ws = workspace(case_files(&dir.join(file)));
+        let inp = ws.inputs(&builtin);
+        let g = iamx::analysis::graph::build_with(&inp, &opts);
+        let a = iamx::analysis::audit::audit(&inp, &g, Vec::new());
+        for r in a
+            .risks
+            .iter()
+            .filter(|r| r.kind == iamx::analysis::risk::RiskKind::PrivilegeEscalation)
+        {
+            let Some((_, want)) = principals
+                .as_object()
+                .unwrap()
+                .iter()
+                .find(|(p, _)| r.principal.ends_with(&format!("/{p}")))
+            else {
+                continue;
+            };
+            match want.as_str().unwrap() {
+                "admin" => {
+                    assert!(
+                        r.detail
+                            .ends_with("reaches admin (see the escalation paths and admins)"),
+                        "{file} {}: {}",
+                        r.principal,
+                        r.detail
+                    );
+                    marked += 1;
+                }
+                "none" => {
+                    assert!(
+                        r.detail.ends_with("no escalation path reaches admin"),
+                        "{file} {}: {}",
+                        r.principal,
+                        r.detail
+                    );
+                    unmarked += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(
+        marked > 20 && unmarked > 5,
+        "{marked} marked, {unmarked} unmarked"
+    );
+}

@@ -416,7 +416,7 @@ pub fn audit_at(
             });
         }
     }
-    let risks = crate::risk::risks(
+    let mut risks = crate::risk::risks(
         inp,
         &admins,
         &public_access,
@@ -425,6 +425,27 @@ pub fn audit_at(
             ..RiskOptions::default()
         },
     );
+    // a permission list names who might escalate; reachability says who does
+    let escalating: std::collections::HashSet<String> = escalation_paths
+        .iter()
+        .map(|p| p.from.to_ascii_lowercase())
+        .chain(
+            admins
+                .iter()
+                .map(|a| format!("{}:{}", a.cloud, a.principal).to_ascii_lowercase()),
+        )
+        .collect();
+    for r in risks
+        .iter_mut()
+        .filter(|r| r.kind == crate::risk::RiskKind::PrivilegeEscalation)
+    {
+        let id = format!("{}:{}", r.cloud, r.principal).to_ascii_lowercase();
+        r.detail.push_str(if escalating.contains(&id) {
+            "; reaches admin (see the escalation paths and admins)"
+        } else {
+            "; no escalation path reaches admin"
+        });
+    }
     Audit {
         counts: counts(inp),
         admins,
