@@ -508,22 +508,54 @@ impl Parser<'_> {
 }
 
 /// Maps byte offsets to 1-based line and column (columns count characters).
+///
+/// Built in one pass over the text; a location costs a binary search and a
+/// count of at most [`CHECKPOINT`] bytes, however long the line (one-line
+/// exports of many megabytes are common), so locating every span of an
+/// input is linear in its size.
 #[derive(Clone, Debug)]
 pub struct LineIndex {
+    /// Byte offset of each line's start.
     starts: Vec<usize>,
+    /// On lines longer than [`CHECKPOINT`]: (byte offset of a character
+    /// boundary, characters from its line's start to it), every
+    /// [`CHECKPOINT`] bytes or so, in order.
+    checkpoints: Vec<(usize, usize)>,
 }
+
+/// Bytes between two column checkpoints of a long line.
+const CHECKPOINT: usize = 4096;
 
 impl LineIndex {
     /// Indexes `text`.
     pub fn new(text: &str) -> LineIndex {
+        let bytes = text.as_bytes();
         let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        LineIndex { starts }
+        let mut checkpoints = Vec::new();
+        let mut line_start = 0usize;
+        let mut chars = 0usize;
+        let mut next = CHECKPOINT;
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'\n' {
+                starts.push(i + 1);
+                line_start = i + 1;
+                chars = 0;
+                next = line_start + CHECKPOINT;
+                continue;
+            }
+            // a character starts at every byte that is not a continuation
+            if b & 0xC0 != 0x80 {
+                if i >= next {
+                    checkpoints.push((i, chars));
+                    next = i + CHECKPOINT;
+                }
+                chars += 1;
+            }
+        }
+        LineIndex {
+            starts,
+            checkpoints,
+        }
     }
 
     /// The 1-based (line, column) of `offset` in `text` (the text indexed).
@@ -534,17 +566,57 @@ impl LineIndex {
         };
         let start = self.starts.get(line).copied().unwrap_or(0);
         let end = offset.min(text.len());
+        // the nearest checkpoint of this line at or before the offset
+        let k = self.checkpoints.partition_point(|(at, _)| *at <= end);
+        let (from, before) = match k.checked_sub(1).and_then(|k| self.checkpoints.get(k)) {
+            Some(&(at, n)) if at >= start => (at, n),
+            _ => (start, 0),
+        };
         let col = text
-            .get(start..end)
+            .get(from..end)
             .map(|s| s.chars().count())
-            .unwrap_or(end.saturating_sub(start));
-        (line + 1, col + 1)
+            .unwrap_or(end.saturating_sub(from));
+        (line + 1, before + col + 1)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The index agrees with counting from the start of the line, on
+        /// long lines and multi-byte characters alike.
+        #[test]
+        fn line_index_agrees_with_counting(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just("a".to_owned()),
+                    proptest::strategy::Just("é".to_owned()),
+                    proptest::strategy::Just("日本".to_owned()),
+                    proptest::strategy::Just("\n".to_owned()),
+                    proptest::strategy::Just("x".repeat(3000)),
+                    proptest::strategy::Just("ü".repeat(2500)),
+                ],
+                0..40,
+            ),
+            picks in proptest::collection::vec(0usize..200_000, 1..20),
+        ) {
+            let text: String = parts.concat();
+            let idx = LineIndex::new(&text);
+            for p in picks {
+                let mut off = p % (text.len() + 1);
+                while !text.is_char_boundary(off) {
+                    off -= 1;
+                }
+                let before = &text[..off];
+                let line = before.matches('\n').count() + 1;
+                let start = before.rfind('\n').map_or(0, |i| i + 1);
+                let col = text[start..off].chars().count() + 1;
+                proptest::prop_assert_eq!(idx.line_col(&text, off), (line, col));
+            }
+        }
+    }
 
     #[test]
     fn parses_and_spans() {
