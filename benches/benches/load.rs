@@ -8,6 +8,11 @@
 //! benchmark here prints a notice and is skipped.
 //!
 //! Target: the whole managed-policy load under 1.5 s on a 2-core machine.
+//!
+//! `long_lines`: a real authorization-details dump (the cloudsplaining
+//! sample) copied into many accounts, written on one line and indented, and
+//! a request file of 31,200 cases on one line: locating every span must stay
+//! linear however long a line is (bytes per second are reported).
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use iamx::{LoadOptions, Workspace};
@@ -19,6 +24,10 @@ use std::time::Duration;
 const MANAGED_POLICIES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../shared/data/aws/managed-policies"
+);
+const SAMPLE_DUMP: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/data/samples/cloudsplaining-example-authz-details.json"
 );
 const CATALOG: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -145,9 +154,90 @@ fn catalog(c: &mut Criterion) {
     g.finish();
 }
 
+/// The sample dump copied into `copies` accounts (the sample's account id
+/// renamed in each), as one JSON value.
+fn many_accounts(sample: &str, copies: usize) -> Option<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_str(sample).ok()?;
+    let text = v.to_string();
+    // the sample's own account: the 12 digits after the first `arn:aws:iam::`
+    let at = text.find("arn:aws:iam::")? + "arn:aws:iam::".len();
+    let account = text.get(at..at + 12)?.to_owned();
+    let keys = [
+        "UserDetailList",
+        "GroupDetailList",
+        "RoleDetailList",
+        "Policies",
+    ];
+    let mut out = serde_json::Map::new();
+    for k in keys {
+        out.insert(k.to_owned(), serde_json::Value::Array(Vec::new()));
+    }
+    for i in 0..copies {
+        let renamed = text.replace(&account, &format!("{:012}", 100_000_000_000usize + i));
+        let copy: serde_json::Value = serde_json::from_str(&renamed).ok()?;
+        for k in keys {
+            if let (Some(serde_json::Value::Array(dst)), Some(serde_json::Value::Array(src))) =
+                (out.get_mut(k), copy.get(k))
+            {
+                dst.extend(src.iter().cloned());
+            }
+        }
+    }
+    Some(serde_json::Value::Object(out))
+}
+
+fn long_lines(c: &mut Criterion) {
+    let Ok(sample) = std::fs::read_to_string(SAMPLE_DUMP) else {
+        eprintln!("notice: the sample dump not found at `{SAMPLE_DUMP}`: skipping long_lines");
+        return;
+    };
+    let Some(dump) = many_accounts(&sample, 40) else {
+        eprintln!("notice: the sample dump does not read: skipping long_lines");
+        return;
+    };
+    let one_line = dump.to_string();
+    let indented = serde_json::to_string_pretty(&dump).unwrap_or_default();
+    let cases: Vec<serde_json::Value> = (0..31_200)
+        .map(|i| {
+            serde_json::json!({"name": format!("case {i}"), "expected": "allowed",
+                "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "s3:GetObject",
+                            "resource": format!("arn:aws:s3:::bucket-{}/key{i}", i % 50)},
+                "identityPolicies": [{"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}]})
+        })
+        .collect();
+    let requests = serde_json::Value::Array(cases).to_string();
+    let opts = LoadOptions::default();
+    let mut g = c.benchmark_group("long_lines");
+    g.sample_size(10);
+    for (name, file, text) in [
+        ("dump_one_line", "dump.json", &one_line),
+        ("dump_indented", "dump.json", &indented),
+        ("requests_one_line", "requests.json", &requests),
+    ] {
+        let ws = Workspace::from_texts(vec![(file.to_owned(), text.clone())], &opts);
+        eprintln!(
+            "{name}: {:.1} MB, {} errors",
+            text.len() as f64 / 1e6,
+            ws.errors().count()
+        );
+        g.throughput(Throughput::Bytes(
+            u64::try_from(text.len()).unwrap_or(u64::MAX),
+        ));
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || vec![(file.to_owned(), text.clone())],
+                |t| Workspace::from_texts(t, &opts),
+                BatchSize::PerIteration,
+            );
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_secs(1));
-    targets = managed_policies, catalog
+    targets = managed_policies, catalog, long_lines
 }
 criterion_main!(benches);

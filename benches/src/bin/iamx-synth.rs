@@ -265,10 +265,20 @@ fn phases(inp: &Inputs<'_>, only: &[String], w: &Watchdog) {
     step("gcp::impersonation_edges", &|| {
         gcp::impersonation_edges(inp.gcp).len()
     });
-    step("gcp::escalations", &|| gcp::escalations(inp.gcp).len());
+    step("gcp escalation facts (admins, steps)", &|| {
+        iamx::analysis::escalation::gcp::facts(
+            inp.gcp,
+            &iamx::analysis::escalation::Options::default(),
+        )
+        .map_or(0, |f| f.admins.len() + f.steps.len())
+    });
     step("azure::principals", &|| azure::principals(inp.azure).len());
-    step("azure::escalations", &|| {
-        azure::escalations(inp.azure).len()
+    step("azure escalation facts (admins, steps)", &|| {
+        iamx::analysis::escalation::azure::facts(
+            inp.azure,
+            &iamx::analysis::escalation::Options::default(),
+        )
+        .map_or(0, |f| f.admins.len() + f.steps.len())
     });
 }
 
@@ -349,7 +359,8 @@ fn gcp_escalation_rest_of(
         }
     }
     for c in containers {
-        n += usize::from(analysis::gcp::admin_of(env, m, c).is_some());
+        n +=
+            usize::from(analysis::gcp::admin_of(env, m, c, &iamx::model::Context::new()).is_some());
     }
     n
 }
