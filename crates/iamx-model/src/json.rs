@@ -532,15 +532,13 @@ impl LineIndex {
         let bytes = text.as_bytes();
         let mut starts = vec![0];
         let mut checkpoints = Vec::new();
-        let mut line_start = 0usize;
         let mut chars = 0usize;
         let mut next = CHECKPOINT;
         for (i, &b) in bytes.iter().enumerate() {
             if b == b'\n' {
                 starts.push(i + 1);
-                line_start = i + 1;
                 chars = 0;
-                next = line_start + CHECKPOINT;
+                next = i + 1 + CHECKPOINT;
                 continue;
             }
             // a character starts at every byte that is not a continuation

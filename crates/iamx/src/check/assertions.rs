@@ -7,6 +7,7 @@
 use super::{Assertion, AssertionKind, AssertionsFile, Baseline, Waiver};
 use crate::Provider as Cloud;
 use crate::{Diagnostic, Severity};
+use iamx_model::json::LineIndex;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -79,31 +80,25 @@ struct RawWaiver {
     expires: Spanned<String>,
 }
 
-/// 1-based line and column of byte offset `at` in `text`.
-pub(crate) fn line_col(text: &str, at: usize) -> (u32, u32) {
-    let at = at.min(text.len());
-    let before = text.get(..at).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rfind('\n')
-        .map_or(before, |i| before.get(i + 1..).unwrap_or(""))
-        .chars()
-        .count()
-        + 1;
+/// 1-based line and column of byte offset `at` in `text`, through `index`
+/// (built once per file: locating every assertion stays linear).
+fn line_col(index: &LineIndex, text: &str, at: usize) -> (u32, u32) {
+    let (l, c) = index.line_col(text, at);
     (
-        u32::try_from(line).unwrap_or(u32::MAX),
-        u32::try_from(col).unwrap_or(u32::MAX),
+        u32::try_from(l).unwrap_or(u32::MAX),
+        u32::try_from(c).unwrap_or(u32::MAX),
     )
 }
 
 struct Ctx<'a> {
     name: &'a str,
     text: &'a str,
+    index: LineIndex,
 }
 
 impl Ctx<'_> {
     fn error(&self, span: Range<usize>, message: String, help: Option<String>) -> Diagnostic {
-        let (line, column) = line_col(self.text, span.start);
+        let (line, column) = line_col(&self.index, self.text, span.start);
         Diagnostic {
             severity: Severity::Error,
             message,
@@ -211,7 +206,11 @@ fn cloud_of(s: &str) -> Option<Cloud> {
 /// Reads an assertions file. `name` is used in errors; `text` is its
 /// content. Returns the first error as a located diagnostic.
 pub fn parse(name: &str, text: &str) -> Result<AssertionsFile, Diagnostic> {
-    let cx = Ctx { name, text };
+    let cx = Ctx {
+        name,
+        text,
+        index: LineIndex::new(text),
+    };
     let raw: RawFile = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
         // the crate's message spans several lines (a snippet of the file):
@@ -414,7 +413,7 @@ pub fn parse(name: &str, text: &str) -> Result<AssertionsFile, Diagnostic> {
                 }
             }
         };
-        let (line, column) = line_col(text, span.start);
+        let (line, column) = line_col(&cx.index, text, span.start);
         out.assertions.push(Assertion {
             name,
             description: a.description,
