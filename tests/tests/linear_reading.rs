@@ -103,3 +103,26 @@ fn one_line_inputs_read_in_linear_time() {
         );
     }
 }
+
+fn one_policy(statements: usize) -> String {
+    let st: Vec<serde_json::Value> = (0..statements)
+        .map(|i| {
+            json!({"Sid": format!("s{i}"), "Effect": "Allow", "Action": ["s3:GetObject"],
+                   "Resource": format!("arn:aws:s3:::b{i}/*")})
+        })
+        .collect();
+    json!({"Version": "2012-10-17", "Statement": st}).to_string()
+}
+
+/// One policy of 5,000 and of 20,000 statements, in the same run: four
+/// times the statements may take at most eight times as long.
+#[test]
+fn statements_of_one_policy_read_in_linear_time() {
+    let (small, large) = (one_policy(5_000), one_policy(20_000));
+    let (a, b) = (
+        per_mb("policy.json", &small) * small.len() as f64,
+        per_mb("policy.json", &large) * large.len() as f64,
+    );
+    eprintln!("5k statements {:.0} ms, 20k {:.0} ms", a / 1e3, b / 1e3);
+    assert!(b <= 8.0 * a, "5k: {:.3} s, 20k: {:.3} s", a / 1e6, b / 1e6);
+}
