@@ -47,9 +47,57 @@ impl fmt::Display for EncodeError {
 
 impl std::error::Error for EncodeError {}
 
+/// The most parts (literals and wildcard runs) of a glob the encoding
+/// builds a regex for: real patterns have a handful, and the solver's
+/// regex construction grows faster than linearly with their number, so a
+/// larger one is refused (the question's answer is then `unknown`, with
+/// this reason) rather than left to run past every timeout.
+pub const MAX_GLOB_PARTS: usize = 256;
+
+/// The segments of `p` with every run of wildcards in its shortest form:
+/// the run's `?`s, then one `*` if it holds any (`*?*?` is `??*`, the same
+/// language).
+fn normal_segs(p: &Pattern) -> Vec<&Seg> {
+    let segs = p.segs();
+    let mut out = Vec::with_capacity(segs.len());
+    let mut k = 0;
+    while let Some(s) = segs.get(k) {
+        if matches!(s, Seg::Star | Seg::One) {
+            let mut star = None;
+            while let Some(w) = segs.get(k) {
+                match w {
+                    Seg::One => out.push(w),
+                    Seg::Star => star = Some(w),
+                    _ => break,
+                }
+                k += 1;
+            }
+            out.extend(star);
+        } else {
+            out.push(s);
+            k += 1;
+        }
+    }
+    out
+}
+
 fn glob_regex(p: &Pattern, any_case: bool) -> Result<Regex, EncodeError> {
-    let mut parts = Vec::with_capacity(p.segs().len());
-    for s in p.segs() {
+    let segs = normal_segs(p);
+    if segs.len() > MAX_GLOB_PARTS {
+        return Err(EncodeError {
+            pattern: if p.raw().chars().count() > 80 {
+                p.raw().chars().take(80).collect::<String>() + "…"
+            } else {
+                p.raw().to_owned()
+            },
+            reason: format!(
+                "it has {} literals and wildcards; the encoding builds at most {MAX_GLOB_PARTS}",
+                segs.len()
+            ),
+        });
+    }
+    let mut parts = Vec::with_capacity(segs.len());
+    for s in segs {
         parts.push(match s {
             Seg::Lit(l) if any_case && p.case() == Case::Insensitive => Regex::lit_ci(l),
             Seg::Lit(l) => Regex::lit(l.as_str()),
@@ -180,4 +228,48 @@ pub fn index_in_ranges(index: &Term, ranges: &[(i64, i64)]) -> Term {
             ])
         }
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(segs: &[&Seg]) -> String {
+        segs.iter()
+            .map(|s| match s {
+                Seg::Lit(l) => l.clone(),
+                Seg::Star => "*".to_owned(),
+                Seg::One => "?".to_owned(),
+                Seg::Var(_) => "$".to_owned(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn wildcard_runs_take_their_shortest_form_and_huge_globs_are_refused() {
+        let p = Pattern::glob("a*?*?b??*", Case::Sensitive);
+        assert_eq!(text(&normal_segs(&p)), "a??*b??*");
+        let re = glob_to_regex(&p).unwrap();
+        for (t, m) in [
+            ("axyb12", true),
+            ("axyb1", false),
+            ("axb123", false),
+            ("axyzb123", true),
+        ] {
+            assert_eq!(re.matches(t), m, "{t}");
+            assert_eq!(p.matches(t), m, "{t}");
+        }
+        let huge = Pattern::glob(
+            &format!("arn:aws:s3:::{}x", "*?x".repeat(300)),
+            Case::Sensitive,
+        );
+        let e = glob_to_regex(&huge).unwrap_err();
+        assert!(e.reason.contains("at most 256"), "{e}");
+        // runs of wildcards alone stay small whatever their length
+        let runs = Pattern::glob(
+            &format!("arn:aws:s3:::{}", "*?".repeat(100)),
+            Case::Sensitive,
+        );
+        assert!(glob_to_regex(&runs).is_ok());
+    }
 }
