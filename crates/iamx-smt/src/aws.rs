@@ -435,12 +435,16 @@ impl<'a> Encoder<'a> {
 
     fn action_term(&mut self, st: &Statement) -> Term {
         let a = self.action.clone();
-        let any = Term::or(
-            st.action
-                .patterns
-                .iter()
-                .map(|p| Term::matches_pattern(a.clone(), p).unwrap_or_else(|_| Term::ff())),
-        );
+        let mut terms = Vec::with_capacity(st.action.patterns.len());
+        for p in &st.action.patterns {
+            terms.push(match Term::matches_pattern(a.clone(), p) {
+                Ok(t) => t,
+                // an action pattern the encoding cannot build leaves the
+                // statement's reach open, never shut
+                Err(e) => self.free(format!("action `{}`: {e}", p.raw())),
+            });
+        }
+        let any = Term::or(terms);
         if st.action.negated {
             Term::not(any)
         } else {
@@ -631,7 +635,10 @@ impl<'a> Encoder<'a> {
                 self.key_use(&key).string = true;
                 let s = Term::named(typed("str", &key), Sort::String);
                 match self.substitute(p) {
-                    Subst::Pattern(q) if !p.has_vars() => Term::in_re(s, arn_regex(q.raw())),
+                    Subst::Pattern(q) if !p.has_vars() => match arn_regex(q.raw()) {
+                        Ok(re) => Term::in_re(s, re),
+                        Err(e) => self.free(format!("ARN comparison with `{}`: {e}", p.raw())),
+                    },
                     Subst::NoMatch => Term::ff(),
                     _ => self.free(format!("ARN pattern `{}` with a policy variable", p.raw())),
                 }
@@ -956,12 +963,12 @@ fn cmp(op: AwsOp, x: Term, k: Term) -> Term {
 
 /// The regex of an `Arn*` pattern: the six `:`-separated components are
 /// matched separately, so a `*` or `?` in the first five does not cross `:`.
-pub fn arn_regex(pattern: &str) -> Regex {
+pub fn arn_regex(pattern: &str) -> Result<Regex, crate::encode::EncodeError> {
     let comps: Vec<&str> = pattern.splitn(6, ':').collect();
     if comps.len() < 6 {
         // not ARN-shaped: the evaluator matches it whole against the ARN
         let p = Pattern::glob(pattern, iamx_model::Case::Sensitive);
-        return glob_to_regex(&p).unwrap_or_else(|_| Regex::none());
+        return glob_to_regex(&p);
     }
     let mut parts = Vec::new();
     for (i, comp) in comps.iter().enumerate() {
@@ -986,8 +993,18 @@ pub fn arn_regex(pattern: &str) -> Regex {
             parts.push(Regex::lit(lit));
         }
     }
+    if parts.len() > crate::encode::MAX_GLOB_PARTS {
+        return Err(crate::encode::EncodeError {
+            pattern: pattern.chars().take(80).collect(),
+            reason: format!(
+                "it has {} literals and wildcards; the encoding builds at most {}",
+                parts.len(),
+                crate::encode::MAX_GLOB_PARTS
+            ),
+        });
+    }
     // the whole value must be an ARN: the sixth component takes the rest
-    Regex::concat(parts)
+    Ok(Regex::concat(parts))
 }
 
 fn eval_clause(c: &AwsClause, principal: &Principal, ctx: Context) -> iamx_model::Tri {

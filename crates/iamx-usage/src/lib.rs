@@ -160,8 +160,9 @@ pub fn read_paths<P: AsRef<Path>>(
     on_record: &mut impl FnMut(UsageRecord),
 ) -> Result<Stats, Error> {
     let mut files = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for p in paths {
-        collect_files(p.as_ref(), true, &mut files)?;
+        collect_files(p.as_ref(), true, &mut seen, &mut files)?;
     }
     let mut stats = Stats::default();
     for f in files {
@@ -197,14 +198,54 @@ fn is_log_file(path: &Path) -> bool {
             .any(|ext| name.ends_with(ext))
 }
 
-fn collect_files(path: &Path, given: bool, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+/// The identity of a file or folder (device and inode on Unix, else the
+/// canonical path's hash): a folder reached twice through a symbolic link
+/// is walked once, and a link cycle ends.
+fn file_id(meta: &fs::Metadata, path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let _ = path;
+        Some((meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        use std::hash::{Hash, Hasher};
+        let _ = meta;
+        let c = fs::canonicalize(path).ok()?;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        c.hash(&mut h);
+        Some((0, h.finish()))
+    }
+}
+
+fn collect_files(
+    path: &Path,
+    given: bool,
+    seen: &mut std::collections::HashSet<(u64, u64)>,
+    out: &mut Vec<PathBuf>,
+) -> Result<(), Error> {
     let io_err = |source| Error::Io {
         path: path.to_owned(),
         source,
     };
     let meta = fs::metadata(path).map_err(io_err)?;
+    if file_id(&meta, path).is_some_and(|id| !seen.insert(id)) {
+        return Ok(());
+    }
     if !meta.is_dir() {
-        if given || is_log_file(path) {
+        // a device or a pipe never ends (`/dev/zero`): only regular files
+        // are read
+        if given && !meta.is_file() {
+            return Err(Error::Io {
+                path: path.to_owned(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "not a regular file or a folder (logs are read from files)",
+                ),
+            });
+        }
+        if meta.is_file() && (given || is_log_file(path)) {
             out.push(path.to_owned());
         }
         return Ok(());
@@ -219,7 +260,7 @@ fn collect_files(path: &Path, given: bool, out: &mut Vec<PathBuf>) -> Result<(),
         .collect();
     entries.sort();
     for e in entries {
-        collect_files(&e, false, out)?;
+        collect_files(&e, false, seen, out)?;
     }
     Ok(())
 }

@@ -137,51 +137,111 @@ pub enum LoadError {
 /// folders below a given one that hold an `iamx.toml` left out: each is a
 /// policy repository of its own, read by `iamx check`).
 pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
-        let rd = std::fs::read_dir(dir).map_err(|e| LoadError::Io {
-            path: dir.to_owned(),
-            source: e,
-        })?;
-        let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        entries.sort();
-        for p in entries {
-            let hidden = p
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'));
-            if hidden {
-                continue;
+    walk_files(paths).map(|(files, _)| files)
+}
+
+/// The identity of a file or folder: device and inode where the platform
+/// has them, else the canonical path.
+#[cfg(unix)]
+fn file_id(p: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(p: &Path) -> Option<(u64, u64)> {
+    use std::hash::{Hash, Hasher};
+    let c = std::fs::canonicalize(p).ok()?;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    c.hash(&mut h);
+    Some((0, h.finish()))
+}
+
+/// [`collect_files`], with a warning for every folder or file reached a
+/// second time (a symbolic link back up the tree, or a second link to the
+/// same file), which is skipped: each file is read once and a link cycle
+/// ends.
+pub fn walk_files(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<Diagnostic>), LoadError> {
+    struct Walk {
+        out: Vec<PathBuf>,
+        seen: std::collections::HashSet<(u64, u64)>,
+        warnings: Vec<Diagnostic>,
+    }
+    impl Walk {
+        /// Whether `p` is new (an unknown identity counts as new).
+        fn first_visit(&mut self, p: &Path) -> bool {
+            let Some(id) = file_id(p) else {
+                return true;
+            };
+            if self.seen.insert(id) {
+                return true;
             }
-            if p.is_dir() {
-                // a policy repository with its own assertions file is its own
-                // input set (`iamx check` reads it); a walk from above leaves it
-                if p.join("iamx.toml").is_file() {
+            let mut d = error_at(
+                &p.display().to_string(),
+                "skipped: this file or folder was already reached by another path (a symbolic link); each is read once"
+                    .to_owned(),
+            );
+            d.severity = Severity::Warning;
+            self.warnings.push(d);
+            false
+        }
+
+        fn dir(&mut self, dir: &Path) -> Result<(), LoadError> {
+            let rd = std::fs::read_dir(dir).map_err(|e| LoadError::Io {
+                path: dir.to_owned(),
+                source: e,
+            })?;
+            let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            entries.sort();
+            for p in entries {
+                let hidden = p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with('.'));
+                if hidden {
                     continue;
                 }
-                walk(&p, out)?;
-            } else if matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("json" | "ndjson")
-            ) && iamx_usage::sniff_path(&p).is_none()
-            {
-                out.push(p);
+                if p.is_dir() {
+                    // a policy repository with its own assertions file is its own
+                    // input set (`iamx check` reads it); a walk from above leaves it
+                    if p.join("iamx.toml").is_file() {
+                        continue;
+                    }
+                    if self.first_visit(&p) {
+                        self.dir(&p)?;
+                    }
+                } else if matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("json" | "ndjson")
+                ) && iamx_usage::sniff_path(&p).is_none()
+                    && self.first_visit(&p)
+                {
+                    self.out.push(p);
+                }
             }
+            Ok(())
         }
-        Ok(())
     }
-    let mut out = Vec::new();
+    let mut w = Walk {
+        out: Vec::new(),
+        seen: std::collections::HashSet::new(),
+        warnings: Vec::new(),
+    };
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| LoadError::Io {
             path: p.clone(),
             source: e,
         })?;
+        if !w.first_visit(p) {
+            continue;
+        }
         if meta.is_dir() {
-            walk(p, &mut out)?;
+            w.dir(p)?;
         } else {
-            out.push(p.clone());
+            w.out.push(p.clone());
         }
     }
-    Ok(out)
+    Ok((w.out, w.warnings))
 }
 
 fn error_at(name: &str, message: String) -> Diagnostic {
@@ -312,7 +372,7 @@ fn parse_one(name: String, text: String, opts: PolicyOptions<'_>) -> Parsed {
 impl Workspace {
     /// Loads files and directories.
     pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Workspace, LoadError> {
-        let files = collect_files(paths)?;
+        let (files, walk_warnings) = walk_files(paths)?;
         let texts: Vec<(String, Result<String, std::io::Error>)> = files
             .par_iter()
             .map(|p| (p.display().to_string(), std::fs::read_to_string(p)))
@@ -327,6 +387,7 @@ impl Workspace {
         }
         let mut ws = Workspace::from_texts(ok, opts);
         ws.diagnostics.extend(io_errors);
+        ws.diagnostics.extend(walk_warnings);
         Ok(ws)
     }
 

@@ -279,6 +279,8 @@ fn may_apply(st: &Statement, resources: &[String]) -> bool {
 enum Target {
     Named(String),
     Open(String, Vec<Term>),
+    /// The pattern cannot be encoded: every question over it is undecided.
+    Unknown(String),
 }
 
 /// The resource questions for pattern `r`: the resources a resource policy
@@ -289,8 +291,10 @@ fn targets(env: &AwsEnvironment, r: &str, home: &str, service: &str) -> Vec<Targ
     }
     let pat = glob(r);
     let res = iamx_smt::compare::resource_var();
-    let Ok(in_pattern) = Term::matches_pattern(res.clone(), &pat) else {
-        return vec![Target::Named(r.replace('*', "iamx-any").replace('?', "x"))];
+    let in_pattern = match Term::matches_pattern(res.clone(), &pat) {
+        Ok(t) => t,
+        // one instance of the pattern would stand for all of them: unsound
+        Err(e) => return vec![Target::Unknown(e.to_string())],
     };
     let mut out = Vec::new();
     let named: BTreeSet<String> = env
@@ -426,6 +430,10 @@ fn can_any(
                     let (resource, how) = match &t {
                         Target::Named(n) => (n.as_str(), AwsResource::Fixed),
                         Target::Open(ph, cs) => (ph.as_str(), AwsResource::Open(cs.clone())),
+                        Target::Unknown(why) => {
+                            unknown.get_or_insert_with(|| Reason::new(why.as_str()));
+                            continue;
+                        }
                     };
                     let (ra, pa) = cx.build(c, &p, act, resource);
                     let d = if pass {

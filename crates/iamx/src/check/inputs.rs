@@ -4,7 +4,7 @@
 
 use super::{Assertion, Baseline, CheckOptions, Finding, Outcome, Witness, location_of};
 use crate::reason::{DirectionReport, Grants, load_grants, more_permissive_grants};
-use crate::{LoadError, LoadOptions, Workspace, collect_files};
+use crate::{LoadError, LoadOptions, Workspace, walk_files};
 use iamx_model::{Effect, Principal};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,7 +20,8 @@ pub fn load_inputs(
     // compared canonical, so `./repo/baseline` excludes `repo/baseline/x.json`
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let exclude: Vec<PathBuf> = exclude.iter().map(|x| canon(x)).collect();
-    let files: Vec<PathBuf> = collect_files(paths)?
+    let (files, walk_warnings) = walk_files(paths)?;
+    let files: Vec<PathBuf> = files
         .into_iter()
         .filter(|f| {
             let f = canon(f);
@@ -48,6 +49,7 @@ pub fn load_inputs(
     }
     let mut ws = Workspace::from_texts(texts, opts);
     ws.diagnostics.extend(errors);
+    ws.diagnostics.extend(walk_warnings);
     Ok(ws)
 }
 
