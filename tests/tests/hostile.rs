@@ -24,7 +24,7 @@ fn symlink_cycles_are_walked_once_with_a_warning() {
     std::os::unix::fs::symlink(&d, d.join("sub/up")).unwrap();
     std::os::unix::fs::symlink(&d, d.join("again")).unwrap();
     std::os::unix::fs::symlink(d.join("policy.json"), d.join("same.json")).unwrap();
-    let ws = Workspace::load(&[d.clone()], &LoadOptions::default()).unwrap();
+    let ws = Workspace::load(std::slice::from_ref(&d), &LoadOptions::default()).unwrap();
     assert_eq!(ws.policies.len(), 1, "the file is read once");
     let warnings: Vec<String> = ws.warnings().map(|w| w.to_string()).collect();
     assert_eq!(
