@@ -72,7 +72,8 @@ fn per_mb(file: &str, text: &str) -> f64 {
 #[test]
 fn one_line_inputs_read_in_linear_time() {
     // (what, file name, builder, elements for about 1 MB)
-    let kinds: [(&str, &str, fn(usize) -> String, usize); 3] = [
+    type Kind = (&'static str, &'static str, fn(usize) -> String, usize);
+    let kinds: [Kind; 3] = [
         ("authorization-details dump", "authz.json", aws_dump, 2_500),
         (
             "Cloud Asset Inventory export",
