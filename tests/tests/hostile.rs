@@ -98,3 +98,56 @@ fn a_pathological_glob_in_an_assertion_is_bounded() {
     assert!(took.as_secs() < 30, "{took:?}");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+fn load_text(text: &str) -> Workspace {
+    Workspace::from_texts(
+        vec![("policy.json".to_owned(), text.to_owned())],
+        &LoadOptions::default(),
+    )
+}
+
+/// A key given twice with different values is refused with its place; the
+/// same value twice means one thing and is read.
+#[test]
+fn conflicting_duplicate_keys_are_refused() {
+    let ws = load_text(
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}"#,
+    );
+    let errors: Vec<String> = ws.errors().map(|d| d.to_string()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("policy.json:1:")
+            && errors[0].contains("`Effect` is given twice with different values")
+            && errors[0].contains("$.Statement[0].Effect"),
+        "{errors:?}"
+    );
+    assert!(ws.policies.is_empty());
+    let ws = load_text(
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}"#,
+    );
+    assert_eq!(ws.errors().count(), 0);
+    assert_eq!(ws.policies.len(), 1);
+}
+
+/// `"Action": []` would make a Deny deny nothing: AWS refuses such a
+/// policy, and so does iamx, for every list of a statement.
+#[test]
+fn empty_action_and_resource_lists_are_errors() {
+    for (field, text) in [
+        ("Action", r#"{"Effect": "Deny", "Action": [], "Resource": "*"}"#),
+        ("NotAction", r#"{"Effect": "Deny", "NotAction": [], "Resource": "*"}"#),
+        ("Resource", r#"{"Effect": "Allow", "Action": "s3:*", "Resource": []}"#),
+        ("NotResource", r#"{"Effect": "Allow", "Action": "s3:*", "NotResource": []}"#),
+    ] {
+        let ws = load_text(&format!(
+            r#"{{"Version": "2012-10-17", "Statement": [{text}]}}"#
+        ));
+        let errors: Vec<String> = ws.errors().map(|d| d.to_string()).collect();
+        assert_eq!(errors.len(), 1, "{field}: {errors:?}");
+        assert!(
+            errors[0].contains(&format!("`{field}` is an empty list"))
+                && errors[0].contains(&format!("$.Statement[0].{field}")),
+            "{field}: {errors:?}"
+        );
+    }
+}

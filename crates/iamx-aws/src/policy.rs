@@ -628,6 +628,15 @@ fn read_actions(
 ) -> Option<ActionSpec> {
     let what = if negated { "NotAction" } else { "Action" };
     let values = strings(json, path, what, sink)?;
+    if values.is_empty() {
+        // a Deny naming no action would deny nothing: AWS refuses it
+        sink.error(
+            json.span,
+            path,
+            format!("`{what}` is an empty list; AWS refuses a statement that names no action"),
+        );
+        return None;
+    }
     let mut patterns = Vec::with_capacity(values.len());
     for (s, vj, vpath) in values {
         if s != "*" && !s.contains(':') {
@@ -693,6 +702,14 @@ fn read_resources(
 ) -> Option<ResourceSpec> {
     let what = if negated { "NotResource" } else { "Resource" };
     let values = strings(json, path, what, sink)?;
+    if values.is_empty() {
+        sink.error(
+            json.span,
+            path,
+            format!("`{what}` is an empty list; AWS refuses a statement that names no resource"),
+        );
+        return None;
+    }
     let mut patterns = Vec::with_capacity(values.len());
     let syntax = PatternSyntax {
         wildcards: true,

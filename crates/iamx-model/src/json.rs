@@ -453,6 +453,39 @@ impl Parser<'_> {
         }
     }
 
+    /// A key given twice with different values: which one a reader keeps
+    /// changes the meaning (`"Effect": "Deny", "Effect": "Allow"`), and
+    /// readers disagree (most keep the last, iamx the first), so the input
+    /// is refused, as AWS's policy validation refuses it. The same value
+    /// twice means one thing and is kept once.
+    fn no_conflicting_keys(&self, members: &[(JsonKey, Json)]) -> Result<(), JsonSyntaxError> {
+        if members.len() < 2 {
+            return Ok(());
+        }
+        let mut first: std::collections::HashMap<&str, &Json> =
+            std::collections::HashMap::with_capacity(members.len());
+        for (k, v) in members {
+            match first.get(k.name.as_str()) {
+                None => {
+                    first.insert(k.name.as_str(), v);
+                }
+                Some(prev) if prev.to_serde() == v.to_serde() => {}
+                Some(_) => {
+                    let mut e = self.err_at(
+                        format!(
+                            "key `{}` is given twice with different values; which one counts is ambiguous",
+                            k.name
+                        ),
+                        k.span.start as usize,
+                    );
+                    e.path = format!("{}.{}", e.path, k.name);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn object(&mut self, depth: usize) -> Result<JsonValue, JsonSyntaxError> {
         self.pos += 1;
         let mut members = Vec::new();
@@ -498,6 +531,7 @@ impl Parser<'_> {
                 }
                 Some(b'}') => {
                     self.pos += 1;
+                    self.no_conflicting_keys(&members)?;
                     return Ok(JsonValue::Object(members));
                 }
                 None => return Err(self.err("unexpected end of input inside an object")),
