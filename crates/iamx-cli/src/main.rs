@@ -51,6 +51,8 @@ enum GraphFormat {
     Dot,
     Mermaid,
     Json,
+    /// A BloodHound CE OpenGraph data payload.
+    Opengraph,
 }
 
 #[derive(Subcommand)]
@@ -208,7 +210,7 @@ enum Command {
         /// Files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// dot, mermaid or json.
+        /// dot, mermaid, json or opengraph (BloodHound).
         #[arg(long = "graph-format", value_enum, default_value_t = GraphFormat::Dot)]
         graph_format: GraphFormat,
         /// Only the nodes within `--depth` of this node.
@@ -217,6 +219,11 @@ enum Command {
         /// Depth for `--around`.
         #[arg(long, default_value_t = 2)]
         depth: usize,
+        /// With `--graph-format opengraph`: also write BloodHound's extension
+        /// definition schema for iamx's kinds to this file (install it once
+        /// so that BloodHound path-finds over the escalation edges).
+        #[arg(long, value_name = "FILE")]
+        extension_out: Option<PathBuf>,
     },
     /// Read files and directories and report what they hold.
     Load {
@@ -709,7 +716,11 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             graph_format,
             around,
             depth,
+            extension_out,
         } => {
+            if extension_out.is_some() && *graph_format != GraphFormat::Opengraph {
+                return Err(usage("`--extension-out` needs `--graph-format opengraph`"));
+            }
             let ws = load(cli, paths)?;
             let builtin = iamx::catalog::Catalog::builtin();
             let inp = ws.inputs(&builtin);
@@ -723,7 +734,18 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                 GraphFormat::Dot => g.to_dot(),
                 GraphFormat::Mermaid => g.to_mermaid(),
                 GraphFormat::Json => serde_json::to_string_pretty(&g.to_json()).unwrap_or_default(),
+                GraphFormat::Opengraph => {
+                    serde_json::to_string_pretty(&g.to_opengraph()).unwrap_or_default()
+                }
             };
+            if let Some(path) = extension_out {
+                let schema = iamx::graph::opengraph::extension_schema(
+                    &iamx::analysis::graph::ESCALATION_EDGES,
+                );
+                let text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+                std::fs::write(path, text + "\n")
+                    .map_err(|e| usage(&format!("cannot write `{}`: {e}", path.display())))?;
+            }
             let _ = writeln!(std::io::stdout().lock(), "{}", text.trim_end());
             Ok(())
         }

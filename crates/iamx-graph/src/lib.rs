@@ -6,7 +6,9 @@
 //! impersonation, privilege escalation). It stores the graph, answers bounded
 //! path queries ("every simple path from this principal to an admin node, at
 //! most 5 steps, shortest first") and renders the graph or a neighbourhood of
-//! it as Graphviz DOT, Mermaid or JSON.
+//! it as Graphviz DOT, Mermaid or JSON, or exports it as a BloodHound
+//! OpenGraph payload with the extension schema that names iamx's kinds
+//! ([`opengraph`]).
 //!
 //! Key decision: the graph is *generic*. A [`Node`] is an id, a [`Cloud`], a
 //! [`NodeKind`] and a label; an [`Edge`] is an [`EdgeKind`] plus the text of the
@@ -49,6 +51,7 @@
 //! ```
 
 mod graph;
+pub mod opengraph;
 mod paths;
 mod render;
 
