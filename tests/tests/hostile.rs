@@ -134,10 +134,22 @@ fn conflicting_duplicate_keys_are_refused() {
 #[test]
 fn empty_action_and_resource_lists_are_errors() {
     for (field, text) in [
-        ("Action", r#"{"Effect": "Deny", "Action": [], "Resource": "*"}"#),
-        ("NotAction", r#"{"Effect": "Deny", "NotAction": [], "Resource": "*"}"#),
-        ("Resource", r#"{"Effect": "Allow", "Action": "s3:*", "Resource": []}"#),
-        ("NotResource", r#"{"Effect": "Allow", "Action": "s3:*", "NotResource": []}"#),
+        (
+            "Action",
+            r#"{"Effect": "Deny", "Action": [], "Resource": "*"}"#,
+        ),
+        (
+            "NotAction",
+            r#"{"Effect": "Deny", "NotAction": [], "Resource": "*"}"#,
+        ),
+        (
+            "Resource",
+            r#"{"Effect": "Allow", "Action": "s3:*", "Resource": []}"#,
+        ),
+        (
+            "NotResource",
+            r#"{"Effect": "Allow", "Action": "s3:*", "NotResource": []}"#,
+        ),
     ] {
         let ws = load_text(&format!(
             r#"{{"Version": "2012-10-17", "Statement": [{text}]}}"#

@@ -24,8 +24,8 @@
 //!   edges, admin equivalence, escalations per cloud), each timed alone;
 //!   `--phase NAME` (repeatable) only the phases named.
 //! - `--estimate K`: the per-principal work of the quadratic phases
-//!   (`gcp::impersonation_edges`, the rest of `gcp::escalations`,
-//!   `azure::escalations`), timed on one thread for K principals spread over
+//!   (`gcp::impersonation_edges`, the rest of `escalation::gcp::facts`,
+//!   `escalation::azure::facts`), timed on one thread for K principals spread over
 //!   the list, extrapolated to all principals.
 //! - `--dump FILE`: writes the answers of the timed steps (who-can and
 //!   what-can accesses, the graph as JSON, the audit) to FILE, to compare
@@ -318,7 +318,7 @@ fn gcp_impersonation_of(env: &iamx::gcp::GcpEnvironment, m: &str, sas: &[String]
     n
 }
 
-/// The rest of `gcp::escalations` for one member: act-as a service account
+/// The rest of `escalation::gcp::facts` for one member: act-as a service account
 /// and run something as it, and admin of a container.
 fn gcp_escalation_rest_of(
     env: &iamx::gcp::GcpEnvironment,
@@ -365,7 +365,7 @@ fn gcp_escalation_rest_of(
     n
 }
 
-/// The per-principal work of `azure::escalations` (as that function does
+/// The per-principal work of `escalation::azure::facts` (as that function does
 /// it for one object id).
 fn azure_escalations_of(env: &iamx::azure::AzureEnvironment, id: &str, scopes: &[String]) -> usize {
     let mut found: Vec<&str> = Vec::new();
@@ -445,7 +445,7 @@ fn estimate(inp: &Inputs<'_>, k: usize, w: &Watchdog) {
     sample(w, "gcp::impersonation_edges", &ps, k, &|m| {
         gcp_impersonation_of(inp.gcp, m, &sas)
     });
-    sample(w, "gcp::escalations (rest)", &ps, k, &|m| {
+    sample(w, "escalation::gcp::facts (rest)", &ps, k, &|m| {
         gcp_escalation_rest_of(inp.gcp, m, &sas, &projects, &containers)
     });
     let ids = azure::principals(inp.azure);
