@@ -3,6 +3,15 @@
 //! concrete evaluator for the caller on the resource the entry says it
 //! applies to; targets that a caller's statements cannot tell apart share
 //! one decision, and the targets a caller reaches alike are one hub.
+//!
+//! Scale: the sorting of an account's targets into those classes is shared
+//! by every caller whose statements name the same resource elements
+//! ([`Shared`]), and a caller decides one target per class, so the work
+//! grows with the distinct statement sets and classes, never callers ×
+//! targets. A technique that leaves the caller out keeps it in a set of two
+//! or more others (acting as oneself is no step), so callers alike share
+//! one set; an existing resource that may run as several roles is one
+//! condition on the set ("runs as one of these roles"), one role is named.
 
 use super::{Admin, Facts, Grade, Grant, Options, Rewrite, Step, TargetSet, and, grade, or};
 use crate::technique::{self, Effect, Precondition, TargetKind, Technique};
@@ -396,6 +405,19 @@ impl<'e> Caller<'e> {
         })
     }
 
+    /// The view of `action` (built on the program of `target` when it is
+    /// the first asked).
+    fn view(&mut self, action: &str, target: &str) -> &ActionView {
+        let lc = action.to_ascii_lowercase();
+        self.views.entry(lc.clone()).or_insert_with(|| {
+            let (req, _) = self
+                .env
+                .request_for(self.p.clone(), action, target, Context::open());
+            let prog = self.env.program_for(&req);
+            ActionView::new(&prog, &lc)
+        })
+    }
+
     /// `action` on `target`, with `iam:PassedToService` when passing.
     fn on(&mut self, action: &str, target: &str, passed_to: Option<&'static str>) -> Grade {
         let lc = action.to_ascii_lowercase();
@@ -475,15 +497,318 @@ impl<'e> Caller<'e> {
     }
 }
 
-/// What one caller reaches: (technique, target ARN, grade).
-type Found = Vec<(&'static Technique, String, Option<String>)>;
+/// The targets of one kind in one account a technique may apply to, with
+/// the condition each one's trust policy adds (for a service's roles).
+struct List {
+    targets: Vec<(String, Option<String>)>,
+    index: HashMap<String, u32>,
+    /// Targets with the same trust condition share a class.
+    trust_class: Vec<u32>,
+}
+
+impl List {
+    fn new(targets: Vec<(String, Option<String>)>) -> List {
+        let index = (0u32..)
+            .zip(&targets)
+            .map(|(i, (t, _))| (t.clone(), i))
+            .collect();
+        let mut conds: HashMap<Option<String>, u32> = HashMap::new();
+        let trust_class = targets
+            .iter()
+            .map(|(_, c)| {
+                let n = u32::try_from(conds.len()).unwrap_or(u32::MAX);
+                *conds.entry(c.clone()).or_insert(n)
+            })
+            .collect();
+        List {
+            targets,
+            index,
+            trust_class,
+        }
+    }
+
+    fn target(&self, i: u32) -> &str {
+        self.targets.get(i as usize).map_or("", |(t, _)| t.as_str())
+    }
+}
+
+/// A list's targets sorted into classes: `class_of[i]` is target `i`'s
+/// class, `members[c]` the targets of class `c`.
+struct Partition {
+    class_of: Vec<u32>,
+    members: Vec<Vec<u32>>,
+}
+
+impl Partition {
+    /// The partition by a key per target.
+    fn by_key<K: std::hash::Hash + Eq>(keys: impl Iterator<Item = K>) -> Partition {
+        let mut ids: HashMap<K, u32> = HashMap::new();
+        let mut class_of = Vec::new();
+        let mut members: Vec<Vec<u32>> = Vec::new();
+        for (i, k) in (0u32..).zip(keys) {
+            let n = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+            let c = *ids.entry(k).or_insert(n);
+            if c == n {
+                members.push(Vec::new());
+            }
+            if let Some(m) = members.get_mut(c as usize) {
+                m.push(i);
+            }
+            class_of.push(c);
+        }
+        Partition { class_of, members }
+    }
+}
+
+/// Which list a technique's targets come from.
+type ListKey = (String, u8, Vec<String>, bool);
+/// (list, action, the statements' resource elements, guardrail caller).
+type PartKey = (usize, String, Option<String>, Option<String>);
+/// (list, the partitions refined).
+type CombinedKey = (usize, Vec<usize>);
+/// A cache shared by the callers' threads.
+type Cache<K, V> = std::sync::Mutex<HashMap<K, Arc<V>>>;
+
+/// What callers share: the target lists of each account and their
+/// partitions by the resource elements a caller's statements name, so that
+/// callers whose statements tell targets apart the same way sort them once
+/// (the work is per distinct set of statements, not per caller).
+struct Shared<'a> {
+    targets: &'a Targets<'a>,
+    lists: Cache<ListKey, List>,
+    parts: Cache<PartKey, Partition>,
+    combined: Cache<CombinedKey, Partition>,
+}
+
+fn cached<K: std::hash::Hash + Eq, V>(
+    map: &Cache<K, V>,
+    key: K,
+    make: impl FnOnce() -> V,
+) -> Arc<V> {
+    if let Some(v) = map.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return v;
+    }
+    let v = Arc::new(make());
+    if let Ok(mut m) = map.lock() {
+        return m.entry(key).or_insert(v).clone();
+    }
+    v
+}
+
+impl<'a> Shared<'a> {
+    fn new(targets: &'a Targets<'a>) -> Shared<'a> {
+        Shared {
+            targets,
+            lists: std::sync::Mutex::new(HashMap::new()),
+            parts: std::sync::Mutex::new(HashMap::new()),
+            combined: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The targets of `t` in `acct`.
+    fn list(&self, t: &Technique, acct: &str) -> Arc<List> {
+        let targets = self.targets;
+        let stored = t.requires(Precondition::StoredVersionGrantsMore);
+        let (kind, services) = match t.target {
+            TargetKind::User => (0, Vec::new()),
+            TargetKind::Group => (1, Vec::new()),
+            TargetKind::Policy => (2, Vec::new()),
+            TargetKind::Role if t.services.is_empty() => (3, Vec::new()),
+            TargetKind::Role => (4, t.services.clone()),
+            // other clouds' kinds: the catalog's reader keeps them out
+            TargetKind::ServiceAccount
+            | TargetKind::Container
+            | TargetKind::CustomRole
+            | TargetKind::Scope
+            | TargetKind::RoleDefinition
+            | TargetKind::Identity => (5, Vec::new()),
+        };
+        let key = (acct.to_owned(), kind, services.clone(), stored && kind == 2);
+        cached(&self.lists, key, || {
+            let candidates: Vec<(String, Option<String>)> = match kind {
+                0 => targets
+                    .users
+                    .get(acct)
+                    .into_iter()
+                    .flatten()
+                    .map(|u| (u.arn.clone(), None))
+                    .collect(),
+                1 => targets
+                    .groups
+                    .get(acct)
+                    .into_iter()
+                    .flatten()
+                    .map(|g| (g.arn.clone(), None))
+                    .collect(),
+                2 => targets
+                    .managed
+                    .get(acct)
+                    .into_iter()
+                    .flatten()
+                    .filter(|m| !stored || !m.other_versions.is_empty())
+                    .map(|m| (m.arn.clone(), None))
+                    .collect(),
+                3 => targets
+                    .roles
+                    .get(acct)
+                    .into_iter()
+                    .flatten()
+                    .map(|r| (r.arn.clone(), None))
+                    .collect(),
+                4 => {
+                    let mut m: BTreeMap<String, Option<String>> = BTreeMap::new();
+                    for s in &services {
+                        for (arn, cond) in targets.trusting.get(s.as_str()).into_iter().flatten() {
+                            if !arn
+                                .strip_prefix("arn:aws:iam::")
+                                .is_some_and(|r| r.starts_with(&format!("{acct}:")))
+                            {
+                                continue;
+                            }
+                            let e = m.entry((*arn).to_owned()).or_insert_with(|| cond.clone());
+                            if cond.is_none() {
+                                *e = None;
+                            }
+                        }
+                    }
+                    m.into_iter().collect()
+                }
+                _ => Vec::new(),
+            };
+            List::new(candidates)
+        })
+    }
+
+    /// `list` sorted by how `view` (of `action_lc`, for `caller`) tells
+    /// its targets apart.
+    fn partition(
+        &self,
+        list: &Arc<List>,
+        view: &ActionView,
+        caller: &Principal,
+        action_lc: &str,
+    ) -> Arc<Partition> {
+        let signature = view.by_arn.then(|| {
+            let mut s = String::new();
+            for (ps, neg) in &view.elements {
+                s.push(if *neg { '!' } else { '=' });
+                for p in ps {
+                    s.push_str(p.raw());
+                    s.push('\u{1}');
+                }
+                s.push('\u{2}');
+            }
+            s
+        });
+        // the guardrails read the caller only to exempt a service-linked
+        // session
+        let guard_caller = (!iamx_model::guardrail::service_linked_session(caller).is_false())
+            .then(|| caller.id.clone());
+        let key = (
+            Arc::as_ptr(list) as usize,
+            action_lc.to_owned(),
+            signature,
+            guard_caller,
+        );
+        cached(&self.parts, key, || {
+            if !view.by_arn {
+                return Partition::by_key(0..list.targets.len());
+            }
+            // each element's hits, found through the index for a literal ARN
+            let n = list.targets.len();
+            let mut keys: Vec<Vec<u8>> = vec![Vec::with_capacity(view.elements.len() + 1); n];
+            for (ps, neg) in &view.elements {
+                let mut hit = vec![false; n];
+                for p in ps {
+                    match p.as_literal() {
+                        Some(l) if p.case() == iamx_model::pattern::Case::Sensitive => {
+                            if let Some(h) =
+                                list.index.get(l).and_then(|i| hit.get_mut(*i as usize))
+                            {
+                                *h = true;
+                            }
+                        }
+                        _ if p.is_any() => hit.iter_mut().for_each(|h| *h = true),
+                        _ => {
+                            for (h, (t, _)) in hit.iter_mut().zip(&list.targets) {
+                                if !*h
+                                    && p.matches_with(t, &iamx_model::pattern::NoVars) == Tri::True
+                                {
+                                    *h = true;
+                                }
+                            }
+                        }
+                    }
+                }
+                for (k, h) in keys.iter_mut().zip(hit) {
+                    k.push(u8::from(h != *neg));
+                }
+            }
+            for (k, (t, _)) in keys.iter_mut().zip(&list.targets) {
+                k.push(guard_key(caller, action_lc, t));
+            }
+            Partition::by_key(keys.into_iter())
+        })
+    }
+
+    /// The common refinement of `parts` and the list's trust conditions.
+    fn combine(&self, list: &Arc<List>, parts: &[Arc<Partition>]) -> Arc<Partition> {
+        let key = (
+            Arc::as_ptr(list) as usize,
+            parts.iter().map(|p| Arc::as_ptr(p) as usize).collect(),
+        );
+        cached(&self.combined, key, || {
+            Partition::by_key((0..list.targets.len()).map(|i| {
+                let mut k: Vec<u32> = parts
+                    .iter()
+                    .map(|p| p.class_of.get(i).copied().unwrap_or(u32::MAX))
+                    .collect();
+                k.push(list.trust_class.get(i).copied().unwrap_or(u32::MAX));
+                k
+            }))
+        })
+    }
+}
+
+/// The guardrail part of a target's class (as [`ActionView::class`]).
+fn guard_key(caller: &Principal, action_lc: &str, target: &str) -> u8 {
+    match iamx_model::guardrail::guardrail_for(caller, action_lc, target) {
+        None => 0,
+        Some((_, Tri::True)) => 1,
+        Some((_, Tri::False)) => 2,
+        Some((_, Tri::Unknown(_))) => 3,
+    }
+}
+
+/// Targets one caller reaches by one technique under one condition: the
+/// classes `classes` of a shared partition of a shared list, and, when the
+/// technique leaves the caller out and only one other target is left, that
+/// one.
+struct Reached {
+    technique: &'static Technique,
+    condition: Option<String>,
+    to: ReachedTo,
+}
+
+enum ReachedTo {
+    One(String),
+    Classes {
+        list: Arc<List>,
+        part: Arc<Partition>,
+        classes: Vec<u32>,
+    },
+}
+
+/// What one caller reaches.
+type Found = Vec<Reached>;
 
 fn of_caller(
     env: &AwsEnvironment,
-    targets: &Targets<'_>,
+    shared: &Shared<'_>,
     catalog: &'static [Technique],
     opts: &Options,
     p: Principal,
+    admin: bool,
 ) -> Found {
     let mut out = Found::new();
     let Some(account) = p.account.clone() else {
@@ -509,6 +834,11 @@ fn of_caller(
         if t.requires(Precondition::CallerIsUser) && !is_user {
             continue;
         }
+        // an administrator gains nothing by a rewrite (the layout drops
+        // its rewrites)
+        if admin && matches!(t.effect, Effect::ChangePermissions | Effect::JoinGroup) {
+            continue;
+        }
         if !t.permissions.iter().all(|perm| {
             c.mentions(if perm.on == "passed-role" {
                 "iam:PassRole"
@@ -531,73 +861,30 @@ fn of_caller(
             continue;
         }
         let acct = c.account.clone();
-        let candidates: Vec<(String, Option<String>)> = match t.target {
-            TargetKind::User => targets
-                .users
-                .get(acct.as_str())
-                .into_iter()
-                .flatten()
-                .map(|u| (u.arn.clone(), None))
-                .collect(),
-            TargetKind::Group => targets
-                .groups
-                .get(acct.as_str())
-                .into_iter()
-                .flatten()
-                .map(|g| (g.arn.clone(), None))
-                .collect(),
-            TargetKind::Policy => targets
-                .managed
-                .get(acct.as_str())
-                .into_iter()
-                .flatten()
-                .filter(|m| {
-                    !t.requires(Precondition::StoredVersionGrantsMore)
-                        || !m.other_versions.is_empty()
-                })
-                .map(|m| (m.arn.clone(), None))
-                .collect(),
-            TargetKind::Role if t.services.is_empty() => targets
-                .roles
-                .get(acct.as_str())
-                .into_iter()
-                .flatten()
-                .map(|r| (r.arn.clone(), None))
-                .collect(),
-            TargetKind::Role => {
-                let mut m: BTreeMap<String, Option<String>> = BTreeMap::new();
-                for s in &t.services {
-                    for (arn, cond) in targets.trusting.get(s.as_str()).into_iter().flatten() {
-                        if !arn
-                            .strip_prefix("arn:aws:iam::")
-                            .is_some_and(|r| r.starts_with(&format!("{acct}:")))
-                        {
-                            continue;
-                        }
-                        let e = m.entry((*arn).to_owned()).or_insert_with(|| cond.clone());
-                        if cond.is_none() {
-                            *e = None;
-                        }
-                    }
-                }
-                m.into_iter().collect()
-            }
-            // other clouds' kinds: the catalog's reader keeps them out
-            TargetKind::ServiceAccount
-            | TargetKind::Container
-            | TargetKind::CustomRole
-            | TargetKind::Scope
-            | TargetKind::RoleDefinition
-            | TargetKind::Identity => Vec::new(),
+        let list = shared.list(t, &acct);
+        let Some((first, _)) = list.targets.first() else {
+            continue;
         };
-        for (target, trust_cond) in candidates {
-            let own = target == me || target == c.p.id;
-            if own
-                && (t.requires(Precondition::NotSelf)
-                    || matches!(t.effect, Effect::RunCodeAs | Effect::ReachExisting))
-            {
-                continue;
-            }
+        let first = first.clone();
+        // the classes of targets this caller's statements cannot tell apart
+        let mut parts = Vec::new();
+        let caller = c.p.clone();
+        for perm in &t.permissions {
+            let action = match perm.on.as_str() {
+                "target" => perm.action.as_str(),
+                "passed-role" => "iam:PassRole",
+                _ => continue,
+            };
+            let lc = action.to_ascii_lowercase();
+            let view = c.view(action, &first);
+            parts.push(shared.partition(&list, view, &caller, &lc));
+        }
+        let part = shared.combine(&list, &parts);
+        // one decision per class, on its first target
+        let mut by_cond: BTreeMap<Option<String>, Vec<u32>> = BTreeMap::new();
+        for (ci, members) in (0u32..).zip(&part.members) {
+            let Some(rep) = members.first() else { continue };
+            let target = list.target(*rep).to_owned();
             let mut g = service_grade.clone();
             for perm in &t.permissions {
                 g = match perm.on.as_str() {
@@ -615,22 +902,83 @@ fn of_caller(
                     break;
                 }
             }
-            if t.effect == Effect::ReachExisting {
-                let what = t.resource.as_deref().unwrap_or("resource");
-                let name = target.rsplit('/').next().unwrap_or(&target);
-                g = and(
-                    g,
-                    Some(Some(format!(
-                        "a {what} of account {acct} runs as role {name} (the inputs do not list them)"
-                    ))),
-                );
-            }
+            let trust_cond = list.targets.get(*rep as usize).and_then(|(_, c)| c.clone());
             if trust_cond.is_some() {
                 g = and(g, Some(trust_cond));
             }
             if let Some(cond) = g {
-                out.push((t, target, cond));
+                by_cond.entry(cond).or_default().push(ci);
             }
+        }
+        let leaves_out_self = t.requires(Precondition::NotSelf)
+            || matches!(t.effect, Effect::RunCodeAs | Effect::ReachExisting);
+        let own: Vec<u32> = [me.as_str(), c.p.id.as_str()]
+            .iter()
+            .filter_map(|x| list.index.get(*x).copied())
+            .collect();
+        for (cond, classes) in by_cond {
+            let count: usize = classes
+                .iter()
+                .filter_map(|ci| part.members.get(*ci as usize))
+                .map(Vec::len)
+                .sum();
+            let own_in = own
+                .iter()
+                .filter(|o| {
+                    part.class_of
+                        .get(**o as usize)
+                        .is_some_and(|ci| classes.contains(ci))
+                })
+                .count();
+            let others = if leaves_out_self {
+                count - own_in
+            } else {
+                count
+            };
+            // the one other target, when leaving the caller out leaves one
+            let single = (others == 1).then(|| {
+                classes
+                    .iter()
+                    .filter_map(|ci| part.members.get(*ci as usize))
+                    .flatten()
+                    .find(|i| !leaves_out_self || !own.contains(i))
+                    .map(|i| list.target(*i).to_owned())
+            });
+            let mut cond = cond;
+            if t.effect == Effect::ReachExisting {
+                let what = t.resource.as_deref().unwrap_or("resource");
+                let which = match &single {
+                    Some(Some(target)) => {
+                        format!("role {}", target.rsplit('/').next().unwrap_or(target))
+                    }
+                    _ => "one of these roles".to_owned(),
+                };
+                cond = and(
+                    Some(cond),
+                    Some(Some(format!(
+                        "a {what} of account {acct} runs as {which} (the inputs do not list them)"
+                    ))),
+                )
+                .flatten();
+            }
+            let to = match single {
+                Some(Some(target)) => ReachedTo::One(target),
+                Some(None) => continue,
+                // a set of two or more others keeps the caller in it when it
+                // is a member (acting as oneself is no step, and callers
+                // alike then share one set)
+                None if others == 0 => continue,
+                None => ReachedTo::Classes {
+                    list: list.clone(),
+                    part: part.clone(),
+                    classes,
+                },
+            };
+            out.push(Reached {
+                technique: t,
+                condition: cond,
+                to,
+            });
         }
     }
     out
@@ -644,6 +992,7 @@ pub fn facts(env: &AwsEnvironment, opts: &Options) -> Result<Facts, String> {
         .flat_map(|t| t.services.iter().map(String::as_str))
         .collect();
     let targets = Targets::new(env, &services);
+    let shared = Shared::new(&targets);
     let principals = crate::aws::principals(env);
     let (found, admins): (Vec<Found>, Vec<Option<Admin>>) = principals
         .par_iter()
@@ -655,24 +1004,29 @@ pub fn facts(env: &AwsEnvironment, opts: &Options) -> Result<Facts, String> {
                 condition: cond,
                 technique: None,
             });
-            (of_caller(env, &targets, catalog, opts, p.clone()), admin)
+            let unconditional = admin.as_ref().is_some_and(|a| a.condition.is_none());
+            (
+                of_caller(env, &shared, catalog, opts, p.clone(), unconditional),
+                admin,
+            )
         })
         .unzip();
     let mut facts = Facts {
         admins: admins.into_iter().flatten().collect(),
         ..Facts::default()
     };
-    // group what each caller reaches alike: one set per (caller, technique,
-    // condition)
-    let mut sets: HashMap<(Vec<String>, Grant), usize> = HashMap::new();
+    // one set per distinct member list: found through the classes that
+    // make it first (callers alike name the same classes), then by content
+    let mut by_content: HashMap<(Vec<String>, Grant), usize> = HashMap::new();
+    let mut by_classes: HashMap<(usize, Vec<u32>, Grant), usize> = HashMap::new();
     let mut intern = |members: Vec<String>, grant: Grant, facts: &mut Facts| -> usize {
         let key = (members, grant);
-        if let Some(i) = sets.get(&key) {
+        if let Some(i) = by_content.get(&key) {
             return *i;
         }
         let i = facts.sets.len();
         let (members, grant) = key.clone();
-        sets.insert(key, i);
+        by_content.insert(key, i);
         facts.sets.push(TargetSet {
             members,
             grant,
@@ -681,21 +1035,46 @@ pub fn facts(env: &AwsEnvironment, opts: &Options) -> Result<Facts, String> {
         i
     };
     for (p, found) in principals.iter().zip(found) {
-        let mut grouped: BTreeMap<(&str, Option<String>), Vec<String>> = BTreeMap::new();
-        let mut by_id: HashMap<&str, &'static Technique> = HashMap::new();
-        for (t, target, cond) in found {
-            by_id.insert(&t.id, t);
-            grouped.entry((&t.id, cond)).or_default().push(target);
-        }
-        for ((id, cond), mut members) in grouped {
-            let Some(t) = by_id.get(id).copied() else {
-                continue;
+        for r in found {
+            let t = r.technique;
+            let cond = r.condition;
+            let members_of = |to: &ReachedTo| -> Vec<String> {
+                match to {
+                    ReachedTo::One(target) => vec![target.clone()],
+                    ReachedTo::Classes {
+                        list,
+                        part,
+                        classes,
+                    } => {
+                        let mut m: Vec<String> = classes
+                            .iter()
+                            .filter_map(|ci| part.members.get(*ci as usize))
+                            .flatten()
+                            .map(|i| list.target(*i).to_owned())
+                            .collect();
+                        m.sort();
+                        m.dedup();
+                        m
+                    }
+                }
             };
-            members.sort();
-            members.dedup();
+            let mut set_of = |to: &ReachedTo, grant: Grant, facts: &mut Facts| -> usize {
+                match to {
+                    ReachedTo::Classes { part, classes, .. } => {
+                        let key = (Arc::as_ptr(part) as usize, classes.clone(), grant);
+                        if let Some(i) = by_classes.get(&key) {
+                            return *i;
+                        }
+                        let i = intern(members_of(to), key.2.clone(), facts);
+                        by_classes.insert(key, i);
+                        i
+                    }
+                    ReachedTo::One(_) => intern(members_of(to), grant, facts),
+                }
+            };
             match t.effect {
                 Effect::JoinGroup => {
-                    for g in members {
+                    for g in members_of(&r.to) {
                         let set = intern(vec![p.id.clone()], Grant::Join(g), &mut facts);
                         facts.rewrites.push(Rewrite {
                             from: p.id.clone(),
@@ -711,7 +1090,7 @@ pub fn facts(env: &AwsEnvironment, opts: &Options) -> Result<Facts, String> {
                     } else {
                         Grant::Anything
                     };
-                    let set = intern(members, grant, &mut facts);
+                    let set = set_of(&r.to, grant, &mut facts);
                     facts.rewrites.push(Rewrite {
                         from: p.id.clone(),
                         technique: t,
@@ -720,10 +1099,9 @@ pub fn facts(env: &AwsEnvironment, opts: &Options) -> Result<Facts, String> {
                     });
                 }
                 _ => {
-                    let to = if members.len() == 1 {
-                        super::StepTo::Node(members.pop().unwrap_or_default())
-                    } else {
-                        super::StepTo::Set(intern(members, Grant::Anything, &mut facts))
+                    let to = match &r.to {
+                        ReachedTo::One(target) => super::StepTo::Node(target.clone()),
+                        classes => super::StepTo::Set(set_of(classes, Grant::Anything, &mut facts)),
                     };
                     facts.steps.push(Step {
                         from: p.id.clone(),
