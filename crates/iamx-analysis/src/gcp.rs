@@ -326,6 +326,17 @@ impl<'a> Reach<'a> {
         }
     }
 
+    /// The indexes of the service accounts among the principals.
+    pub fn service_accounts(&self) -> Vec<usize> {
+        (0..self.principals.len())
+            .filter(|i| {
+                self.principals
+                    .get(*i)
+                    .is_some_and(|m| m.starts_with("serviceAccount:"))
+            })
+            .collect()
+    }
+
     /// The resource name of a `serviceAccount:…` member: the one the inputs
     /// use for it, else [`service_account_resource`].
     pub fn account_resource(&self, member: &str) -> Option<String> {
@@ -505,14 +516,7 @@ pub fn impersonations(
         .collect();
     let at = reach.holders_at(Some(&perms));
     let n = reach.principals.len();
-    let sas: Vec<usize> = (0..n)
-        .filter(|i| {
-            reach
-                .principals
-                .get(*i)
-                .is_some_and(|m| m.starts_with("serviceAccount:"))
-        })
-        .collect();
+    let sas = reach.service_accounts();
     // (caller, service account, entry, condition)
     let direct: Vec<(usize, usize, &'static Technique, Option<String>)> = sas
         .par_iter()

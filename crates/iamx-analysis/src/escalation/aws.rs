@@ -32,21 +32,13 @@ const MAX_SESSION_SECONDS: i64 = 36 * 3600;
 /// The context a question is asked in: open, with the keys the user fixed
 /// and the present time.
 fn context(opts: &Options, extra: &[(&str, &str)]) -> Context {
-    let mut ctx = Context::open();
-    for (k, v) in opts.context.iter() {
-        ctx.insert(k, v.clone());
-    }
-    if let Some(now) = opts.now {
-        if ctx.get("aws:CurrentTime").is_none() {
-            ctx.insert(
-                "aws:CurrentTime",
-                Value::str(iamx_model::value::format_date(now * 1000)),
-            );
-        }
-        if ctx.get("aws:EpochTime").is_none() {
-            ctx.insert("aws:EpochTime", Value::str(now.to_string()));
-        }
-    }
+    let mut ctx = opts.context_on(
+        Context::open(),
+        &[
+            ("aws:CurrentTime", super::Clock::Date),
+            ("aws:EpochTime", super::Clock::Epoch),
+        ],
+    );
     for (k, v) in extra {
         if opts.context.get(k).is_none() {
             ctx.insert(k, Value::str(*v));
@@ -912,10 +904,13 @@ fn of_caller(
         }
         let leaves_out_self = t.requires(Precondition::NotSelf)
             || matches!(t.effect, Effect::RunCodeAs | Effect::ReachExisting);
-        let own: Vec<u32> = [me.as_str(), c.p.id.as_str()]
+        // the caller's own index, once, whether it is listed by its ARN or by its id
+        let mut own: Vec<u32> = [me.as_str(), c.p.id.as_str()]
             .iter()
             .filter_map(|x| list.index.get(*x).copied())
             .collect();
+        own.sort_unstable();
+        own.dedup();
         for (cond, classes) in by_cond {
             let count: usize = classes
                 .iter()
@@ -931,7 +926,7 @@ fn of_caller(
                 })
                 .count();
             let others = if leaves_out_self {
-                count - own_in
+                count.saturating_sub(own_in)
             } else {
                 count
             };

@@ -44,17 +44,10 @@ const PRINCIPAL_ID: &str = "@Request[Microsoft.Authorization/roleAssignments:Pri
 /// The request keys every question is asked with: the user's, and the
 /// present time as `@Environment[UtcNow]`.
 fn context(opts: &Options) -> Context {
-    let mut ctx = Context::new();
-    for (k, v) in opts.context.iter() {
-        ctx.insert(k, v.clone());
-    }
-    if let (Some(now), None) = (opts.now, ctx.get("@Environment[UtcNow]")) {
-        ctx.insert(
-            "@Environment[UtcNow]",
-            Value::str(iamx_model::value::format_date(now * 1000)),
-        );
-    }
-    ctx
+    opts.context_on(
+        Context::new(),
+        &[("@Environment[UtcNow]", super::Clock::Date)],
+    )
 }
 
 fn with_context(mut req: Request, ctx: &Context) -> Request {

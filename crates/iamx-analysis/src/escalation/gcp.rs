@@ -19,25 +19,15 @@ use super::{Admin, Facts, Grade, Options, Step, StepTo, and, grade, or};
 use crate::gcp::{Reach, containers, decide, program_in, set_iam_policy_permission};
 use crate::technique::{self, Effect, TargetKind, Technique};
 use iamx_gcp::GcpEnvironment;
+use iamx_model::Context;
 use iamx_model::gcp::RoleGrant;
-use iamx_model::{Context, Value};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The request keys every question is asked with: the user's, and the
 /// present time as `request.time`.
 fn context(opts: &Options) -> Context {
-    let mut ctx = Context::new();
-    for (k, v) in opts.context.iter() {
-        ctx.insert(k, v.clone());
-    }
-    if let (Some(now), None) = (opts.now, ctx.get("request.time")) {
-        ctx.insert(
-            "request.time",
-            Value::str(iamx_model::value::format_date(now * 1000)),
-        );
-    }
-    ctx
+    opts.context_on(Context::new(), &[("request.time", super::Clock::Date)])
 }
 
 /// A place where service permissions may be held: a project, or a resource
@@ -231,14 +221,7 @@ fn run_code(
     }
     let callers: BTreeSet<usize> = best.keys().map(|(i, _)| *i).collect();
     let act_at = reach.holders_at(Some(&["iam.serviceAccounts.actAs"]));
-    let sas: Vec<usize> = (0..n)
-        .filter(|i| {
-            reach
-                .principals
-                .get(*i)
-                .is_some_and(|m| m.starts_with("serviceAccount:"))
-        })
-        .collect();
+    let sas = reach.service_accounts();
     let act_as: Vec<(usize, usize, Option<String>)> = sas
         .par_iter()
         .flat_map_iter(|&sa| {

@@ -24,7 +24,7 @@ pub mod gcp;
 use crate::technique::Technique;
 use iamx_graph::{Cloud, Edge, EdgeKind, NodeId, NodeKind, PermissionGraph};
 use iamx_model::{Context, Decision};
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 /// How conditions are decided: the keys the user fixes, and the present
 /// time (`None`: left open).
@@ -34,6 +34,37 @@ pub struct Options {
     pub context: Context,
     /// The present time, in epoch seconds.
     pub now: Option<i64>,
+}
+
+/// How a cloud writes the present time under a key.
+#[derive(Clone, Copy)]
+pub(crate) enum Clock {
+    /// An ISO 8601 date-time.
+    Date,
+    /// Seconds since the epoch.
+    Epoch,
+}
+
+impl Options {
+    /// `base` with the user's keys, and the present time under each of
+    /// `clock`'s keys the user did not fix.
+    pub(crate) fn context_on(&self, mut base: Context, clock: &[(&str, Clock)]) -> Context {
+        for (k, v) in self.context.iter() {
+            base.insert(k, v.clone());
+        }
+        if let Some(now) = self.now {
+            for (key, form) in clock {
+                if base.get(key).is_none() {
+                    let v = match form {
+                        Clock::Date => iamx_model::value::format_date(now * 1000),
+                        Clock::Epoch => now.to_string(),
+                    };
+                    base.insert(key, iamx_model::Value::str(v));
+                }
+            }
+        }
+        base
+    }
 }
 
 /// A decision graded for escalation: `None` not allowed, `Some(None)`
@@ -157,16 +188,32 @@ struct Entry {
 #[derive(Default)]
 pub struct Merged {
     edges: BTreeMap<(NodeId, NodeId), Vec<Entry>>,
+    /// What each edge holds already: (from, to, technique, condition, and
+    /// the name unless one witness per technique and condition is enough).
+    seen: HashSet<(NodeId, NodeId, String, Option<String>, Option<String>)>,
 }
 
 impl Merged {
+    /// Adds `e` unless the edge lists it already.
     fn push(&mut self, from: NodeId, to: NodeId, e: Entry) {
-        let v = self.edges.entry((from, to)).or_default();
-        if !v
-            .iter()
-            .any(|x| x.id == e.id && x.condition == e.condition && x.name == e.name)
-        {
-            v.push(e);
+        let key = (
+            from,
+            to,
+            e.id.clone(),
+            e.condition.clone(),
+            Some(e.name.clone()),
+        );
+        if self.seen.insert(key) {
+            self.edges.entry((from, to)).or_default().push(e);
+        }
+    }
+
+    /// Adds `e` unless the edge has a witness of its technique under its
+    /// condition already (the first found is kept: one is enough).
+    fn push_witness(&mut self, from: NodeId, to: NodeId, e: Entry) {
+        let key = (from, to, e.id.clone(), e.condition.clone(), None);
+        if self.seen.insert(key) {
+            self.edges.entry((from, to)).or_default().push(e);
         }
     }
 
@@ -207,11 +254,7 @@ impl Merged {
             let hub = match made.get(&members) {
                 Some(h) => *h,
                 None => {
-                    let names: Vec<String> = members
-                        .iter()
-                        .filter_map(|m| g.node(*m).map(|n| n.id.clone()))
-                        .collect();
-                    let h = hub_node(g, lay, &names, &members);
+                    let h = hub_node(g, lay, &members);
                     made.insert(members.clone(), h);
                     h
                 }
@@ -272,9 +315,17 @@ pub struct Layout<'a> {
     pub label_of: &'a dyn Fn(&str) -> String,
 }
 
-/// The `targets` node of members already in the graph (`ids` their node
-/// ids, in the order of `nodes`).
-fn hub_node(g: &mut PermissionGraph, lay: &Layout<'_>, ids: &[String], nodes: &[NodeId]) -> NodeId {
+/// The `targets` node standing for members named `ids` (labels
+/// `labels`): its id is `tag` and a hash of the names; `member` gives the
+/// node of each, for its `includes` edge.
+fn targets_node(
+    g: &mut PermissionGraph,
+    cloud: Cloud,
+    tag: &str,
+    ids: &[&str],
+    labels: &[String],
+    member: &mut dyn FnMut(&mut PermissionGraph, usize) -> Option<NodeId>,
+) -> NodeId {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for m in ids {
         for b in m.bytes().chain(std::iter::once(0)) {
@@ -282,52 +333,42 @@ fn hub_node(g: &mut PermissionGraph, lay: &Layout<'_>, ids: &[String], nodes: &[
             h = h.wrapping_mul(0x0100_0000_01b3);
         }
     }
-    let first: Vec<String> = nodes
-        .iter()
-        .take(3)
-        .filter_map(|n| g.node(*n).map(|x| x.label.clone()))
-        .collect();
-    let more = if nodes.len() > 3 { ", …" } else { "" };
-    let label = format!("{} targets: {}{more}", nodes.len(), first.join(", "));
+    let first: Vec<&str> = labels.iter().take(3).map(String::as_str).collect();
+    let more = if ids.len() > 3 { ", …" } else { "" };
+    let label = format!("{} targets: {}{more}", ids.len(), first.join(", "));
     let id = g.add_node(iamx_graph::Node::new(
-        format!("{}:targets:n{h:016x}", lay.cloud),
-        lay.cloud,
+        format!("{cloud}:targets:{tag}{h:016x}"),
+        cloud,
         NodeKind::Targets,
         label,
     ));
-    for n in nodes {
-        g.add_edge(id, *n, Edge::new(EdgeKind::Includes));
+    for i in 0..ids.len() {
+        if let Some(mn) = member(g, i) {
+            g.add_edge(id, mn, Edge::new(EdgeKind::Includes));
+        }
     }
     id
 }
 
-fn set_node(g: &mut PermissionGraph, lay: &Layout<'_>, set: &TargetSet) -> NodeId {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for m in &set.members {
-        for b in m.bytes().chain(std::iter::once(0)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    let first: Vec<String> = set
-        .members
+/// The `targets` node of members already in the graph.
+fn hub_node(g: &mut PermissionGraph, lay: &Layout<'_>, nodes: &[NodeId]) -> NodeId {
+    let (ids, labels): (Vec<String>, Vec<String>) = nodes
         .iter()
-        .take(3)
-        .map(|m| (lay.label_of)(m))
-        .collect();
-    let more = if set.members.len() > 3 { ", …" } else { "" };
-    let label = format!("{} targets: {}{more}", set.members.len(), first.join(", "));
-    let id = g.add_node(iamx_graph::Node::new(
-        format!("{}:targets:{h:016x}", lay.cloud),
-        lay.cloud,
-        NodeKind::Targets,
-        label,
-    ));
-    for m in &set.members {
-        let mn = (lay.node)(g, m);
-        g.add_edge(id, mn, Edge::new(EdgeKind::Includes));
-    }
-    id
+        .filter_map(|n| g.node(*n).map(|x| (x.id.clone(), x.label.clone())))
+        .unzip();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    targets_node(g, lay.cloud, "n", &ids, &labels, &mut |_, i| {
+        nodes.get(i).copied()
+    })
+}
+
+/// The `targets` node of a set's members (created if needed).
+fn set_node(g: &mut PermissionGraph, lay: &Layout<'_>, set: &TargetSet) -> NodeId {
+    let ids: Vec<&str> = set.members.iter().map(String::as_str).collect();
+    let labels: Vec<String> = set.members.iter().map(|m| (lay.label_of)(m)).collect();
+    targets_node(g, lay.cloud, "", &ids, &labels, &mut |g, i| {
+        ids.get(i).map(|m| (lay.node)(g, m))
+    })
 }
 
 /// Lays the admins and steps of `facts` into `g`.
@@ -379,44 +420,70 @@ pub fn lay_out_steps(g: &mut PermissionGraph, lay: &Layout<'_>, facts: &Facts) {
     merged.flush(g);
 }
 
-/// Backward search from `starts` over the act edges: for every node that
-/// can act as one of them, the next node on a shortest way there and the
-/// condition of that edge.
+/// What a backward search records of a node: the number of conditional
+/// edges (and conditional starts) on its best way to a start, and the next
+/// node on it with that edge's condition (`None` at a start).
+type Way = (u32, Option<(NodeId, Option<String>)>);
+
+/// Backward search from `starts` (each with whether it holds only under a
+/// condition) over the act edges: for every node that can act as one of
+/// them, its way there with the fewest conditional edges (so an
+/// unconditional way is found whenever there is one). Nodes `skip` names
+/// are neither recorded nor searched through.
 fn towards(
     g: &PermissionGraph,
-    starts: &[NodeId],
-) -> HashMap<NodeId, Option<(NodeId, Option<String>)>> {
-    let mut next: HashMap<NodeId, Option<(NodeId, Option<String>)>> = HashMap::new();
-    let mut q = VecDeque::new();
-    for s in starts {
-        if next.insert(*s, None).is_none() {
-            q.push_back(*s);
+    starts: &[(NodeId, bool)],
+    skip: &dyn Fn(NodeId) -> bool,
+) -> HashMap<NodeId, Way> {
+    let mut best: HashMap<NodeId, Way> = HashMap::new();
+    let mut q: VecDeque<(NodeId, u32)> = VecDeque::new();
+    for (s, conditional) in starts {
+        let cost = u32::from(*conditional);
+        if best.get(s).is_none_or(|(c, _)| cost < *c) {
+            best.insert(*s, (cost, None));
+            if cost == 0 {
+                q.push_front((*s, cost));
+            } else {
+                q.push_back((*s, cost));
+            }
         }
     }
-    while let Some(v) = q.pop_front() {
+    while let Some((v, cost)) = q.pop_front() {
+        if best.get(&v).is_some_and(|(c, _)| *c < cost) {
+            continue;
+        }
         for (u, e) in g.in_edges(v) {
-            if !ACT_EDGES.contains(&e.kind) || next.contains_key(&u) {
+            if !ACT_EDGES.contains(&e.kind) || skip(u) {
                 continue;
             }
-            next.insert(u, Some((v, e.condition.clone())));
-            q.push_back(u);
+            let step = u32::from(e.condition.is_some());
+            let c = cost.saturating_add(step);
+            if best.get(&u).is_some_and(|(old, _)| *old <= c) {
+                continue;
+            }
+            best.insert(u, (c, Some((v, e.condition.clone()))));
+            if step == 0 {
+                q.push_front((u, c));
+            } else {
+                q.push_back((u, c));
+            }
         }
     }
-    next
+    best
 }
 
 /// The way from `from` along `next` to a start: the node labels and the
 /// conditions met.
 fn chain(
     g: &PermissionGraph,
-    next: &HashMap<NodeId, Option<(NodeId, Option<String>)>>,
+    next: &HashMap<NodeId, Way>,
     from: NodeId,
 ) -> (Vec<String>, Vec<String>, NodeId) {
     let mut labels = Vec::new();
     let mut conds = Vec::new();
     let mut at = from;
     let mut guard = 0usize;
-    while let Some(Some((n, c))) = next.get(&at) {
+    while let Some((_, Some((n, c)))) = next.get(&at) {
         if let Some(c) = c {
             conds.push(c.clone());
         }
@@ -428,6 +495,23 @@ fn chain(
         }
     }
     (labels, conds, at)
+}
+
+/// The nodes that reach `admin` unconditionally over act edges and
+/// administrator edges: they gain nothing from a rewrite of that scope.
+fn reaching_admin(g: &PermissionGraph, admin: NodeId) -> HashSet<NodeId> {
+    let mut seen: HashSet<NodeId> = HashSet::new();
+    let mut q = VecDeque::from([admin]);
+    seen.insert(admin);
+    while let Some(v) = q.pop_front() {
+        for (u, e) in g.in_edges(v) {
+            let kind_ok = ACT_EDGES.contains(&e.kind) || e.kind == EdgeKind::AdminOf;
+            if kind_ok && e.condition.is_none() && seen.insert(u) {
+                q.push_back(u);
+            }
+        }
+    }
+    seen
 }
 
 pub(crate) fn join_conditions(parts: impl IntoIterator<Item = String>) -> Option<String> {
@@ -442,57 +526,126 @@ pub(crate) fn join_conditions(parts: impl IntoIterator<Item = String>) -> Option
 
 /// Lays the rewrites of `facts` into `g` as edges to admin nodes; call
 /// after every act edge of the cloud is in the graph.
+///
+/// A caller that holds what it rewrites (itself, its group, a group it
+/// joins) gets its edge at once. For the other rewrites, per set of
+/// holders: one backward search from the holders finds the callers that
+/// act as one; one more, from the callers that do not, finds whoever acts
+/// both as such a caller and as a holder. Principals that already reach
+/// the holders' administrator node unconditionally are left out of both
+/// searches: through them nothing more is reached. Each edge keeps one
+/// witness per technique and condition.
 pub fn lay_out_rewrites(g: &mut PermissionGraph, lay: &Layout<'_>, facts: &Facts) {
-    let mut by_set: BTreeMap<usize, Vec<&Rewrite>> = BTreeMap::new();
-    for r in &facts.rewrites {
-        by_set.entry(r.set).or_default().push(r);
-    }
+    let label_of_set = |set: &TargetSet| match (&set.grant, set.members.as_slice()) {
+        (Grant::Join(group), _) => (lay.label_of)(group),
+        (_, [one]) => (lay.label_of)(one),
+        (_, many) => format!("{} targets", many.len()),
+    };
+    let entry =
+        |r: &Rewrite, target: &str, via: String, conds: Vec<String>, held: &Option<String>| Entry {
+            id: r.technique.id.clone(),
+            name: format!("{} ({target}){via}", r.technique.name),
+            permission: r.technique.permission_text(),
+            condition: join_conditions(
+                r.condition
+                    .iter()
+                    .cloned()
+                    .chain(conds)
+                    .chain(held.iter().cloned()),
+            ),
+        };
+    let unconditional_admin = |g: &PermissionGraph, x: NodeId| {
+        g.out_edges(x)
+            .any(|(_, e)| e.kind == EdgeKind::AdminOf && e.condition.is_none())
+    };
+    // first, the callers that hold what they rewrite
     let mut merged = Merged::default();
-    for (i, rewrites) in by_set {
-        let Some(set) = facts.sets.get(i) else {
+    let mut far: BTreeMap<Vec<(NodeId, bool)>, Vec<(&Rewrite, usize)>> = BTreeMap::new();
+    let mut holder_nodes: HashMap<usize, Vec<NodeId>> = HashMap::new();
+    for r in &facts.rewrites {
+        let Some(set) = facts.sets.get(r.set) else {
             continue;
         };
         if set.holders.is_empty() {
             continue;
         }
-        let holder_nodes: Vec<NodeId> = set.holders.iter().map(|(h, _)| (lay.node)(g, h)).collect();
-        let holder_at: HashMap<NodeId, &(String, Option<String>)> = holder_nodes
-            .iter()
-            .copied()
-            .zip(set.holders.iter())
-            .collect();
-        let reach = towards(g, &holder_nodes);
-        let target_text = match (&set.grant, set.members.as_slice()) {
-            (Grant::Join(group), _) => (lay.label_of)(group),
-            (_, [one]) => (lay.label_of)(one),
-            (_, many) => format!("{} targets", many.len()),
+        let Some(x) = g.node_id(&format!("{}:{}", lay.cloud, r.from)) else {
+            continue;
         };
-        for r in rewrites {
-            let Some(x) = g.node_id(&format!("{}:{}", lay.cloud, r.from)) else {
+        // an administrator gains nothing by a rewrite
+        if unconditional_admin(g, x) {
+            continue;
+        }
+        if let Some((h, held)) = set.holders.iter().find(|(h, _)| *h == r.from) {
+            let an = crate::graph::admin_node(g, lay.cloud, &(lay.scope_of)(h));
+            merged.push_witness(
+                x,
+                an,
+                entry(r, &label_of_set(set), String::new(), Vec::new(), held),
+            );
+            continue;
+        }
+        let nodes = match holder_nodes.get(&r.set) {
+            Some(n) => n.clone(),
+            None => {
+                let n: Vec<NodeId> = set.holders.iter().map(|(h, _)| (lay.node)(g, h)).collect();
+                holder_nodes.insert(r.set, n.clone());
+                n
+            }
+        };
+        let mut key: Vec<(NodeId, bool)> = nodes
+            .iter()
+            .zip(&set.holders)
+            .map(|(n, (_, c))| (*n, c.is_some()))
+            .collect();
+        key.sort_unstable();
+        far.entry(key).or_default().push((r, r.set));
+    }
+    merged.flush(g);
+    // then the others, one pair of searches per set of holders
+    let mut merged = Merged::default();
+    let mut done: HashMap<NodeId, HashSet<NodeId>> = HashMap::new();
+    for (starts, rewrites) in far {
+        // the holder behind each start node, with its set's own text
+        let mut holder_at: HashMap<NodeId, (String, Option<String>)> = HashMap::new();
+        for (_, i) in &rewrites {
+            let (Some(set), Some(nodes)) = (facts.sets.get(*i), holder_nodes.get(i)) else {
                 continue;
             };
-            // an administrator gains nothing by a rewrite
-            if g.out_edges(x)
-                .any(|(_, e)| e.kind == EdgeKind::AdminOf && e.condition.is_none())
-            {
-                continue;
+            for (n, h) in nodes.iter().zip(&set.holders) {
+                holder_at.entry(*n).or_insert_with(|| h.clone());
             }
-            let entry =
-                |via: String, conds: Vec<String>, holder: &(String, Option<String>)| Entry {
-                    id: r.technique.id.clone(),
-                    name: format!("{} ({target_text}){via}", r.technique.name),
-                    permission: r.technique.permission_text(),
-                    condition: join_conditions(
-                        r.condition
-                            .iter()
-                            .cloned()
-                            .chain(conds)
-                            .chain(holder.1.iter().cloned()),
-                    ),
-                };
-            if reach.contains_key(&x) {
-                let (labels, conds, end) = chain(g, &reach, x);
-                let Some(holder) = holder_at.get(&end) else {
+        }
+        let scopes: BTreeSet<String> = holder_at.values().map(|(h, _)| (lay.scope_of)(h)).collect();
+        let admin_nodes: Vec<NodeId> = scopes
+            .iter()
+            .map(|s| crate::graph::admin_node(g, lay.cloud, s))
+            .collect();
+        let skip_set: Option<&HashSet<NodeId>> = match admin_nodes.as_slice() {
+            [an] => Some(done.entry(*an).or_insert_with(|| reaching_admin(g, *an))),
+            _ => None,
+        };
+        let skip = |n: NodeId| skip_set.is_some_and(|s| s.contains(&n));
+        let callers: Vec<(&Rewrite, usize, NodeId)> = rewrites
+            .iter()
+            .filter_map(|(r, i)| {
+                let x = g.node_id(&format!("{}:{}", lay.cloud, r.from))?;
+                Some((*r, *i, x))
+            })
+            .collect();
+        // every caller that acts as a holder is one rewrite away from
+        // administrator (admin-equivalent), whatever else it reaches
+        let reach = towards(g, &starts, &|_| false);
+        let mut pushes: Vec<(NodeId, String, Entry)> = Vec::new();
+        let mut rest: Vec<(NodeId, bool)> = Vec::new();
+        let mut rest_of: HashMap<NodeId, (&Rewrite, usize)> = HashMap::new();
+        for (r, i, x) in &callers {
+            let Some(set) = facts.sets.get(*i) else {
+                continue;
+            };
+            if reach.contains_key(x) {
+                let (labels, conds, end) = chain(g, &reach, *x);
+                let Some((h, held)) = holder_at.get(&end) else {
                     continue;
                 };
                 let via = if labels.is_empty() {
@@ -500,34 +653,63 @@ pub fn lay_out_rewrites(g: &mut PermissionGraph, lay: &Layout<'_>, facts: &Facts
                 } else {
                     format!(", held through {}", labels.join(" → "))
                 };
-                let an = crate::graph::admin_node(g, lay.cloud, &(lay.scope_of)(&holder.0));
-                merged.push(x, an, entry(via, conds, holder));
+                pushes.push((
+                    *x,
+                    h.clone(),
+                    entry(r, &label_of_set(set), via, conds, held),
+                ));
             } else {
-                // principals that act both as the caller and as a holder
-                let to_x = towards(g, &[x]);
-                let xl = g.node(x).map(|n| n.label.clone()).unwrap_or_default();
-                for (p, _) in to_x.iter().filter(|(p, _)| **p != x) {
-                    if !reach.contains_key(p) {
-                        continue;
-                    }
-                    let (l1, c1, _) = chain(g, &to_x, *p);
-                    let (l2, c2, end) = chain(g, &reach, *p);
-                    let Some(holder) = holder_at.get(&end) else {
-                        continue;
-                    };
-                    let via = format!(
-                        " by acting as {xl} (through {}), held through {}",
-                        l1.join(" → "),
-                        l2.join(" → ")
-                    );
-                    let an = crate::graph::admin_node(g, lay.cloud, &(lay.scope_of)(&holder.0));
-                    merged.push(
-                        *p,
-                        an,
-                        entry(via, c1.into_iter().chain(c2).collect(), holder),
-                    );
+                if skip(*x) {
+                    continue;
+                }
+                // an unconditional rewrite stands for the caller
+                let better = rest_of
+                    .get(x)
+                    .is_none_or(|(old, _)| old.condition.is_some() && r.condition.is_none());
+                if better {
+                    rest_of.insert(*x, (*r, *i));
                 }
             }
+        }
+        for (x, (r, _)) in &rest_of {
+            rest.push((*x, r.condition.is_some()));
+        }
+        rest.sort_unstable();
+        if !rest.is_empty() {
+            // principals that act both as a caller and as a holder
+            let back = towards(g, &rest, &skip);
+            let mut both: Vec<NodeId> = back
+                .keys()
+                .filter(|p| !rest_of.contains_key(p) && !skip(**p) && reach.contains_key(p))
+                .copied()
+                .collect();
+            both.sort_unstable();
+            for p in &both {
+                let (l1, c1, x) = chain(g, &back, *p);
+                let (l2, c2, end) = chain(g, &reach, *p);
+                let (Some((h, held)), Some((r, i))) = (holder_at.get(&end), rest_of.get(&x)) else {
+                    continue;
+                };
+                let Some(set) = facts.sets.get(*i) else {
+                    continue;
+                };
+                let xl = g.node(x).map(|n| n.label.clone()).unwrap_or_default();
+                let via = format!(
+                    " by acting as {xl} (through {}), held through {}",
+                    l1.join(" → "),
+                    l2.join(" → ")
+                );
+                let conds = c1.into_iter().chain(c2).collect();
+                pushes.push((
+                    *p,
+                    h.clone(),
+                    entry(r, &label_of_set(set), via, conds, held),
+                ));
+            }
+        }
+        for (from, holder, e) in pushes {
+            let an = crate::graph::admin_node(g, lay.cloud, &(lay.scope_of)(&holder));
+            merged.push_witness(from, an, e);
         }
     }
     merged.flush(g);
