@@ -276,6 +276,31 @@ fn assume_edges_into(
     let roles: Vec<&iamx_aws::env::Role> =
         roles.into_iter().filter(|r| r.trust.is_some()).collect();
     let by_id: BTreeMap<&str, &Principal> = principals.iter().map(|p| (p.id.as_str(), p)).collect();
+    // a trust policy naming an account (its root) lets in the callers of
+    // that account whose own policies allow `sts:AssumeRole` on the role:
+    // only callers with a statement that may allow it are asked
+    let assume_policies: Vec<Vec<Arc<Policy>>> = principals
+        .par_iter()
+        .map(|p| {
+            env.identity_policies(p)
+                .into_iter()
+                .filter(|pol| may_allow_action(pol, "sts:assumerole"))
+                .collect()
+        })
+        .collect();
+    let mut assumers: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut named_as: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, p) in principals.iter().enumerate() {
+        if let (Some(a), Some(pols)) = (p.account.as_deref(), assume_policies.get(i)) {
+            if !pols.is_empty() {
+                assumers.entry(a).or_default().push(i);
+            }
+        }
+        named_as.entry(p.id.as_str()).or_default().push(i);
+        if let Some(r) = p.role_arn.as_deref().filter(|r| *r != p.id) {
+            named_as.entry(r).or_default().push(i);
+        }
+    }
     let mut pairs = Vec::new();
     for r in &roles {
         let Some(trust) = &r.trust else { continue };
@@ -284,21 +309,41 @@ fn assume_edges_into(
                 continue;
             }
             let Some(spec) = &st.principal else { continue };
-            for p in principals {
+            let everyone = spec.negated
+                || spec
+                    .entries
+                    .iter()
+                    .any(|e| matches!(e, PrincipalEntry::Anyone));
+            let mut candidates: BTreeSet<usize> = BTreeSet::new();
+            if everyone {
+                candidates.extend(0..principals.len());
+            } else {
+                for e in &spec.entries {
+                    match e {
+                        PrincipalEntry::Account(a) => {
+                            candidates.extend(
+                                assumers.get(a.as_str()).into_iter().flatten().filter(|i| {
+                                    assume_policies.get(**i).is_some_and(|pols| {
+                                        pols.iter().any(|pol| {
+                                            may_allow_on(pol, &r.arn, Some("sts:AssumeRole"))
+                                        })
+                                    })
+                                }),
+                            );
+                        }
+                        PrincipalEntry::Arn(a) => {
+                            candidates.extend(named_as.get(a.as_str()).into_iter().flatten());
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            for i in candidates {
+                let Some(p) = principals.get(i) else { continue };
                 if p.role_arn.as_deref() == Some(r.arn.as_str()) {
                     continue;
                 }
-                let named = spec.entries.iter().any(|e| match e {
-                    PrincipalEntry::Anyone => true,
-                    PrincipalEntry::Account(a) => p.account.as_deref() == Some(a.as_str()),
-                    PrincipalEntry::Arn(a) => {
-                        *a == p.id || p.role_arn.as_deref() == Some(a.as_str())
-                    }
-                    _ => false,
-                });
-                if named || spec.negated {
-                    pairs.push((p.id.clone(), r.arn.clone()));
-                }
+                pairs.push((p.id.clone(), r.arn.clone()));
             }
         }
     }
@@ -440,6 +485,14 @@ fn resource_policy_statements(
         );
     }
     out
+}
+
+/// Whether some allow statement of `pol` may allow `action_lc` (lower
+/// case) on some resource.
+fn may_allow_action(pol: &Policy, action_lc: &str) -> bool {
+    pol.statements.iter().any(|st| {
+        st.effect == Effect::Allow && (st.action.negated || st.action.matches_lc(action_lc))
+    })
 }
 
 /// Whether an identity policy may allow `action` (any action of the
