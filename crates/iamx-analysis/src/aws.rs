@@ -498,7 +498,7 @@ fn may_allow_action(pol: &Policy, action_lc: &str) -> bool {
 /// Whether an identity policy may allow `action` (any action of the
 /// resource's service when `None`) on `resource`: a cheap test that may say
 /// yes wrongly, never no wrongly.
-fn may_allow_on(pol: &Policy, resource: &str, action: Option<&str>) -> bool {
+pub(crate) fn may_allow_on(pol: &Policy, resource: &str, action: Option<&str>) -> bool {
     let services = services_of(resource);
     let action_lc = action.map(str::to_ascii_lowercase);
     pol.statements.iter().any(|st| {

@@ -1165,65 +1165,136 @@ fn holders(env: &AwsEnvironment, targets: &Targets<'_>, opts: &Options, facts: &
             (h, g)
         })
         .collect();
-    for (i, grant) in wanted {
-        let Some(set) = facts.sets.get_mut(i) else {
-            continue;
-        };
-        let mut hs: BTreeMap<String, Option<String>> = BTreeMap::new();
-        for m in &set.members {
-            for h in holders_of(m) {
-                let g = match &grant {
-                    Grant::Anything => capped.get(&h).cloned().flatten(),
-                    Grant::StoredVersions => {
-                        // some stored version, made the default, makes the
-                        // holder an administrator
-                        let Some(mp) = env.managed.get(m) else {
-                            continue;
-                        };
-                        let Some(p) = principal(&h) else { continue };
-                        let mut best: Grade = None;
-                        for v in &mp.other_versions {
-                            let (d, v) = (mp.policy.clone(), v.clone());
-                            let swap = move |ids: Vec<Arc<Policy>>| -> Vec<Arc<Policy>> {
-                                ids.into_iter()
-                                    .map(|x| if Arc::ptr_eq(&x, &d) { v.clone() } else { x })
-                                    .collect()
+    // the probes some statement of a caller's own policies, or of a
+    // group's, may allow: joining a group can make an administrator only
+    // of a caller the two cover every probe for
+    let group_policies = |group: &str| -> Option<Vec<Arc<Policy>>> {
+        let gr = env.groups.get(group)?;
+        let mut out: Vec<Arc<Policy>> = gr.inline.clone();
+        for a in &gr.attached {
+            out.push(match env.managed.get(a) {
+                Some(m) => m.policy.clone(),
+                None => iamx_aws::env::missing_policy(a, "is attached but not in the inputs"),
+            });
+        }
+        Some(out)
+    };
+    let joined: BTreeSet<&str> = wanted
+        .values()
+        .filter_map(|g| match g {
+            Grant::Join(group) => Some(group.as_str()),
+            _ => None,
+        })
+        .collect();
+    let joiners: BTreeSet<&str> = wanted
+        .iter()
+        .filter(|(_, g)| matches!(g, Grant::Join(_)))
+        .filter_map(|(i, _)| facts.sets.get(*i))
+        .flat_map(|s| s.members.iter().map(String::as_str))
+        .collect();
+    let group_probes: HashMap<&str, (&str, u8)> = joined
+        .par_iter()
+        .filter_map(|g| {
+            let account = env.groups.get(*g)?.account.as_str();
+            let pols = group_policies(g)?;
+            Some((*g, (account, probe_mask(&pols, account))))
+        })
+        .collect();
+    let own_probes: HashMap<&str, (String, u8)> = joiners
+        .par_iter()
+        .filter_map(|h| {
+            let p = principal(h)?;
+            let account = p.account.clone()?;
+            let mask = probe_mask(&env.identity_policies(&p), &account);
+            Some((*h, (account, mask)))
+        })
+        .collect();
+    let decided: Vec<(usize, Vec<(String, Option<String>)>)> = wanted
+        .par_iter()
+        .filter_map(|(i, grant)| {
+            let set = facts.sets.get(*i)?;
+            let mut hs: BTreeMap<String, Option<String>> = BTreeMap::new();
+            for m in &set.members {
+                for h in holders_of(m) {
+                    let g = match grant {
+                        Grant::Anything => capped.get(&h).cloned().flatten(),
+                        Grant::StoredVersions => {
+                            // some stored version, made the default, makes
+                            // the holder an administrator
+                            let Some(mp) = env.managed.get(m) else {
+                                continue;
                             };
-                            best = or(best, full_access(env, &p, opts, Some(&swap)));
+                            let Some(p) = principal(&h) else { continue };
+                            let mut best: Grade = None;
+                            for v in &mp.other_versions {
+                                let (d, v) = (mp.policy.clone(), v.clone());
+                                let swap = move |ids: Vec<Arc<Policy>>| -> Vec<Arc<Policy>> {
+                                    ids.into_iter()
+                                        .map(|x| if Arc::ptr_eq(&x, &d) { v.clone() } else { x })
+                                        .collect()
+                                };
+                                best = or(best, full_access(env, &p, opts, Some(&swap)));
+                            }
+                            best
                         }
-                        best
-                    }
-                    Grant::Join(group) => {
-                        // the caller with the group's policies added
-                        let Some(gr) = env.groups.get(group) else {
-                            continue;
-                        };
-                        let Some(p) = principal(&h) else { continue };
-                        let mut extra: Vec<Arc<Policy>> = gr.inline.clone();
-                        for a in &gr.attached {
-                            extra.push(match env.managed.get(a) {
-                                Some(m) => m.policy.clone(),
-                                None => iamx_aws::env::missing_policy(
-                                    a,
-                                    "is attached but not in the inputs",
-                                ),
-                            });
+                        Grant::Join(group) => {
+                            // the caller with the group's policies added
+                            let covered = match (
+                                own_probes.get(h.as_str()),
+                                group_probes.get(group.as_str()),
+                            ) {
+                                (Some((a, own)), Some((b, by_group))) if a == b => {
+                                    (own | by_group) == ALL_PROBES
+                                }
+                                _ => true,
+                            };
+                            if !covered {
+                                continue;
+                            }
+                            let Some(extra) = group_policies(group) else {
+                                continue;
+                            };
+                            let Some(p) = principal(&h) else { continue };
+                            let add = move |mut ids: Vec<Arc<Policy>>| -> Vec<Arc<Policy>> {
+                                ids.extend(extra.iter().cloned());
+                                ids
+                            };
+                            full_access(env, &p, opts, Some(&add))
                         }
-                        let add = move |mut ids: Vec<Arc<Policy>>| -> Vec<Arc<Policy>> {
-                            ids.extend(extra.iter().cloned());
-                            ids
-                        };
-                        full_access(env, &p, opts, Some(&add))
-                    }
-                };
-                if let Some(cond) = g {
-                    let e = hs.entry(h).or_insert_with(|| cond.clone());
-                    if cond.is_none() {
-                        *e = None;
+                    };
+                    if let Some(cond) = g {
+                        let e = hs.entry(h).or_insert_with(|| cond.clone());
+                        if cond.is_none() {
+                            *e = None;
+                        }
                     }
                 }
             }
+            Some((*i, hs.into_iter().collect()))
+        })
+        .collect();
+    for (i, hs) in decided {
+        if let Some(set) = facts.sets.get_mut(i) {
+            set.holders = hs;
         }
-        set.holders = hs.into_iter().collect();
     }
+}
+
+/// Every bit of [`probe_mask`].
+const ALL_PROBES: u8 = (1 << ADMIN_PROBES.len()) - 1;
+
+/// The [`ADMIN_PROBES`] some allow statement of `pols` may allow in
+/// `account` (bit k for probe k).
+fn probe_mask(pols: &[Arc<Policy>], account: &str) -> u8 {
+    let mut mask = 0u8;
+    for (k, (a, r)) in ADMIN_PROBES.iter().enumerate() {
+        let resource = r.replace("{account}", account);
+        if pols
+            .iter()
+            .any(|pol| crate::aws::may_allow_on(pol, &resource, Some(a)))
+        {
+            mask |= 1 << k;
+        }
+    }
+    mask
 }
