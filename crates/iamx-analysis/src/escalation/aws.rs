@@ -791,6 +791,30 @@ enum ReachedTo {
     },
 }
 
+impl ReachedTo {
+    /// The targets reached, sorted.
+    fn members(&self) -> Vec<String> {
+        match self {
+            ReachedTo::One(target) => vec![target.clone()],
+            ReachedTo::Classes {
+                list,
+                part,
+                classes,
+            } => {
+                let mut m: Vec<String> = classes
+                    .iter()
+                    .filter_map(|ci| part.members.get(*ci as usize))
+                    .flatten()
+                    .map(|i| list.target(*i).to_owned())
+                    .collect();
+                m.sort();
+                m.dedup();
+                m
+            }
+        }
+    }
+}
+
 /// What one caller reaches.
 type Found = Vec<Reached>;
 
@@ -989,7 +1013,19 @@ pub fn facts(env: &AwsEnvironment, opts: &Options) -> Result<Facts, String> {
     let targets = Targets::new(env, &services);
     let shared = Shared::new(&targets);
     let principals = crate::aws::principals(env);
-    let (found, admins): (Vec<Found>, Vec<Option<Admin>>) = principals
+    let group_probes: HashMap<&str, (&str, u8)> = env
+        .groups
+        .par_iter()
+        .map(|(arn, g)| {
+            let pols = group_policies(env, g);
+            (
+                arn.as_str(),
+                (g.account.as_str(), probe_mask(&pols, &g.account)),
+            )
+        })
+        .collect();
+    type Joins = Vec<Vec<(String, Grade)>>;
+    let (found, admins): (Vec<(Found, Joins)>, Vec<Option<Admin>>) = principals
         .par_iter()
         .map(|p| {
             let admin = full_access(env, p, opts, None).map(|cond| Admin {
@@ -1000,10 +1036,15 @@ pub fn facts(env: &AwsEnvironment, opts: &Options) -> Result<Facts, String> {
                 technique: None,
             });
             let unconditional = admin.as_ref().is_some_and(|a| a.condition.is_none());
-            (
-                of_caller(env, &shared, catalog, opts, p.clone(), unconditional),
-                admin,
-            )
+            let found = of_caller(env, &shared, catalog, opts, p.clone(), unconditional);
+            let joins: Vec<Vec<(String, Grade)>> = found
+                .iter()
+                .map(|r| match r.technique.effect {
+                    Effect::JoinGroup => admin_groups(env, p, opts, &group_probes, &r.to),
+                    _ => Vec::new(),
+                })
+                .collect();
+            ((found, joins), admin)
         })
         .unzip();
     let mut facts = Facts {
@@ -1029,30 +1070,11 @@ pub fn facts(env: &AwsEnvironment, opts: &Options) -> Result<Facts, String> {
         });
         i
     };
-    for (p, found) in principals.iter().zip(found) {
-        for r in found {
+    for (p, (found, joins)) in principals.iter().zip(found) {
+        for (r, joins) in found.into_iter().zip(joins) {
             let t = r.technique;
             let cond = r.condition;
-            let members_of = |to: &ReachedTo| -> Vec<String> {
-                match to {
-                    ReachedTo::One(target) => vec![target.clone()],
-                    ReachedTo::Classes {
-                        list,
-                        part,
-                        classes,
-                    } => {
-                        let mut m: Vec<String> = classes
-                            .iter()
-                            .filter_map(|ci| part.members.get(*ci as usize))
-                            .flatten()
-                            .map(|i| list.target(*i).to_owned())
-                            .collect();
-                        m.sort();
-                        m.dedup();
-                        m
-                    }
-                }
-            };
+            let members_of = ReachedTo::members;
             let mut set_of = |to: &ReachedTo, grant: Grant, facts: &mut Facts| -> usize {
                 match to {
                     ReachedTo::Classes { part, classes, .. } => {
@@ -1069,8 +1091,11 @@ pub fn facts(env: &AwsEnvironment, opts: &Options) -> Result<Facts, String> {
             };
             match t.effect {
                 Effect::JoinGroup => {
-                    for g in members_of(&r.to) {
+                    for (g, held) in joins {
                         let set = intern(vec![p.id.clone()], Grant::Join(g), &mut facts);
+                        if let (Some(s), Some(held)) = (facts.sets.get_mut(set), held) {
+                            s.holders = vec![(p.id.clone(), held)];
+                        }
                         facts.rewrites.push(Rewrite {
                             from: p.id.clone(),
                             technique: t,
@@ -1118,10 +1143,12 @@ pub fn facts(env: &AwsEnvironment, opts: &Options) -> Result<Facts, String> {
 /// administrators (for a stored version made the default: that version
 /// makes them administrators).
 fn holders(env: &AwsEnvironment, targets: &Targets<'_>, opts: &Options, facts: &mut Facts) {
+    // (a group joined is decided with its caller: `admin_groups`)
     let wanted: BTreeMap<usize, Grant> = facts
         .rewrites
         .iter()
         .filter_map(|r| Some((r.set, facts.sets.get(r.set)?.grant.clone())))
+        .filter(|(_, g)| !matches!(g, Grant::Join(_)))
         .collect();
     // the principals that hold each changed user, role, group or policy
     let holders_of = |target: &str| -> Vec<String> {
@@ -1165,50 +1192,6 @@ fn holders(env: &AwsEnvironment, targets: &Targets<'_>, opts: &Options, facts: &
             (h, g)
         })
         .collect();
-    // the probes some statement of a caller's own policies, or of a
-    // group's, may allow: joining a group can make an administrator only
-    // of a caller the two cover every probe for
-    let group_policies = |group: &str| -> Option<Vec<Arc<Policy>>> {
-        let gr = env.groups.get(group)?;
-        let mut out: Vec<Arc<Policy>> = gr.inline.clone();
-        for a in &gr.attached {
-            out.push(match env.managed.get(a) {
-                Some(m) => m.policy.clone(),
-                None => iamx_aws::env::missing_policy(a, "is attached but not in the inputs"),
-            });
-        }
-        Some(out)
-    };
-    let joined: BTreeSet<&str> = wanted
-        .values()
-        .filter_map(|g| match g {
-            Grant::Join(group) => Some(group.as_str()),
-            _ => None,
-        })
-        .collect();
-    let joiners: BTreeSet<&str> = wanted
-        .iter()
-        .filter(|(_, g)| matches!(g, Grant::Join(_)))
-        .filter_map(|(i, _)| facts.sets.get(*i))
-        .flat_map(|s| s.members.iter().map(String::as_str))
-        .collect();
-    let group_probes: HashMap<&str, (&str, u8)> = joined
-        .par_iter()
-        .filter_map(|g| {
-            let account = env.groups.get(*g)?.account.as_str();
-            let pols = group_policies(g)?;
-            Some((*g, (account, probe_mask(&pols, account))))
-        })
-        .collect();
-    let own_probes: HashMap<&str, (String, u8)> = joiners
-        .par_iter()
-        .filter_map(|h| {
-            let p = principal(h)?;
-            let account = p.account.clone()?;
-            let mask = probe_mask(&env.identity_policies(&p), &account);
-            Some((*h, (account, mask)))
-        })
-        .collect();
     let decided: Vec<(usize, Vec<(String, Option<String>)>)> = wanted
         .par_iter()
         .filter_map(|(i, grant)| {
@@ -1237,30 +1220,7 @@ fn holders(env: &AwsEnvironment, targets: &Targets<'_>, opts: &Options, facts: &
                             }
                             best
                         }
-                        Grant::Join(group) => {
-                            // the caller with the group's policies added
-                            let covered = match (
-                                own_probes.get(h.as_str()),
-                                group_probes.get(group.as_str()),
-                            ) {
-                                (Some((a, own)), Some((b, by_group))) if a == b => {
-                                    (own | by_group) == ALL_PROBES
-                                }
-                                _ => true,
-                            };
-                            if !covered {
-                                continue;
-                            }
-                            let Some(extra) = group_policies(group) else {
-                                continue;
-                            };
-                            let Some(p) = principal(&h) else { continue };
-                            let add = move |mut ids: Vec<Arc<Policy>>| -> Vec<Arc<Policy>> {
-                                ids.extend(extra.iter().cloned());
-                                ids
-                            };
-                            full_access(env, &p, opts, Some(&add))
-                        }
+                        Grant::Join(_) => continue,
                     };
                     if let Some(cond) = g {
                         let e = hs.entry(h).or_insert_with(|| cond.clone());
@@ -1278,6 +1238,60 @@ fn holders(env: &AwsEnvironment, targets: &Targets<'_>, opts: &Options, facts: &
             set.holders = hs;
         }
     }
+}
+
+/// A group's policies (an attached policy the inputs lack stands for any).
+fn group_policies(env: &AwsEnvironment, gr: &iamx_aws::env::Group) -> Vec<Arc<Policy>> {
+    let mut out: Vec<Arc<Policy>> = gr.inline.clone();
+    for a in &gr.attached {
+        out.push(match env.managed.get(a) {
+            Some(m) => m.policy.clone(),
+            None => iamx_aws::env::missing_policy(a, "is attached but not in the inputs"),
+        });
+    }
+    out
+}
+
+/// The groups of `to` whose policies, added to the caller's, make it an
+/// administrator within its boundary and SCPs, with the condition: in
+/// order, up to the first that does so unconditionally (one witness is
+/// enough). A group is evaluated only where its policies and the caller's
+/// together may allow every administrator probe (`group_probes`).
+fn admin_groups(
+    env: &AwsEnvironment,
+    p: &Principal,
+    opts: &Options,
+    group_probes: &HashMap<&str, (&str, u8)>,
+    to: &ReachedTo,
+) -> Vec<(String, Grade)> {
+    let mut out = Vec::new();
+    let Some(account) = p.account.as_deref() else {
+        return out;
+    };
+    let own = probe_mask(&env.identity_policies(p), account);
+    for group in to.members() {
+        let covered = match group_probes.get(group.as_str()) {
+            Some((a, by_group)) if *a == account => (own | by_group) == ALL_PROBES,
+            _ => true,
+        };
+        let Some(gr) = env.groups.get(&group).filter(|_| covered) else {
+            continue;
+        };
+        let extra = group_policies(env, gr);
+        let add = move |mut ids: Vec<Arc<Policy>>| -> Vec<Arc<Policy>> {
+            ids.extend(extra.iter().cloned());
+            ids
+        };
+        let g = full_access(env, p, opts, Some(&add));
+        let done = matches!(g, Some(None));
+        if g.is_some() {
+            out.push((group, g));
+        }
+        if done {
+            break;
+        }
+    }
+    out
 }
 
 /// Every bit of [`probe_mask`].

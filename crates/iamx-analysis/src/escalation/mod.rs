@@ -560,8 +560,12 @@ pub fn lay_out_rewrites(g: &mut PermissionGraph, lay: &Layout<'_>, facts: &Facts
     };
     // first, the callers that hold what they rewrite
     let mut merged = Merged::default();
-    let mut far: BTreeMap<Vec<(NodeId, bool)>, Vec<(&Rewrite, usize)>> = BTreeMap::new();
+    type Group<'f> = (Vec<(NodeId, bool)>, Vec<(&'f Rewrite, usize)>);
+    let mut far: Vec<Group<'_>> = Vec::new();
+    let mut group_of: HashMap<Vec<(NodeId, bool)>, usize> = HashMap::new();
     let mut holder_nodes: HashMap<usize, Vec<NodeId>> = HashMap::new();
+    let mut held_by: HashMap<usize, HashMap<&str, &Option<String>>> = HashMap::new();
+    let mut far_key: HashMap<usize, usize> = HashMap::new();
     for r in &facts.rewrites {
         let Some(set) = facts.sets.get(r.set) else {
             continue;
@@ -576,7 +580,10 @@ pub fn lay_out_rewrites(g: &mut PermissionGraph, lay: &Layout<'_>, facts: &Facts
         if unconditional_admin(g, x) {
             continue;
         }
-        if let Some((h, held)) = set.holders.iter().find(|(h, _)| *h == r.from) {
+        let own = held_by
+            .entry(r.set)
+            .or_insert_with(|| set.holders.iter().map(|(h, c)| (h.as_str(), c)).collect());
+        if let Some((h, held)) = own.get_key_value(r.from.as_str()) {
             let an = crate::graph::admin_node(g, lay.cloud, &(lay.scope_of)(h));
             merged.push_witness(
                 x,
@@ -585,21 +592,29 @@ pub fn lay_out_rewrites(g: &mut PermissionGraph, lay: &Layout<'_>, facts: &Facts
             );
             continue;
         }
-        let nodes = match holder_nodes.get(&r.set) {
-            Some(n) => n.clone(),
-            None => {
-                let n: Vec<NodeId> = set.holders.iter().map(|(h, _)| (lay.node)(g, h)).collect();
-                holder_nodes.insert(r.set, n.clone());
-                n
-            }
+        if !holder_nodes.contains_key(&r.set) {
+            let nodes: Vec<NodeId> = set.holders.iter().map(|(h, _)| (lay.node)(g, h)).collect();
+            let mut key: Vec<(NodeId, bool)> = nodes
+                .iter()
+                .zip(&set.holders)
+                .map(|(n, (_, c))| (*n, c.is_some()))
+                .collect();
+            key.sort_unstable();
+            holder_nodes.insert(r.set, nodes);
+            let at = match group_of.get(&key) {
+                Some(at) => *at,
+                None => {
+                    far.push((key.clone(), Vec::new()));
+                    group_of.insert(key, far.len() - 1);
+                    far.len() - 1
+                }
+            };
+            far_key.insert(r.set, at);
+        }
+        let Some((_, list)) = far_key.get(&r.set).and_then(|at| far.get_mut(*at)) else {
+            continue;
         };
-        let mut key: Vec<(NodeId, bool)> = nodes
-            .iter()
-            .zip(&set.holders)
-            .map(|(n, (_, c))| (*n, c.is_some()))
-            .collect();
-        key.sort_unstable();
-        far.entry(key).or_default().push((r, r.set));
+        list.push((r, r.set));
     }
     merged.flush(g);
     // then the others, one pair of searches per set of holders
@@ -608,7 +623,8 @@ pub fn lay_out_rewrites(g: &mut PermissionGraph, lay: &Layout<'_>, facts: &Facts
     for (starts, rewrites) in far {
         // the holder behind each start node, with its set's own text
         let mut holder_at: HashMap<NodeId, (String, Option<String>)> = HashMap::new();
-        for (_, i) in &rewrites {
+        let distinct: BTreeSet<usize> = rewrites.iter().map(|(_, i)| *i).collect();
+        for i in &distinct {
             let (Some(set), Some(nodes)) = (facts.sets.get(*i), holder_nodes.get(i)) else {
                 continue;
             };
