@@ -24,7 +24,10 @@ role definitions while no custom role is assigned to its holder.
 
 Run from the repository root: python3 scripts/escalation-corpus-azure.py
 """
-import json, os, shutil
+import json, os, sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from escalation_corpus import write_corpus
 
 OUT = "corpus/escalation/azure"
 CAT = json.load(open("crates/iamx-analysis/data/escalation/azure.json"))["techniques"]
@@ -191,19 +194,7 @@ def build(t):
 
 
 def main():
-    if os.path.isdir(OUT):
-        shutil.rmtree(OUT)
-    expected = {"about": "iamx paths DIR --from ID --to admin, with --now 2026-12-01T00:00:00Z: admin (an unconditional path), conditional (only conditional paths), none. `positives`: the principals that escalate by their environment's entry.", "positives": [], "cases": {}}
-    for t in CAT:
-        e = build(t)
-        e.write(os.path.join(OUT, t["id"]))
-        expected["cases"][t["id"]] = dict(sorted(e.expect.items()))
-        expected["positives"].extend(f"{t['id']}/{p}" for p in e.positives)
-    with open(os.path.join(OUT, "expected.json"), "w") as f:
-        json.dump(expected, f, indent=1)
-        f.write("\n")
-    n = sum(len(v) for v in expected["cases"].values())
-    print(f"{len(CAT)} environments, {n} principals")
+    write_corpus(OUT, CAT, build, "iamx paths DIR --from ID --to admin, with --now 2026-12-01T00:00:00Z: admin (an unconditional path), conditional (only conditional paths), none. `positives`: the principals that escalate by their environment's entry.", positives=True)
 
 
 main()

@@ -23,7 +23,10 @@ account and not production's.
 
 Run from the repository root: python3 scripts/escalation-corpus-gcp.py
 """
-import json, os, shutil
+import json, os, sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from escalation_corpus import write_corpus
 
 OUT = "corpus/escalation/gcp"
 CAT = json.load(open("crates/iamx-analysis/data/escalation/gcp.json"))["techniques"]
@@ -178,18 +181,7 @@ def build(t):
 
 
 def main():
-    if os.path.isdir(OUT):
-        shutil.rmtree(OUT)
-    expected = {"about": "iamx paths DIR --from P --to admin, with --now 2026-12-01T00:00:00Z: admin (an unconditional path), conditional (only conditional paths), none.", "cases": {}}
-    for t in CAT:
-        e = build(t)
-        e.write(os.path.join(OUT, t["id"]))
-        expected["cases"][t["id"]] = dict(sorted(e.expect.items()))
-    with open(os.path.join(OUT, "expected.json"), "w") as f:
-        json.dump(expected, f, indent=1)
-        f.write("\n")
-    n = sum(len(v) for v in expected["cases"].values())
-    print(f"{len(CAT)} environments, {n} principals")
+    write_corpus(OUT, CAT, build, "iamx paths DIR --from P --to admin, with --now 2026-12-01T00:00:00Z: admin (an unconditional path), conditional (only conditional paths), none.")
 
 
 main()
