@@ -469,6 +469,16 @@ fn corpus_cases(cloud: &str) -> Vec<std::path::PathBuf> {
     v
 }
 
+/// Whether a step's permission replays: allowed, or (for a conditional
+/// step) undecided.
+fn ok(o: &iamx::model::Outcome, conditional: bool) -> bool {
+    match o {
+        iamx::model::Outcome::Allowed => true,
+        iamx::model::Outcome::Unknown(_) => conditional,
+        _ => false,
+    }
+}
+
 /// The GCP decision of `member` doing `permission` on `resource`, asked of
 /// the environment afresh (not through the analysis' trimmed programs).
 fn gcp_decides(
@@ -487,7 +497,6 @@ fn gcp_decides(
 /// of the inputs (unconditionally on an unconditional step).
 #[test]
 fn gcp_escalation_steps_replay_through_the_evaluator() {
-    use iamx::model::Outcome;
     let mut replayed = 0;
     for case in corpus_cases("gcp") {
         let ws = workspace(case_files(&case));
@@ -498,11 +507,6 @@ fn gcp_escalation_steps_replay_through_the_evaluator() {
             .map(|c| iamx::gcp::names::full(c))
             .collect();
         places.extend(ws.gcp.allow.keys().filter(|k| k.starts_with("//")).cloned());
-        let ok = |o: &Outcome, conditional: bool| match o {
-            Outcome::Allowed => true,
-            Outcome::Unknown(_) => conditional,
-            _ => false,
-        };
         for s in &f.steps {
             let iamx::analysis::escalation::StepTo::Node(to) = &s.to else {
                 continue;
@@ -579,7 +583,6 @@ fn gcp_escalation_steps_replay_through_the_evaluator() {
 /// do what its entry says at its scope.
 #[test]
 fn azure_escalation_steps_replay_through_the_evaluator() {
-    use iamx::model::Outcome;
     let mut replayed = 0;
     for case in corpus_cases("azure") {
         let ws = workspace(case_files(&case));
@@ -604,11 +607,6 @@ fn azure_escalation_steps_replay_through_the_evaluator() {
         };
         let decide = |who: &str, op: &str, resource: &str, data: bool| {
             decide_in(who, op, resource, data, Default::default())
-        };
-        let ok = |o: &Outcome, conditional: bool| match o {
-            Outcome::Allowed => true,
-            Outcome::Unknown(_) => conditional,
-            _ => false,
         };
         for s in &f.steps {
             let iamx::analysis::escalation::StepTo::Node(to) = &s.to else {

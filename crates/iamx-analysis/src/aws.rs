@@ -291,10 +291,10 @@ fn assume_edges_into(
     let mut assumers: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut named_as: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, p) in principals.iter().enumerate() {
-        if let (Some(a), Some(pols)) = (p.account.as_deref(), assume_policies.get(i)) {
-            if !pols.is_empty() {
-                assumers.entry(a).or_default().push(i);
-            }
+        if let (Some(a), Some(pols)) = (p.account.as_deref(), assume_policies.get(i))
+            && !pols.is_empty()
+        {
+            assumers.entry(a).or_default().push(i);
         }
         named_as.entry(p.id.as_str()).or_default().push(i);
         if let Some(r) = p.role_arn.as_deref().filter(|r| *r != p.id) {

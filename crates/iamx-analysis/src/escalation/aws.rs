@@ -1192,7 +1192,8 @@ fn holders(env: &AwsEnvironment, targets: &Targets<'_>, opts: &Options, facts: &
             (h, g)
         })
         .collect();
-    let decided: Vec<(usize, Vec<(String, Option<String>)>)> = wanted
+    type Held = Vec<(String, Option<String>)>;
+    let decided: Vec<(usize, Held)> = wanted
         .par_iter()
         .filter_map(|(i, grant)| {
             let set = facts.sets.get(*i)?;

@@ -184,13 +184,16 @@ struct Entry {
     condition: Option<String>,
 }
 
+/// (from, to, technique, condition, name or `None`).
+type Seen = (NodeId, NodeId, String, Option<String>, Option<String>);
+
 /// Edges being merged, one per (from, to).
 #[derive(Default)]
 pub struct Merged {
     edges: BTreeMap<(NodeId, NodeId), Vec<Entry>>,
     /// What each edge holds already: (from, to, technique, condition, and
     /// the name unless one witness per technique and condition is enough).
-    seen: HashSet<(NodeId, NodeId, String, Option<String>, Option<String>)>,
+    seen: HashSet<Seen>,
 }
 
 impl Merged {
@@ -592,7 +595,7 @@ pub fn lay_out_rewrites(g: &mut PermissionGraph, lay: &Layout<'_>, facts: &Facts
             );
             continue;
         }
-        if !holder_nodes.contains_key(&r.set) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = holder_nodes.entry(r.set) {
             let nodes: Vec<NodeId> = set.holders.iter().map(|(h, _)| (lay.node)(g, h)).collect();
             let mut key: Vec<(NodeId, bool)> = nodes
                 .iter()
@@ -600,7 +603,7 @@ pub fn lay_out_rewrites(g: &mut PermissionGraph, lay: &Layout<'_>, facts: &Facts
                 .map(|(n, (_, c))| (*n, c.is_some()))
                 .collect();
             key.sort_unstable();
-            holder_nodes.insert(r.set, nodes);
+            slot.insert(nodes);
             let at = match group_of.get(&key) {
                 Some(at) => *at,
                 None => {
