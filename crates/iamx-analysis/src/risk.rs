@@ -362,11 +362,12 @@ fn aws_compatible(action: &str, resource: &str) -> bool {
 /// first, and an unknown account would leave every answer conditional.
 fn aws_decide(
     env: &iamx_aws::AwsEnvironment,
-    p: &Principal,
+    caller: &iamx_aws::env::Caller,
     action: &str,
     resource: &str,
 ) -> Decision {
-    let (mut req, _) = env.request_for(p.clone(), action, resource, Context::open());
+    let p = &caller.principal;
+    let (mut req, _) = env.request_with(caller, action, resource);
     if req.resource_account.is_none() && p.account.is_some() {
         req.resource_account.clone_from(&p.account);
         if let Some(org) = req.context.get("aws:PrincipalOrgID").cloned()
@@ -375,7 +376,7 @@ fn aws_decide(
             req.context.insert("aws:ResourceOrgID", org);
         }
     }
-    let prog = env.program_for(&req);
+    let prog = env.program_with(caller, &req);
     evaluate(&prog, &req)
 }
 
@@ -482,8 +483,10 @@ fn aws_principal(
     let mut acc = Acc::default();
     // sensitive wildcards: the caller's identity statements and the resource
     // policy statements naming it
-    let (req, _) = env.request_for(p.clone(), "*", "*", Context::open());
-    let prog = env.program_for(&req);
+    // the caller's side of every question below, built once
+    let caller = env.caller(p.clone(), Context::open());
+    let (req, _) = env.request_with(&caller, "*", "*");
+    let prog = env.program_with(&caller, &req);
     let mut statements: Vec<(&iamx_model::Statement, Vec<String>)> = Vec::new();
     for pol in &prog.identity {
         for st in pol.statements.iter().filter(|s| s.effect == Effect::Allow) {
@@ -526,7 +529,7 @@ fn aws_principal(
                     .map(|a| a.action())
                     .filter(|a| aws_compatible(a, r));
                 for a in acts {
-                    let d = aws_decide(env, p, a, r);
+                    let d = aws_decide(env, &caller, a, r);
                     let Some(g) = grade(&d) else { continue };
                     if !allow_origins(&d).iter().any(|o| ***o == *st.origin) {
                         continue;
@@ -569,7 +572,7 @@ fn aws_principal(
             .filter(|a| aws_compatible(a, r))
             .collect();
         for a in acts {
-            let d = aws_decide(env, p, a, r);
+            let d = aws_decide(env, &caller, a, r);
             let Some(g) = grade(&d) else { continue };
             for e in RiskLists::of(&lists.aws, RiskKind::CredentialExposure)
                 .chain(RiskLists::of(&lists.aws, RiskKind::PrivilegeEscalation))

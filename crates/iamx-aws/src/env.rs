@@ -174,6 +174,21 @@ impl Organization {
 }
 
 /// Everything loaded about AWS.
+/// A caller as every request it makes sees it: built once by
+/// [`AwsEnvironment::caller`], then asked many questions through
+/// [`AwsEnvironment::request_with`] and [`AwsEnvironment::program_with`].
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// The caller.
+    pub principal: Principal,
+    /// The context its requests carry before the resource adds its keys.
+    pub context: iamx_model::Context,
+    identity: Vec<Arc<Policy>>,
+    boundaries: Vec<Arc<Policy>>,
+    scps: Option<Vec<OrgLevel>>,
+    management_account: bool,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct AwsEnvironment {
     /// Users by ARN.
@@ -950,8 +965,16 @@ impl AwsEnvironment {
         resource: &str,
         context: iamx_model::Context,
     ) -> (Request, Vec<String>) {
+        self.request_with(&self.caller(p, context), action, resource)
+    }
+
+    /// What a caller brings to every request it makes, whatever the action
+    /// and resource: its context keys (its tags and organisation, unless
+    /// `context` sets them) and its side of the program (identity policies,
+    /// boundary, SCPs). Asking many questions of one caller builds this
+    /// once ([`AwsEnvironment::request_with`], [`AwsEnvironment::program_with`]).
+    pub fn caller(&self, p: Principal, context: iamx_model::Context) -> Caller {
         use iamx_model::{Scalar, Value};
-        let mut notes = Vec::new();
         let mut ctx = context;
         for (k, v) in self.principal_tags(&p) {
             let key = format!("aws:PrincipalTag/{k}");
@@ -959,33 +982,77 @@ impl AwsEnvironment {
                 ctx.insert(&key, Value::One(Scalar::Str(v)));
             }
         }
+        if let Some(org) = &self.organization
+            && let Some(id) = &org.id
+            && self.in_organization(p.account.as_deref())
+            && ctx.get("aws:PrincipalOrgID").is_none()
+            && p.kind != PrincipalKind::Service
+        {
+            ctx.insert("aws:PrincipalOrgID", Value::str(id.clone()));
+        }
+        let boundaries = self
+            .boundary_of(&p)
+            .map(|arn| {
+                vec![match self.managed.get(arn) {
+                    Some(m) => m.policy.clone(),
+                    None => {
+                        missing_policy(arn, "is a permissions boundary but is not in the inputs")
+                    }
+                }]
+            })
+            .unwrap_or_default();
+        let management_account = match (&self.organization, &p.account) {
+            (Some(o), Some(a)) => o.management_account.as_deref() == Some(a.as_str()),
+            _ => false,
+        };
+        Caller {
+            identity: self.identity_policies(&p),
+            boundaries,
+            scps: p.account.as_deref().and_then(|a| self.org_levels(a, true)),
+            management_account,
+            context: ctx,
+            principal: p,
+        }
+    }
+
+    /// Whether `account` is in the organisation (its management account or
+    /// under its root).
+    fn in_organization(&self, account: Option<&str>) -> bool {
+        let Some(org) = &self.organization else {
+            return false;
+        };
+        account.is_some_and(|a| {
+            org.management_account.as_deref() == Some(a) || org.path_to(a).is_some()
+        })
+    }
+
+    /// The request `caller` makes for `action` on `resource`, with the keys
+    /// the resource brings (its account and organisation), and notes on
+    /// what is unknown.
+    pub fn request_with(
+        &self,
+        caller: &Caller,
+        action: &str,
+        resource: &str,
+    ) -> (Request, Vec<String>) {
+        let mut notes = Vec::new();
+        let mut ctx = caller.context.clone();
         let resource_account = self
             .resource_account(resource)
             .or_else(|| self.role(resource).map(|r| r.account.clone()));
         if let Some(org) = &self.organization
             && let Some(id) = &org.id
+            && self.in_organization(resource_account.as_deref())
+            && ctx.get("aws:ResourceOrgID").is_none()
         {
-            let in_org = |a: &Option<String>| {
-                a.as_deref().is_some_and(|a| {
-                    org.management_account.as_deref() == Some(a) || org.path_to(a).is_some()
-                })
-            };
-            if in_org(&p.account)
-                && ctx.get("aws:PrincipalOrgID").is_none()
-                && p.kind != PrincipalKind::Service
-            {
-                ctx.insert("aws:PrincipalOrgID", Value::str(id.clone()));
-            }
-            if in_org(&resource_account) && ctx.get("aws:ResourceOrgID").is_none() {
-                ctx.insert("aws:ResourceOrgID", Value::str(id.clone()));
-            }
+            ctx.insert("aws:ResourceOrgID", iamx_model::Value::str(id.clone()));
         }
         if resource_account.is_none() {
             notes.push(format!("the account owning `{resource}` is unknown"));
         }
         (
             Request {
-                principal: p,
+                principal: caller.principal.clone(),
                 action: action.to_owned(),
                 resource: resource.to_owned(),
                 resource_account,
@@ -997,7 +1064,15 @@ impl AwsEnvironment {
 
     /// Builds the program deciding `req` in this environment.
     pub fn program_for(&self, req: &Request) -> AwsProgram {
-        let p = &req.principal;
+        let caller = self.caller(req.principal.clone(), iamx_model::Context::open());
+        self.program_with(&caller, req)
+    }
+
+    /// The program deciding `req`, made by `caller`
+    /// ([`AwsEnvironment::caller`] of `req`'s principal): the caller's side
+    /// as built once, the resource's side (its policy, the RCPs of its
+    /// account) for this request.
+    pub fn program_with(&self, caller: &Caller, req: &Request) -> AwsProgram {
         let kind = infer_resource_policy_kind(&req.action, &req.resource);
         let resource_policy = match kind {
             ResourcePolicyKind::RoleTrust => self
@@ -1022,27 +1097,12 @@ impl AwsEnvironment {
                 }
             }
         };
-        let boundaries = self
-            .boundary_of(p)
-            .map(|arn| {
-                vec![match self.managed.get(arn) {
-                    Some(m) => m.policy.clone(),
-                    None => {
-                        missing_policy(arn, "is a permissions boundary but is not in the inputs")
-                    }
-                }]
-            })
-            .unwrap_or_default();
-        let management_account = match (&self.organization, &p.account) {
-            (Some(o), Some(a)) => o.management_account.as_deref() == Some(a.as_str()),
-            _ => false,
-        };
         AwsProgram {
-            identity: self.identity_policies(p),
-            boundaries,
+            identity: caller.identity.clone(),
+            boundaries: caller.boundaries.clone(),
             session: None,
-            scps: p.account.as_deref().and_then(|a| self.org_levels(a, true)),
-            management_account,
+            scps: caller.scps.clone(),
+            management_account: caller.management_account,
             rcps: req
                 .resource_account
                 .as_deref()
