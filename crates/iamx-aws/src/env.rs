@@ -183,6 +183,12 @@ pub struct Caller {
     pub principal: Principal,
     /// The context its requests carry before the resource adds its keys.
     pub context: iamx_model::Context,
+    policies: CallerPolicies,
+}
+
+/// The caller's side of a program: what it holds whatever it asks.
+#[derive(Clone, Debug)]
+struct CallerPolicies {
     identity: Vec<Arc<Policy>>,
     boundaries: Vec<Arc<Policy>>,
     scps: Option<Vec<OrgLevel>>,
@@ -965,7 +971,8 @@ impl AwsEnvironment {
         resource: &str,
         context: iamx_model::Context,
     ) -> (Request, Vec<String>) {
-        self.request_with(&self.caller(p, context), action, resource)
+        let ctx = self.caller_context(&p, context);
+        self.request_from(p, ctx, action, resource)
     }
 
     /// What a caller brings to every request it makes, whatever the action
@@ -974,9 +981,46 @@ impl AwsEnvironment {
     /// boundary, SCPs). Asking many questions of one caller builds this
     /// once ([`AwsEnvironment::request_with`], [`AwsEnvironment::program_with`]).
     pub fn caller(&self, p: Principal, context: iamx_model::Context) -> Caller {
+        Caller {
+            context: self.caller_context(&p, context),
+            policies: self.caller_policies(&p),
+            principal: p,
+        }
+    }
+
+    /// The request `caller` makes for `action` on `resource`
+    /// ([`AwsEnvironment::request_for`] of a caller built once).
+    pub fn request_with(
+        &self,
+        caller: &Caller,
+        action: &str,
+        resource: &str,
+    ) -> (Request, Vec<String>) {
+        self.request_from(
+            caller.principal.clone(),
+            caller.context.clone(),
+            action,
+            resource,
+        )
+    }
+
+    /// Builds the program deciding `req` in this environment.
+    pub fn program_for(&self, req: &Request) -> AwsProgram {
+        self.program_from(self.caller_policies(&req.principal), req)
+    }
+
+    /// The program deciding `req`, made by `caller`
+    /// ([`AwsEnvironment::program_for`] of a caller built once).
+    pub fn program_with(&self, caller: &Caller, req: &Request) -> AwsProgram {
+        self.program_from(caller.policies.clone(), req)
+    }
+
+    /// The context keys the caller brings: its tags and its organisation,
+    /// unless `context` sets them.
+    fn caller_context(&self, p: &Principal, context: iamx_model::Context) -> iamx_model::Context {
         use iamx_model::{Scalar, Value};
         let mut ctx = context;
-        for (k, v) in self.principal_tags(&p) {
+        for (k, v) in self.principal_tags(p) {
             let key = format!("aws:PrincipalTag/{k}");
             if ctx.get(&key).is_none() {
                 ctx.insert(&key, Value::One(Scalar::Str(v)));
@@ -990,8 +1034,13 @@ impl AwsEnvironment {
         {
             ctx.insert("aws:PrincipalOrgID", Value::str(id.clone()));
         }
+        ctx
+    }
+
+    /// The caller's side of its programs.
+    fn caller_policies(&self, p: &Principal) -> CallerPolicies {
         let boundaries = self
-            .boundary_of(&p)
+            .boundary_of(p)
             .map(|arn| {
                 vec![match self.managed.get(arn) {
                     Some(m) => m.policy.clone(),
@@ -1005,13 +1054,11 @@ impl AwsEnvironment {
             (Some(o), Some(a)) => o.management_account.as_deref() == Some(a.as_str()),
             _ => false,
         };
-        Caller {
-            identity: self.identity_policies(&p),
+        CallerPolicies {
+            identity: self.identity_policies(p),
             boundaries,
             scps: p.account.as_deref().and_then(|a| self.org_levels(a, true)),
             management_account,
-            context: ctx,
-            principal: p,
         }
     }
 
@@ -1026,17 +1073,17 @@ impl AwsEnvironment {
         })
     }
 
-    /// The request `caller` makes for `action` on `resource`, with the keys
-    /// the resource brings (its account and organisation), and notes on
-    /// what is unknown.
-    pub fn request_with(
+    /// The request of `p`, whose context `ctx` holds the caller's keys, for
+    /// `action` on `resource`, with the keys the resource brings (its
+    /// account and organisation), and notes on what is unknown.
+    fn request_from(
         &self,
-        caller: &Caller,
+        p: Principal,
+        mut ctx: iamx_model::Context,
         action: &str,
         resource: &str,
     ) -> (Request, Vec<String>) {
         let mut notes = Vec::new();
-        let mut ctx = caller.context.clone();
         let resource_account = self
             .resource_account(resource)
             .or_else(|| self.role(resource).map(|r| r.account.clone()));
@@ -1052,7 +1099,7 @@ impl AwsEnvironment {
         }
         (
             Request {
-                principal: caller.principal.clone(),
+                principal: p,
                 action: action.to_owned(),
                 resource: resource.to_owned(),
                 resource_account,
@@ -1062,17 +1109,10 @@ impl AwsEnvironment {
         )
     }
 
-    /// Builds the program deciding `req` in this environment.
-    pub fn program_for(&self, req: &Request) -> AwsProgram {
-        let caller = self.caller(req.principal.clone(), iamx_model::Context::open());
-        self.program_with(&caller, req)
-    }
-
-    /// The program deciding `req`, made by `caller`
-    /// ([`AwsEnvironment::caller`] of `req`'s principal): the caller's side
-    /// as built once, the resource's side (its policy, the RCPs of its
-    /// account) for this request.
-    pub fn program_with(&self, caller: &Caller, req: &Request) -> AwsProgram {
+    /// The program deciding `req` for a caller with `policies`: the
+    /// resource's side (its policy, the RCPs of its account) for this
+    /// request.
+    fn program_from(&self, policies: CallerPolicies, req: &Request) -> AwsProgram {
         let kind = infer_resource_policy_kind(&req.action, &req.resource);
         let resource_policy = match kind {
             ResourcePolicyKind::RoleTrust => self
@@ -1098,11 +1138,11 @@ impl AwsEnvironment {
             }
         };
         AwsProgram {
-            identity: caller.identity.clone(),
-            boundaries: caller.boundaries.clone(),
+            identity: policies.identity,
+            boundaries: policies.boundaries,
             session: None,
-            scps: caller.scps.clone(),
-            management_account: caller.management_account,
+            scps: policies.scps,
+            management_account: policies.management_account,
             rcps: req
                 .resource_account
                 .as_deref()

@@ -31,6 +31,33 @@ const MAX_SESSION_SECONDS: i64 = 36 * 3600;
 
 /// The context a question is asked in: open, with the keys the user fixed
 /// and the present time.
+/// The side of `p` in every question asked of it under `opts`: the
+/// context the options give (the request's own keys are added per question,
+/// see [`request`]).
+fn caller_side(env: &AwsEnvironment, p: &Principal, opts: &Options) -> iamx_aws::env::Caller {
+    env.caller(p.clone(), context(opts, &[]))
+}
+
+/// The request `caller` makes for `action` on `resource` with the `extra`
+/// keys the question adds, where the options do not set them: the request
+/// [`context`]`(opts, extra)` gives.
+fn request(
+    env: &AwsEnvironment,
+    caller: &iamx_aws::env::Caller,
+    action: &str,
+    resource: &str,
+    opts: &Options,
+    extra: &[(&str, &str)],
+) -> iamx_model::Request {
+    let (mut req, _) = env.request_with(caller, action, resource);
+    for (k, v) in extra {
+        if opts.context.get(k).is_none() {
+            req.context.insert(k, Value::str(*v));
+        }
+    }
+    req
+}
+
 fn context(opts: &Options, extra: &[(&str, &str)]) -> Context {
     let mut ctx = opts.context_on(
         Context::open(),
@@ -79,14 +106,14 @@ fn clauses_on<'c>(c: &'c Condition, key_lc: &str, out: &mut Vec<&'c iamx_model::
 /// (then one time stands for all of it).
 fn decide(
     env: &AwsEnvironment,
-    p: &Principal,
+    caller: &iamx_aws::env::Caller,
     action: &str,
     resource: &str,
     opts: &Options,
     extra: &[(&str, &str)],
 ) -> Grade {
-    let (req, _) = env.request_for(p.clone(), action, resource, context(opts, extra));
-    let prog = env.program_for(&req);
+    let req = request(env, caller, action, resource, opts, extra);
+    let prog = env.program_with(caller, &req);
     let d = evaluate(&prog, &req);
     let g = grade(&d);
     let (Some(now), Some(Some(_))) = (opts.now, &g) else {
@@ -119,7 +146,7 @@ fn decide(
         return g;
     }
     let mut variants: Vec<Value> = vec![Value::str(iamx_model::value::format_date(hi))];
-    if p.kind == PrincipalKind::User {
+    if caller.principal.kind == PrincipalKind::User {
         variants.push(Value::Null);
     }
     let mut out: Grade = None;
@@ -339,15 +366,11 @@ fn full_access(
 ) -> Grade {
     let account = p.account.clone()?;
     let mut out: Grade = Some(None);
+    let caller = caller_side(env, p, opts);
     for (a, r) in ADMIN_PROBES {
         let resource = r.replace("{account}", &account);
-        let (req, _) = env.request_for(
-            p.clone(),
-            a,
-            &resource,
-            context(opts, &region_of(&resource)),
-        );
-        let mut prog = env.program_for(&req);
+        let req = request(env, &caller, a, &resource, opts, &region_of(&resource));
+        let mut prog = env.program_with(&caller, &req);
         if let Some(f) = identity {
             prog.identity = f(std::mem::take(&mut prog.identity));
         }
@@ -378,6 +401,8 @@ fn allow_all() -> Arc<Policy> {
 struct Caller<'e> {
     env: &'e AwsEnvironment,
     p: Principal,
+    /// `p`'s side of every question ([`caller_side`]).
+    side: iamx_aws::env::Caller,
     opts: &'e Options,
     account: String,
     ident: Vec<Arc<Policy>>,
@@ -432,7 +457,7 @@ impl<'e> Caller<'e> {
             .map(|s| ("iam:PassedToService", s))
             .into_iter()
             .collect();
-        let g = decide(self.env, &self.p, action, target, self.opts, &extra);
+        let g = decide(self.env, &self.side, action, target, self.opts, &extra);
         self.by_class.insert(key, g.clone());
         g
     }
@@ -478,7 +503,7 @@ impl<'e> Caller<'e> {
             let region = region_of(&r);
             best = or(
                 best,
-                decide(self.env, &self.p, action, &r, self.opts, &region),
+                decide(self.env, &self.side, action, &r, self.opts, &region),
             );
             if best == Some(None) {
                 break;
@@ -833,6 +858,7 @@ fn of_caller(
     let ident = env.identity_policies(&p);
     let mut c = Caller {
         env,
+        side: caller_side(env, &p, opts),
         p,
         opts,
         account,
